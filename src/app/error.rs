@@ -1,0 +1,129 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+/// What the UI tells a person when a page cannot be shown. It carries no cause:
+/// causes are logged on the server and never rendered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum UiError {
+    #[error("Page not found")]
+    NotFound,
+    #[error("Something went wrong")]
+    Internal,
+}
+
+impl UiError {
+    pub fn status_code(self) -> u16 {
+        match self {
+            UiError::NotFound => 404,
+            UiError::Internal => 500,
+        }
+    }
+
+    fn explanation(self) -> &'static str {
+        match self {
+            UiError::NotFound => {
+                "There is nothing at this address. Check the link, or start again from the home page."
+            }
+            UiError::Internal => {
+                "signoff could not complete this request. Nothing you did caused it; please try again in a moment."
+            }
+        }
+    }
+}
+
+/// The error page body. During SSR it also sets the real HTTP status.
+#[component]
+pub fn ErrorPage(error: UiError) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        if let Ok(status) = http::StatusCode::from_u16(error.status_code()) {
+            response.set_status(status);
+        }
+    }
+    view! {
+        <Title text=error.to_string() />
+        <ErrorBody error />
+    }
+}
+
+#[component]
+fn ErrorBody(error: UiError) -> impl IntoView {
+    view! {
+        <section class="error-page" aria-labelledby="error-heading">
+            <p class="error-code">{error.status_code()}</p>
+            <h1 id="error-heading">{error.to_string()}</h1>
+            <p>{error.explanation()}</p>
+            <p>
+                <a href="/">"Go to the home page"</a>
+            </p>
+        </section>
+    }
+}
+
+/// The `ErrorBoundary` fallback: a [`UiError`] is shown as itself; anything else
+/// (a failed server function, say) is an internal error.
+#[component]
+pub fn ErrorTemplate(errors: ArcRwSignal<Errors>) -> impl IntoView {
+    let error = errors
+        .read_untracked()
+        .iter()
+        .next()
+        .map(|(_, err)| {
+            err.downcast_ref::<UiError>()
+                .copied()
+                .unwrap_or(UiError::Internal)
+        })
+        .unwrap_or(UiError::Internal);
+    view! { <ErrorPage error /> }
+}
+
+/// A complete, script-free error document for responses made outside the Leptos
+/// router (protocol handlers, panics).
+#[cfg(feature = "ssr")]
+pub fn render_error_document(error: UiError) -> String {
+    let owner = Owner::new();
+    owner.with(|| {
+        view! {
+            <!DOCTYPE html>
+            <html lang="en">
+                <head>
+                    <meta charset="utf-8" />
+                    <meta name="viewport" content="width=device-width, initial-scale=1" />
+                    <title>{format!("{error} · signoff")}</title>
+                    <link rel="stylesheet" href="/pkg/signoff.css" />
+                </head>
+                <body>
+                    <header class="site-header">
+                        <a href="/" class="brand">
+                            "signoff"
+                        </a>
+                    </header>
+                    <main>
+                        <ErrorBody error />
+                    </main>
+                </body>
+            </html>
+        }
+        .to_html()
+    })
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_standalone_error_document_names_the_error_and_runs_no_script() {
+        let html = render_error_document(UiError::Internal);
+        assert!(html.starts_with("<!DOCTYPE html>"));
+        assert!(html.contains("Something went wrong"));
+        assert!(html.contains("<title>Something went wrong · signoff</title>"));
+        assert!(!html.contains("<script"));
+    }
+
+    #[test]
+    fn each_ui_error_maps_to_its_http_status() {
+        assert_eq!(UiError::NotFound.status_code(), 404);
+        assert_eq!(UiError::Internal.status_code(), 500);
+    }
+}

@@ -1,0 +1,18 @@
+//! signoff: an OpenID Provider whose speciality is how a login session ends.
+//!
+//! - [`oidc`]: the protocol, as pure functions (both targets).
+//! - [`app`]: the Leptos UI and its server functions (both targets).
+//! - `server`: HTTP wiring, persistence, start-up (server only).
+
+pub mod app;
+pub mod oidc;
+#[cfg(feature = "ssr")]
+pub mod server;
+
+/// The browser entry point: attaches the UI to the server-rendered HTML.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(app::App);
+}

@@ -1,0 +1,112 @@
+//! The command line: `signoff [serve]` plus the settings flags, each of which
+//! can also come from its `SIGNOFF_*` environment variable.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use super::config::{ConfigError, Settings, SettingsLayer};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "signoff",
+    version,
+    about = "signoff: an OpenID Provider that ends login sessions correctly",
+    after_help = "Precedence: command-line flag, then environment variable, then the \
+                  --config file, then the default. The Leptos site (JS, WASM, CSS) is \
+                  read from LEPTOS_SITE_ROOT (default target/site)."
+)]
+pub struct Cli {
+    /// Optional TOML file with keys listen, issuer, database_url, log.
+    #[arg(long, env = "SIGNOFF_CONFIG", global = true)]
+    pub config: Option<PathBuf>,
+
+    /// Socket address to listen on [default: 127.0.0.1:3000].
+    #[arg(long, env = "SIGNOFF_LISTEN", global = true)]
+    pub listen: Option<String>,
+
+    /// Public issuer URL, exactly as clients see it; https unless the host is loopback
+    /// [default: http://127.0.0.1:3000].
+    #[arg(long, env = "SIGNOFF_ISSUER", global = true)]
+    pub issuer: Option<String>,
+
+    /// SQLite database URL; the file and its directory are created if missing
+    /// [default: sqlite://data/signoff.db?mode=rwc].
+    #[arg(long, env = "SIGNOFF_DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+
+    /// Log filter in tracing's EnvFilter syntax, e.g. "info,signoff=debug" [default: info].
+    #[arg(long, env = "SIGNOFF_LOG", global = true)]
+    pub log: Option<String>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP server (the default when no command is given).
+    Serve,
+}
+
+impl Cli {
+    pub fn settings(&self) -> Result<Settings, ConfigError> {
+        let file = match &self.config {
+            Some(path) => SettingsLayer::from_toml_file(path)?,
+            None => SettingsLayer::default(),
+        };
+        let overrides = SettingsLayer {
+            listen: self.listen.clone(),
+            issuer: self.issuer.clone(),
+            database_url: self.database_url.clone(),
+            log: self.log.clone(),
+        };
+        Settings::resolve(file, overrides)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn the_cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn help_documents_every_environment_variable() {
+        let help = Cli::command().render_long_help().to_string();
+        for var in [
+            "SIGNOFF_LISTEN",
+            "SIGNOFF_ISSUER",
+            "SIGNOFF_DATABASE_URL",
+            "SIGNOFF_LOG",
+            "SIGNOFF_CONFIG",
+        ] {
+            assert!(help.contains(var), "--help does not mention {var}:\n{help}");
+        }
+    }
+
+    #[test]
+    fn flags_override_the_config_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("signoff.toml");
+        std::fs::write(&path, "listen = \"127.0.0.1:4000\"\nlog = \"warn\"\n").unwrap();
+        let cli = Cli::try_parse_from([
+            "signoff",
+            "--config",
+            path.to_str().unwrap(),
+            "--log",
+            "debug",
+            "serve",
+        ])
+        .unwrap();
+        let s = cli.settings().unwrap();
+        assert_eq!(s.listen.port(), 4000);
+        assert_eq!(s.log, "debug");
+        assert!(matches!(cli.command, Some(Command::Serve)));
+    }
+}

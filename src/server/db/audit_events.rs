@@ -1,0 +1,29 @@
+use sqlx::SqliteExecutor;
+
+/// One audit record to write. `detail` is a JSON object.
+#[derive(Clone, Debug)]
+pub struct NewAuditEvent<'a> {
+    pub occurred_at: i64,
+    pub actor: Option<&'a str>,
+    pub action: &'a str,
+    pub subject: Option<&'a str>,
+    pub detail: serde_json::Value,
+}
+
+pub async fn insert_audit_event(
+    db: impl SqliteExecutor<'_>,
+    event: &NewAuditEvent<'_>,
+) -> sqlx::Result<i64> {
+    let row: (i64,) = sqlx::query_as(
+        "INSERT INTO audit_events (occurred_at, actor, action, subject, detail) \
+         VALUES (?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(event.occurred_at)
+    .bind(event.actor)
+    .bind(event.action)
+    .bind(event.subject)
+    .bind(event.detail.to_string())
+    .fetch_one(db)
+    .await?;
+    Ok(row.0)
+}

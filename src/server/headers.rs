@@ -1,0 +1,73 @@
+//! Security headers. Every response gets `nosniff`, `no-referrer` and a framing
+//! ban; HTML pages rendered by Leptos get a per-request nonce in their CSP so that
+//! the hydration script (and nothing else inline) may run.
+
+use axum::http::header::{
+    CONTENT_SECURITY_POLICY, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
+};
+use axum::http::{HeaderValue, Response};
+
+/// For responses that did not set their own policy: error pages, static files,
+/// JSON. No script may run, and nothing may frame us.
+pub const DEFAULT_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; \
+     frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+/// The policy for Leptos pages: scripts only from our origin or carrying this
+/// response's nonce, and `wasm-unsafe-eval` so the hydration module can compile.
+///
+/// No `form-action`: browsers apply it to the redirect that follows a form POST,
+/// and the logout form legitimately redirects to a client's registered URI.
+pub fn page_csp(nonce: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; \
+         frame-ancestors 'none'; base-uri 'none'"
+    )
+}
+
+/// Middleware (`axum::middleware::map_response`) that completes every response.
+pub async fn security_headers<B>(mut res: Response<B>) -> Response<B> {
+    let headers = res.headers_mut();
+    headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers
+        .entry(CONTENT_SECURITY_POLICY)
+        .or_insert(HeaderValue::from_static(DEFAULT_CSP));
+    res
+}
+
+/// Called from the Leptos shell during SSR: sets this page's CSP with its nonce.
+pub fn provide_page_csp() {
+    use leptos::prelude::use_context;
+    use leptos_axum::ResponseOptions;
+
+    let (Some(response), Some(nonce)) =
+        (use_context::<ResponseOptions>(), leptos::nonce::use_nonce())
+    else {
+        return;
+    };
+    if let Ok(value) = HeaderValue::from_str(&page_csp(&nonce)) {
+        response.insert_header(CONTENT_SECURITY_POLICY, value);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_page_policy_forbids_framing_and_names_the_nonce() {
+        let csp = page_csp("abc123");
+        assert!(csp.contains("frame-ancestors 'none'"));
+        assert!(csp.contains("script-src 'self' 'nonce-abc123' 'wasm-unsafe-eval'"));
+        assert!(!csp.contains("unsafe-inline"));
+    }
+
+    #[test]
+    fn the_default_policy_allows_no_script_at_all() {
+        assert!(!DEFAULT_CSP.contains("script-src"));
+        assert!(DEFAULT_CSP.starts_with("default-src 'none'"));
+        assert!(DEFAULT_CSP.contains("frame-ancestors 'none'"));
+    }
+}

@@ -1,0 +1,167 @@
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use axum::Router;
+use axum::routing::get;
+use leptos::config::{LeptosOptions, get_configuration};
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use sqlx::SqlitePool;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::trace::TraceLayer;
+
+use super::config::Settings;
+use super::db::audit_events::{NewAuditEvent, insert_audit_event};
+use super::state::AppState;
+use super::{browser_session, db, error, headers, health};
+use crate::app::{App, shell};
+
+/// A bound, migrated, ready-to-serve signoff.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    state: AppState,
+    background: Vec<JoinHandle<()>>,
+}
+
+impl Application {
+    /// Binds `settings.listen`, opens and migrates the database, builds the router.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(settings.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", settings.listen))?;
+        Self::build_with_listener(settings, listener).await
+    }
+
+    /// As [`Application::build`], on a listener the caller bound (tests bind port 0).
+    pub async fn build_with_listener(
+        settings: Settings,
+        listener: TcpListener,
+    ) -> anyhow::Result<Self> {
+        let local_addr = listener.local_addr()?;
+        let pool = db::connect_and_migrate(&settings.database_url).await?;
+        let leptos_options = leptos_options(local_addr)?;
+        let (session_layer, session_cleanup) =
+            browser_session::layer(pool.clone(), &settings.issuer).await?;
+
+        let state = AppState {
+            leptos_options,
+            pool: pool.clone(),
+            settings: Arc::new(settings),
+        };
+        let router = router(state.clone()).layer(session_layer);
+        record_start(&pool, local_addr).await?;
+
+        Ok(Self {
+            listener,
+            router: with_common_layers(router),
+            state,
+            background: vec![session_cleanup],
+        })
+    }
+
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` resolves, then lets in-flight requests finish.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let result = axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await
+            .context("the HTTP server failed");
+        for task in self.background {
+            task.abort();
+        }
+        self.state.pool.close().await;
+        result
+    }
+}
+
+fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let options = state.leptos_options.clone();
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .leptos_routes(&state, routes, move || shell(options.clone()))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .with_state(state)
+}
+
+/// Layers every response passes through, the error and panic pages included.
+fn with_common_layers(router: Router) -> Router {
+    router
+        .layer(CatchPanicLayer::custom(error::panic_response))
+        .layer(axum::middleware::map_response(headers::security_headers))
+        .layer(TraceLayer::new_for_http())
+}
+
+/// cargo-leptos bakes `LEPTOS_OUTPUT_NAME` into release builds, and the site
+/// location comes from `LEPTOS_SITE_ROOT`. A plain `cargo build`/`cargo test`
+/// has neither, so read the `[package.metadata.leptos]` table instead.
+fn leptos_options(local_addr: SocketAddr) -> anyhow::Result<LeptosOptions> {
+    let built_by_cargo_leptos = option_env!("LEPTOS_OUTPUT_NAME").is_some()
+        || std::env::var_os("LEPTOS_OUTPUT_NAME").is_some();
+    let conf = if built_by_cargo_leptos {
+        get_configuration(None)
+    } else {
+        get_configuration(Some(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml")))
+    }
+    .context("cannot read the Leptos configuration (LEPTOS_* variables)")?;
+    let mut options = conf.leptos_options;
+    options.site_addr = local_addr;
+    Ok(options)
+}
+
+async fn record_start(pool: &SqlitePool, addr: SocketAddr) -> anyhow::Result<()> {
+    let event = NewAuditEvent {
+        occurred_at: time::OffsetDateTime::now_utc().unix_timestamp(),
+        actor: Some("system"),
+        action: "server.started",
+        subject: None,
+        detail: serde_json::json!({
+            "version": env!("CARGO_PKG_VERSION"),
+            "listen": addr.to_string(),
+        }),
+    };
+    insert_audit_event(pool, &event)
+        .await
+        .context("cannot write the start-up audit event")?;
+    Ok(())
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM.
+pub async fn shutdown_signal() {
+    let interrupt = async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %err, "cannot listen for SIGINT");
+            std::future::pending::<()>().await;
+        }
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}
