@@ -1,0 +1,38 @@
+# The two commands the README starts with:
+#   make run    set up, then serve signoff on http://127.0.0.1:3000 (SQLite in data/)
+#   make test   set up, then every check CI runs
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+# wasm-opt comes from end2end's npm packages; cargo-leptos finds it on PATH.
+export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+
+E2E_DB_DIR := target/e2e
+
+.PHONY: run test setup setup-browser lint unit e2e bundle-size
+
+run: setup
+	cargo leptos serve --release
+
+test: setup-browser lint unit e2e bundle-size
+
+setup:
+	scripts/setup.sh
+
+setup-browser:
+	scripts/setup.sh --browser
+
+lint:
+	cargo fmt --check
+	cargo clippy --features ssr --all-targets -- -D warnings
+	cargo clippy --lib --no-default-features --features hydrate --target wasm32-unknown-unknown -- -D warnings
+
+unit:
+	cargo test --features ssr
+
+# A fresh database for every end-to-end run.
+e2e:
+	rm -rf $(E2E_DB_DIR) && mkdir -p $(E2E_DB_DIR)
+	SIGNOFF_DATABASE_URL="sqlite://$(E2E_DB_DIR)/signoff.db?mode=rwc" cargo leptos end-to-end --release
+
+bundle-size:
+	scripts/check-bundle-size.sh
