@@ -9,10 +9,11 @@ pub mod oidc;
 #[cfg(feature = "ssr")]
 pub mod server;
 
-/// The browser entry point: attaches the UI to the server-rendered HTML.
+/// The browser entry point: hydrates the `#[island]` components in the
+/// server-rendered HTML. Everything outside an island stays plain HTML.
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    leptos::mount::hydrate_islands();
 }

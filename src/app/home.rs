@@ -25,12 +25,10 @@ pub async fn server_status() -> Result<StatusReport, ServerFnError> {
     })
 }
 
+/// Rendered on the server; a failure to read the status is a 500 page.
 #[component]
 pub fn HomePage() -> impl IntoView {
-    // Each press of "Check again" bumps the counter, which refetches the status.
-    let checks = RwSignal::new(1_u32);
-    let status = Resource::new(move || checks.get(), |_| server_status());
-
+    let status = Resource::new(|| (), |_| server_status());
     view! {
         <Title text="signoff" />
         <section class="hero">
@@ -40,31 +38,57 @@ pub fn HomePage() -> impl IntoView {
                 "RP-Initiated, front-channel and back-channel logout, done by the book."
             </p>
         </section>
+        <Suspense fallback=|| view! { <p>"Checking…"</p> }>
+            {move || Suspend::new(async move {
+                status.await.map(|initial| view! { <StatusCard initial /> })
+            })}
+        </Suspense>
+    }
+}
+
+/// The interactive part: "Check again" asks the server afresh (needs the WASM).
+#[island]
+fn StatusCard(initial: StatusReport) -> impl IntoView {
+    let checks = RwSignal::new(1_u32);
+    let refresh = ServerAction::<ServerStatus>::new();
+    let current = move || match refresh.value().get() {
+        Some(result) => result.ok(),
+        None => Some(initial.clone()),
+    };
+
+    view! {
         <section class="card" aria-labelledby="status-heading">
             <h2 id="status-heading">"Server status"</h2>
-            <Suspense fallback=|| view! { <p>"Checking…"</p> }>
-                {move || Suspend::new(async move {
-                    status
-                        .await
-                        .map(|s| {
-                            view! {
-                                <dl class="status">
-                                    <dt>"Version"</dt>
-                                    <dd>{s.version}</dd>
-                                    <dt>"Database schema"</dt>
-                                    <dd data-testid="schema-version">{s.schema_version}</dd>
-                                    <dt>"SQLite"</dt>
-                                    <dd>{s.sqlite_version}</dd>
-                                </dl>
-                            }
-                        })
-                })}
-            </Suspense>
+            {move || match current() {
+                Some(s) => {
+                    view! {
+                        <dl class="status">
+                            <dt>"Version"</dt>
+                            <dd>{s.version}</dd>
+                            <dt>"Database schema"</dt>
+                            <dd data-testid="schema-version">{s.schema_version}</dd>
+                            <dt>"SQLite"</dt>
+                            <dd>{s.sqlite_version}</dd>
+                        </dl>
+                    }
+                        .into_any()
+                }
+                None => {
+                    view! { <p class="error" role="alert">"The server did not answer. Try again."</p> }
+                        .into_any()
+                }
+            }}
             <p class="muted">
                 "Checked " <span data-testid="check-count">{checks}</span>
                 " time(s) since this page loaded."
             </p>
-            <button type="button" on:click=move |_| checks.update(|n| *n += 1)>
+            <button
+                type="button"
+                on:click=move |_| {
+                    checks.update(|n| *n += 1);
+                    refresh.dispatch(ServerStatus {});
+                }
+            >
                 "Check again"
             </button>
         </section>

@@ -23,7 +23,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <link rel="icon" href="/favicon.ico" />
                 <AutoReload options=options.clone() />
-                <HydrationScripts options />
+                <HydrationScripts options islands=true />
                 <MetaTags />
             </head>
             <body>
@@ -33,14 +33,20 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// An empty island: once the WASM runs, it marks the document as hydrated.
+/// End-to-end tests wait on `html[data-hydrated]` before they rely on islands.
+#[island]
+fn HydrationMarker() -> impl IntoView {
+    Effect::new(move |_| {
+        if let Some(root) = document().document_element() {
+            let _ = root.set_attribute("data-hydrated", "true");
+        }
+    });
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-
-    // Effects run only in the browser, so this flips once the WASM has hydrated
-    // the page. End-to-end tests wait on `data-hydrated` before interacting.
-    let hydrated = RwSignal::new(false);
-    Effect::new(move |_| hydrated.set(true));
 
     view! {
         <Stylesheet id="leptos" href="/pkg/signoff.css" />
@@ -50,8 +56,9 @@ pub fn App() -> impl IntoView {
                 <a href="/" class="brand">
                     "signoff"
                 </a>
+                <HydrationMarker />
             </header>
-            <main data-hydrated=move || hydrated.get().then_some("true")>
+            <main>
                 <ErrorBoundary fallback=|errors| view! { <ErrorTemplate errors /> }>
                     <Routes fallback=|| view! { <ErrorPage error=UiError::NotFound /> }>
                         <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
