@@ -8,11 +8,24 @@
 //! Specifications implemented (or being implemented) here:
 //! - OpenID Connect Core 1.0 (incorporating errata set 2): issuer, ID tokens, `sid`
 //! - OpenID Connect Discovery 1.0: provider metadata
-//! - OAuth 2.0 (RFC 6749) authorization code grant, with PKCE (RFC 7636)
+//! - OAuth 2.0 (RFC 6749) authorization code grant, with PKCE (RFC 7636) and
+//!   the `iss` authorization response parameter (RFC 9207)
+//! - JSON Web Key (RFC 7517/7518) and JWK thumbprints (RFC 7638)
 //! - OpenID Connect RP-Initiated Logout 1.0 (Final, 2022-09-12)
 //! - OpenID Connect Front-Channel Logout 1.0 (Final, 2022-09-12)
 //! - OpenID Connect Back-Channel Logout 1.0 (incorporating errata set 1, 2023-12-15)
 
+pub mod authorize;
+pub mod discovery;
+pub mod error;
+pub mod id_token;
 pub mod issuer;
+pub mod jwk;
+pub mod params;
+pub mod pkce;
+pub mod redirect_uri;
+pub mod token;
 
+pub use error::{OAuthError, OAuthErrorCode};
 pub use issuer::{Issuer, IssuerError};
+pub use params::Params;

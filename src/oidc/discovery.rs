@@ -1,0 +1,92 @@
+use serde::Serialize;
+
+use super::issuer::Issuer;
+
+/// OpenID Provider Metadata (Discovery 1.0 §3). Later logout issues add the
+/// `end_session_endpoint` and the front-/back-channel flags here.
+#[derive(Clone, Debug, Serialize)]
+pub struct ProviderMetadata {
+    pub issuer: String,
+    pub authorization_endpoint: String,
+    pub token_endpoint: String,
+    pub userinfo_endpoint: String,
+    pub jwks_uri: String,
+    pub response_types_supported: &'static [&'static str],
+    pub response_modes_supported: &'static [&'static str],
+    pub grant_types_supported: &'static [&'static str],
+    pub subject_types_supported: &'static [&'static str],
+    pub id_token_signing_alg_values_supported: &'static [&'static str],
+    pub code_challenge_methods_supported: &'static [&'static str],
+    pub token_endpoint_auth_methods_supported: &'static [&'static str],
+    pub scopes_supported: &'static [&'static str],
+    pub claims_supported: &'static [&'static str],
+    pub prompt_values_supported: &'static [&'static str],
+    /// RFC 9207: the authorization response carries `iss`.
+    pub authorization_response_iss_parameter_supported: bool,
+    pub request_parameter_supported: bool,
+    pub request_uri_parameter_supported: bool,
+}
+
+impl ProviderMetadata {
+    pub fn for_issuer(issuer: &Issuer) -> Self {
+        Self {
+            issuer: issuer.as_ref().to_owned(),
+            authorization_endpoint: issuer.endpoint("/authorize"),
+            token_endpoint: issuer.endpoint("/token"),
+            userinfo_endpoint: issuer.endpoint("/userinfo"),
+            jwks_uri: issuer.endpoint("/jwks.json"),
+            response_types_supported: &["code"],
+            response_modes_supported: &["query"],
+            grant_types_supported: &["authorization_code"],
+            subject_types_supported: &["public"],
+            id_token_signing_alg_values_supported: &["RS256"],
+            code_challenge_methods_supported: &["S256"],
+            token_endpoint_auth_methods_supported: &[
+                "client_secret_basic",
+                "client_secret_post",
+                "none",
+            ],
+            scopes_supported: super::authorize::SUPPORTED_SCOPES,
+            claims_supported: &[
+                "iss",
+                "sub",
+                "aud",
+                "exp",
+                "iat",
+                "auth_time",
+                "nonce",
+                "sid",
+                "azp",
+                "preferred_username",
+            ],
+            prompt_values_supported: &["none", "login", "consent", "select_account"],
+            authorization_response_iss_parameter_supported: true,
+            request_parameter_supported: false,
+            request_uri_parameter_supported: false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_endpoint_hangs_off_the_issuer() {
+        let issuer = Issuer::parse("https://op.example.com/t1").unwrap();
+        let m = ProviderMetadata::for_issuer(&issuer);
+        assert_eq!(m.issuer, "https://op.example.com/t1");
+        for endpoint in [
+            &m.authorization_endpoint,
+            &m.token_endpoint,
+            &m.jwks_uri,
+            &m.userinfo_endpoint,
+        ] {
+            assert!(
+                endpoint.starts_with("https://op.example.com/t1/"),
+                "{endpoint}"
+            );
+        }
+        assert_eq!(m.code_challenge_methods_supported, ["S256"]);
+    }
+}
