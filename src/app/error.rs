@@ -5,6 +5,9 @@ use leptos_meta::Title;
 /// causes are logged on the server and never rendered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum UiError {
+    /// A request we refuse; the message says why, in words for the user.
+    #[error("This request cannot be completed")]
+    BadRequest(&'static str),
     #[error("Page not found")]
     NotFound,
     #[error("Something went wrong")]
@@ -14,6 +17,7 @@ pub enum UiError {
 impl UiError {
     pub fn status_code(self) -> u16 {
         match self {
+            UiError::BadRequest(_) => 400,
             UiError::NotFound => 404,
             UiError::Internal => 500,
         }
@@ -21,6 +25,7 @@ impl UiError {
 
     fn explanation(self) -> &'static str {
         match self {
+            UiError::BadRequest(why) => why,
             UiError::NotFound => {
                 "There is nothing at this address. Check the link, or start again from the home page."
             }

@@ -2,6 +2,7 @@
 
 pub mod error;
 mod home;
+mod login;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
@@ -10,6 +11,7 @@ use leptos_router::{SsrMode, path};
 
 use error::{ErrorPage, ErrorTemplate, UiError};
 use home::HomePage;
+use login::LoginPage;
 
 /// The HTML document around [`App`], rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -62,6 +64,7 @@ pub fn App() -> impl IntoView {
                 <ErrorBoundary fallback=|errors| view! { <ErrorTemplate errors /> }>
                     <Routes fallback=|| view! { <ErrorPage error=UiError::NotFound /> }>
                         <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
+                        <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
                     </Routes>
                 </ErrorBoundary>
             </main>

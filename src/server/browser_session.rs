@@ -1,6 +1,6 @@
 //! The *browser session*: tower-sessions' cookie session, stored in SQLite on
-//! the application's pool. It says which browser this is (and, later, which OP
-//! session it carries).
+//! the application's pool. It says which browser this is, which OP session it
+//! carries, and holds its CSRF token and pending authorization requests.
 //!
 //! It is not the *OP session* (`op_sessions`, keyed by `sid`), which is what an
 //! ID token names and what logout ends. The two have separate names on purpose.
@@ -8,14 +8,19 @@
 use std::time::Duration;
 
 use anyhow::Context;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use serde::{Deserialize, Serialize};
 use sqlx::SqlitePool;
 use tokio::task::JoinHandle;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::session_store::ExpiredDeletion;
-use tower_sessions::{Expiry, SessionManagerLayer};
+use tower_sessions::{Expiry, Session, SessionManagerLayer};
 use tower_sessions_sqlx_store::SqliteStore;
 
+use super::crypto::{constant_time_eq, random_token};
 use crate::oidc::Issuer;
+use crate::oidc::authorize::AuthorizationRequest;
 
 /// `__Host-` makes browsers insist on `Secure`, `Path=/` and no `Domain`.
 pub const COOKIE_NAME_HTTPS: &str = "__Host-signoff";
@@ -25,6 +30,8 @@ pub const TABLE_NAME: &str = "browser_sessions";
 /// A browser session idle for this long is gone.
 pub const IDLE_EXPIRY: time::Duration = time::Duration::hours(12);
 const CLEANUP_PERIOD: Duration = Duration::from_secs(300);
+/// At most this many authorization requests wait for a login per browser.
+const MAX_PENDING: usize = 8;
 
 pub type BrowserSessionLayer = SessionManagerLayer<SqliteStore>;
 
@@ -64,4 +71,107 @@ pub async fn layer(
         .with_path("/")
         .with_expiry(Expiry::OnInactivity(IDLE_EXPIRY));
     Ok((layer, cleanup))
+}
+
+/// An authorization request waiting for the user to sign in.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PendingAuthorization {
+    pub id: String,
+    pub request: AuthorizationRequest,
+    /// When it started waiting: a login after this satisfies `prompt=login`.
+    pub since: i64,
+}
+
+/// Typed access to the browser session.
+#[derive(Clone, Debug)]
+pub struct BrowserSession(Session);
+
+impl BrowserSession {
+    const OP_SID: &'static str = "op.sid";
+    const CSRF: &'static str = "csrf";
+    const PENDING: &'static str = "authorize.pending";
+
+    pub fn new(session: Session) -> Self {
+        Self(session)
+    }
+
+    /// The OP session this browser is signed in to, if any (it may have ended since).
+    pub async fn op_sid(&self) -> anyhow::Result<Option<String>> {
+        Ok(self.0.get(Self::OP_SID).await?)
+    }
+
+    /// After a successful login: a new session id (against fixation), the new
+    /// OP session, and a new CSRF token.
+    pub async fn begin_op_session(&self, sid: &str) -> anyhow::Result<()> {
+        self.0.cycle_id().await?;
+        self.0.insert(Self::OP_SID, sid).await?;
+        self.0.insert(Self::CSRF, random_token()).await?;
+        Ok(())
+    }
+
+    /// The CSRF token for forms in this browser, created on first use.
+    pub async fn csrf_token(&self) -> anyhow::Result<String> {
+        if let Some(token) = self.0.get::<String>(Self::CSRF).await? {
+            return Ok(token);
+        }
+        let token = random_token();
+        self.0.insert(Self::CSRF, &token).await?;
+        Ok(token)
+    }
+
+    /// Whether a submitted form carries this browser's CSRF token.
+    pub async fn verify_csrf(&self, presented: &str) -> anyhow::Result<bool> {
+        let stored: Option<String> = self.0.get(Self::CSRF).await?;
+        Ok(stored.is_some_and(|s| constant_time_eq(&s, presented)))
+    }
+
+    /// Parks an authorization request until the user has signed in; returns its id.
+    pub async fn stash_authorization(
+        &self,
+        request: AuthorizationRequest,
+        now: i64,
+    ) -> anyhow::Result<String> {
+        let mut pending: Vec<PendingAuthorization> =
+            self.0.get(Self::PENDING).await?.unwrap_or_default();
+        let id = random_token();
+        pending.push(PendingAuthorization {
+            id: id.clone(),
+            request,
+            since: now,
+        });
+        let excess = pending.len().saturating_sub(MAX_PENDING);
+        pending.drain(..excess);
+        self.0.insert(Self::PENDING, pending).await?;
+        Ok(id)
+    }
+
+    /// Removes and returns a parked request.
+    pub async fn take_authorization(
+        &self,
+        id: &str,
+    ) -> anyhow::Result<Option<PendingAuthorization>> {
+        let mut pending: Vec<PendingAuthorization> =
+            self.0.get(Self::PENDING).await?.unwrap_or_default();
+        let Some(position) = pending.iter().position(|p| p.id == id) else {
+            return Ok(None);
+        };
+        let found = pending.remove(position);
+        self.0.insert(Self::PENDING, pending).await?;
+        Ok(Some(found))
+    }
+
+    /// Whether a parked request with this id exists (without taking it).
+    pub async fn has_authorization(&self, id: &str) -> anyhow::Result<bool> {
+        let pending: Vec<PendingAuthorization> =
+            self.0.get(Self::PENDING).await?.unwrap_or_default();
+        Ok(pending.iter().any(|p| p.id == id))
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for BrowserSession {
+    type Rejection = <Session as FromRequestParts<S>>::Rejection;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Session::from_request_parts(parts, state).await.map(Self)
+    }
 }

@@ -39,6 +39,10 @@ pub struct Cli {
     #[arg(long, env = "SIGNOFF_LOG", global = true)]
     pub log: Option<String>,
 
+    /// Seed demo users and clients at start-up when the database is empty [default: false].
+    #[arg(long, env = "SIGNOFF_DEMO", global = true)]
+    pub demo: Option<bool>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -47,6 +51,75 @@ pub struct Cli {
 pub enum Command {
     /// Run the HTTP server (the default when no command is given).
     Serve,
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Manage clients (relying parties).
+    Client {
+        #[command(subcommand)]
+        command: ClientCommand,
+    },
+    /// Manage ID-token signing keys.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a user.
+    Add {
+        #[arg(long)]
+        username: String,
+        /// At least 8 characters.
+        #[arg(long, env = "SIGNOFF_NEW_USER_PASSWORD", hide_env_values = true)]
+        password: String,
+        /// Let the user use the admin console.
+        #[arg(long)]
+        admin: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ClientCommand {
+    /// Register a client. A confidential client without --secret gets a
+    /// generated one, printed once.
+    Add {
+        #[arg(long)]
+        client_id: String,
+        /// Display name (defaults to the client_id).
+        #[arg(long)]
+        name: Option<String>,
+        /// At least 32 characters; stored only as a hash.
+        #[arg(
+            long,
+            env = "SIGNOFF_NEW_CLIENT_SECRET",
+            hide_env_values = true,
+            conflicts_with = "public"
+        )]
+        secret: Option<String>,
+        /// A public client (no secret; PKCE is then required).
+        #[arg(long)]
+        public: bool,
+        /// Exact redirect URI (repeatable); https unless the host is loopback.
+        #[arg(long = "redirect-uri", required = true)]
+        redirect_uris: Vec<String>,
+        /// Exact post-logout redirect URI (repeatable).
+        #[arg(long = "post-logout-redirect-uri")]
+        post_logout_redirect_uris: Vec<String>,
+        /// Whether logout always asks the user, or only when the request does not prove itself.
+        #[arg(long, default_value = "always", value_parser = ["always", "when_required"])]
+        confirmation: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Add a new active signing key; older keys stay published for verification.
+    Rotate,
 }
 
 impl Cli {
@@ -60,6 +133,7 @@ impl Cli {
             issuer: self.issuer.clone(),
             database_url: self.database_url.clone(),
             log: self.log.clone(),
+            demo: self.demo,
         };
         Settings::resolve(file, overrides)
     }
@@ -85,6 +159,7 @@ mod tests {
             "SIGNOFF_DATABASE_URL",
             "SIGNOFF_LOG",
             "SIGNOFF_CONFIG",
+            "SIGNOFF_DEMO",
         ] {
             assert!(help.contains(var), "--help does not mention {var}:\n{help}");
         }

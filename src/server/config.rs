@@ -23,6 +23,8 @@ pub struct Settings {
     pub issuer: Issuer,
     pub database_url: String,
     pub log: String,
+    /// Seed the demo data into an empty database at start-up.
+    pub demo: bool,
 }
 
 /// One layer of optional values: the TOML file, or the environment and flags.
@@ -33,6 +35,7 @@ pub struct SettingsLayer {
     pub issuer: Option<String>,
     pub database_url: Option<String>,
     pub log: Option<String>,
+    pub demo: Option<bool>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -82,6 +85,7 @@ impl Settings {
             DEFAULT_DATABASE_URL,
         );
         let log = pick(overrides.log, file.log, DEFAULT_LOG);
+        let demo = overrides.demo.or(file.demo).unwrap_or(false);
 
         let listen = listen
             .trim()
@@ -99,6 +103,7 @@ impl Settings {
             issuer,
             database_url,
             log,
+            demo,
         })
     }
 }

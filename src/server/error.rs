@@ -18,6 +18,9 @@ use crate::app::error::{UiError, render_error_document};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
+    /// A request refused with a 400 page; the message is shown to the user.
+    #[error("bad request: {0}")]
+    BadRequest(&'static str),
     #[error("not found")]
     NotFound,
     #[error(transparent)]
@@ -27,6 +30,7 @@ pub enum AppError {
 impl IntoResponse for AppError {
     fn into_response(self) -> axum::response::Response {
         let ui = match &self {
+            AppError::BadRequest(why) => UiError::BadRequest(why),
             AppError::NotFound => UiError::NotFound,
             AppError::Internal(err) => {
                 tracing::error!(error = ?err, "request failed");
@@ -50,6 +54,32 @@ pub fn error_page(error: UiError) -> axum::response::Response {
         render_error_document(error),
     )
         .into_response()
+}
+
+/// Middleware: a server function called by a plain HTML form (no JavaScript)
+/// that fails answers with a text body; the person gets our error page instead.
+pub async fn html_errors_for_forms(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let from_form = request.uri().path().starts_with("/api/")
+        && request
+            .headers()
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"));
+    let response = next.run(request).await;
+    let status = response.status();
+    if !from_form || !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    if status.is_server_error() {
+        error_page(UiError::Internal)
+    } else {
+        error_page(UiError::BadRequest(
+            "The form could not be processed. Go back, reload the page and try again.",
+        ))
+    }
 }
 
 /// For `CatchPanicLayer`: a panic in a handler becomes the generic 500 page.

@@ -3,11 +3,18 @@
 
 pub mod browser_session;
 pub mod cli;
+pub mod commands;
 pub mod config;
+pub mod crypto;
 pub mod db;
 pub mod error;
 pub mod headers;
 pub mod health;
+pub mod keys;
+pub mod login;
+pub mod passwords;
+pub mod protocol;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+pub mod throttle;

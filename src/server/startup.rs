@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 use leptos::config::{LeptosOptions, get_configuration};
 use leptos_axum::{LeptosRoutes, generate_route_list};
@@ -15,9 +16,14 @@ use tower_http::trace::TraceLayer;
 
 use super::config::Settings;
 use super::db::audit_events::{NewAuditEvent, insert_audit_event};
+use super::keys::SigningKeys;
 use super::state::AppState;
-use super::{browser_session, db, error, headers, health};
+use super::{browser_session, commands, db, error, headers, health, protocol};
 use crate::app::{App, shell};
+use crate::oidc::discovery::ProviderMetadata;
+
+/// No legitimate request body here comes close; anything larger is a 413.
+const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// A bound, migrated, ready-to-serve signoff.
 pub struct Application {
@@ -43,14 +49,24 @@ impl Application {
     ) -> anyhow::Result<Self> {
         let local_addr = listener.local_addr()?;
         let pool = db::connect_and_migrate(&settings.database_url).await?;
+        if settings.demo && commands::seed_demo(&pool).await? {
+            tracing::info!("seeded the demo users and clients (see README)");
+        }
         let leptos_options = leptos_options(local_addr)?;
         let (session_layer, session_cleanup) =
             browser_session::layer(pool.clone(), &settings.issuer).await?;
+        let keys = SigningKeys::load_or_create(&pool).await?;
+        let key_reloader = keys.spawn_reloader(pool.clone());
+        let discovery_json =
+            serde_json::to_string(&ProviderMetadata::for_issuer(&settings.issuer))?.into();
 
         let state = AppState {
             leptos_options,
             pool: pool.clone(),
             settings: Arc::new(settings),
+            keys,
+            throttle: Arc::default(),
+            discovery_json,
         };
         let router = router(state.clone()).layer(session_layer);
         record_start(&pool, local_addr).await?;
@@ -59,7 +75,7 @@ impl Application {
             listener,
             router: with_common_layers(router),
             state,
-            background: vec![session_cleanup],
+            background: vec![session_cleanup, key_reloader],
         })
     }
 
@@ -76,10 +92,14 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        let result = axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown)
-            .await
-            .context("the HTTP server failed");
+        let result = axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await
+        .context("the HTTP server failed");
         for task in self.background {
             task.abort();
         }
@@ -93,6 +113,7 @@ fn router(state: AppState) -> Router {
     let options = state.leptos_options.clone();
     Router::new()
         .route("/healthz", get(health::healthz))
+        .merge(protocol::routes())
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .with_state(state)
@@ -101,6 +122,8 @@ fn router(state: AppState) -> Router {
 /// Layers every response passes through, the error and panic pages included.
 fn with_common_layers(router: Router) -> Router {
     router
+        .layer(axum::middleware::from_fn(error::html_errors_for_forms))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(CatchPanicLayer::custom(error::panic_response))
         .layer(axum::middleware::map_response(headers::security_headers))
         .layer(TraceLayer::new_for_http())

@@ -6,6 +6,8 @@ use leptos::prelude::{ServerFnError, use_context};
 use sqlx::SqlitePool;
 
 use super::config::Settings;
+use super::keys::SigningKeys;
+use super::throttle::LoginThrottle;
 
 /// Shared by every handler and, through Leptos context, every server function.
 #[derive(Clone, FromRef)]
@@ -13,6 +15,10 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub pool: SqlitePool,
     pub settings: Arc<Settings>,
+    pub keys: SigningKeys,
+    pub throttle: Arc<LoginThrottle>,
+    /// The discovery document, serialized once.
+    pub discovery_json: Arc<str>,
 }
 
 /// The state inside a server function or during SSR (`leptos_routes` provides it).

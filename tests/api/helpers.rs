@@ -24,6 +24,7 @@ pub async fn spawn_app() -> TestApp {
             data_dir.path().display()
         )),
         log: None,
+        demo: Some(true),
     };
     let settings = Settings::resolve(SettingsLayer::default(), overrides).expect("settings");
     let app = Application::build_with_listener(settings, listener)

@@ -1,8 +1,15 @@
 //! Persistence: one file per table, each exposing `verb_noun` functions that take
 //! a pool or a connection/transaction and return `sqlx::Result`.
 
+pub mod access_tokens;
 pub mod audit_events;
+pub mod authorization_codes;
+pub mod clients;
+pub mod op_sessions;
+pub mod rp_sessions;
 pub mod schema;
+pub mod signing_keys;
+pub mod users;
 
 use std::str::FromStr;
 use std::time::Duration;

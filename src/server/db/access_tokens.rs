@@ -1,0 +1,71 @@
+use sqlx::{FromRow, SqliteExecutor};
+
+pub struct NewAccessToken<'a> {
+    pub token_hash: &'a str,
+    pub client_id: &'a str,
+    pub sid: &'a str,
+    pub scope: &'a str,
+    pub code_hash: &'a str,
+    pub expires_at: i64,
+}
+
+pub async fn insert_access_token(
+    db: impl SqliteExecutor<'_>,
+    token: &NewAccessToken<'_>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO access_tokens (token_hash, client_id, sid, scope, code_hash, expires_at) \
+         VALUES (?, ?, ?, ?, ?, ?)",
+    )
+    .bind(token.token_hash)
+    .bind(token.client_id)
+    .bind(token.sid)
+    .bind(token.scope)
+    .bind(token.code_hash)
+    .bind(token.expires_at)
+    .execute(db)
+    .await
+    .map(|_| ())
+}
+
+#[derive(Clone, Debug, FromRow)]
+pub struct TokenOwner {
+    pub subject: String,
+    pub username: String,
+    pub scope: String,
+}
+
+/// The user behind a token that is unexpired, unrevoked, and whose OP session
+/// and user are still active.
+pub async fn find_token_owner(
+    db: impl SqliteExecutor<'_>,
+    token_hash: &str,
+    now: i64,
+) -> sqlx::Result<Option<TokenOwner>> {
+    sqlx::query_as(
+        "SELECT u.subject, u.username, t.scope FROM access_tokens t \
+         JOIN op_sessions s ON s.sid = t.sid JOIN users u ON u.id = s.user_id \
+         WHERE t.token_hash = ? AND t.expires_at > ? AND t.revoked_at IS NULL \
+         AND s.ended_at IS NULL AND u.disabled_at IS NULL",
+    )
+    .bind(token_hash)
+    .bind(now)
+    .fetch_optional(db)
+    .await
+}
+
+/// RFC 6749 §4.1.2: when a code is used twice, revoke what it was exchanged for.
+pub async fn revoke_access_tokens_for_code(
+    db: impl SqliteExecutor<'_>,
+    code_hash: &str,
+    now: i64,
+) -> sqlx::Result<u64> {
+    sqlx::query(
+        "UPDATE access_tokens SET revoked_at = ? WHERE code_hash = ? AND revoked_at IS NULL",
+    )
+    .bind(now)
+    .bind(code_hash)
+    .execute(db)
+    .await
+    .map(|r| r.rows_affected())
+}

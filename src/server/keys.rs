@@ -1,0 +1,154 @@
+//! ID-token signing keys: generated on first start, persisted, published as a
+//! JWK Set, and reloaded periodically so `signoff keys rotate` (a separate
+//! process) takes effect without a restart.
+
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use anyhow::Context;
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use rsa::RsaPrivateKey;
+use rsa::pkcs8::{EncodePrivateKey, LineEnding};
+use rsa::traits::PublicKeyParts;
+use serde::Serialize;
+use sqlx::SqlitePool;
+
+use super::db::signing_keys::{SigningKeyRow, insert_signing_key, list_published_signing_keys};
+use crate::oidc::jwk::{JwkSet, RsaPublicJwk};
+
+/// RSA-2048, the size OIDC Core's RS256 baseline expects.
+const RSA_BITS: usize = 2048;
+const RELOAD_PERIOD: Duration = Duration::from_secs(60);
+
+struct ActiveKey {
+    kid: String,
+    key: EncodingKey,
+}
+
+struct KeySet {
+    active: ActiveKey,
+    /// The serialized JWK Set, built once per load: `/jwks.json` only copies it.
+    jwks_json: Arc<str>,
+    kids: Vec<String>,
+}
+
+/// The current keys. Cloning shares them.
+#[derive(Clone)]
+pub struct SigningKeys(Arc<RwLock<Arc<KeySet>>>);
+
+impl SigningKeys {
+    /// Loads the published keys, generating and storing the first one if there is none.
+    pub async fn load_or_create(pool: &SqlitePool) -> anyhow::Result<Self> {
+        let mut rows = list_published_signing_keys(pool)
+            .await
+            .context("reading signing keys")?;
+        if rows.is_empty() {
+            tracing::info!("no signing key yet: generating an RSA-2048 key");
+            insert_new_key(pool).await?;
+            rows = list_published_signing_keys(pool)
+                .await
+                .context("reading signing keys")?;
+        }
+        Ok(Self(Arc::new(RwLock::new(Arc::new(key_set(&rows)?)))))
+    }
+
+    /// Re-reads the keys; called periodically and after rotation.
+    pub async fn reload(&self, pool: &SqlitePool) -> anyhow::Result<()> {
+        let rows = list_published_signing_keys(pool)
+            .await
+            .context("reading signing keys")?;
+        if rows.is_empty() {
+            anyhow::bail!("every signing key is retired; refusing to drop the current one");
+        }
+        if rows.iter().map(|r| &r.kid).eq(self.current().kids.iter()) {
+            return Ok(());
+        }
+        let set = key_set(&rows)?;
+        tracing::info!(active_kid = %set.active.kid, published = set.kids.len(), "signing keys reloaded");
+        *self.0.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(set);
+        Ok(())
+    }
+
+    /// Starts the periodic reload.
+    pub fn spawn_reloader(&self, pool: SqlitePool) -> tokio::task::JoinHandle<()> {
+        let keys = self.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(RELOAD_PERIOD);
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                if let Err(err) = keys.reload(&pool).await {
+                    tracing::error!(error = %format!("{err:#}"), "signing key reload failed");
+                }
+            }
+        })
+    }
+
+    fn current(&self) -> Arc<KeySet> {
+        self.0.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Signs claims as a JWT (RS256, with `kid`, `typ` JWT).
+    pub fn sign<T: Serialize>(&self, claims: &T) -> anyhow::Result<String> {
+        let set = self.current();
+        let mut header = Header::new(Algorithm::RS256);
+        header.kid = Some(set.active.kid.clone());
+        jsonwebtoken::encode(&header, claims, &set.active.key).context("signing a JWT")
+    }
+
+    pub fn jwks_json(&self) -> Arc<str> {
+        self.current().jwks_json.clone()
+    }
+
+    pub fn active_kid(&self) -> String {
+        self.current().active.kid.clone()
+    }
+}
+
+fn key_set(rows: &[SigningKeyRow]) -> anyhow::Result<KeySet> {
+    let newest = rows.first().context("no signing key")?;
+    let key = EncodingKey::from_rsa_pem(newest.private_key_pem.as_bytes())
+        .with_context(|| format!("signing key {} is not a valid RSA PEM", newest.kid))?;
+    let keys = rows
+        .iter()
+        .map(|r| serde_json::from_str::<RsaPublicJwk>(&r.public_jwk))
+        .collect::<Result<Vec<_>, _>>()
+        .context("a stored public JWK is invalid")?;
+    Ok(KeySet {
+        active: ActiveKey {
+            kid: newest.kid.clone(),
+            key,
+        },
+        jwks_json: serde_json::to_string(&JwkSet { keys })?.into(),
+        kids: rows.iter().map(|r| r.kid.clone()).collect(),
+    })
+}
+
+/// Generates an RSA key (about 0.1 s, off the async runtime) and stores it as
+/// the newest, hence active, key. Returns its `kid`.
+pub async fn insert_new_key(pool: &SqlitePool) -> anyhow::Result<String> {
+    let row = tokio::task::spawn_blocking(generate_rsa_key)
+        .await
+        .context("the key generation task failed")??;
+    let kid = row.kid.clone();
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    insert_signing_key(pool, &row, now)
+        .await
+        .context("storing the signing key")?;
+    Ok(kid)
+}
+
+fn generate_rsa_key() -> anyhow::Result<SigningKeyRow> {
+    let private =
+        RsaPrivateKey::new(&mut rand::rngs::OsRng, RSA_BITS).context("generating an RSA key")?;
+    let jwk = RsaPublicJwk::rs256(&private.n().to_bytes_be(), &private.e().to_bytes_be());
+    let pem = private
+        .to_pkcs8_pem(LineEnding::LF)
+        .context("encoding the RSA key")?
+        .to_string();
+    Ok(SigningKeyRow {
+        kid: jwk.kid.clone(),
+        private_key_pem: pem,
+        public_jwk: serde_json::to_string(&jwk)?,
+    })
+}

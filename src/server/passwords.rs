@@ -1,0 +1,73 @@
+//! Password hashing with argon2id (OWASP's first choice), off the async runtime.
+
+use std::sync::LazyLock;
+
+use anyhow::Context;
+use argon2::Argon2;
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+
+/// Hashes a password (argon2id, the crate's default m=19 MiB, t=2, p=1).
+pub async fn hash_password(password: String) -> anyhow::Result<String> {
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut OsRng);
+        Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .map_err(|e| anyhow::anyhow!("argon2: {e}"))
+    })
+    .await
+    .context("the password hashing task failed")?
+}
+
+/// A hash of nothing in particular: checking against it when the user does not
+/// exist takes as long as a real check, so timing does not reveal usernames.
+static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
+    let salt = SaltString::encode_b64(b"signoff-dummy-salt").expect("static salt");
+    Argon2::default()
+        .hash_password(b"no user has this password", &salt)
+        .map(|h| h.to_string())
+        .expect("hashing a constant cannot fail")
+});
+
+/// Verifies `password` against `stored`, or against a dummy hash when `stored`
+/// is `None`, so both cases cost the same.
+pub async fn verify_password(password: String, stored: Option<String>) -> anyhow::Result<bool> {
+    tokio::task::spawn_blocking(move || {
+        let known = stored.is_some();
+        let phc = stored.unwrap_or_else(|| DUMMY_HASH.clone());
+        let hash = PasswordHash::new(&phc).map_err(|e| anyhow::anyhow!("stored hash: {e}"))?;
+        let ok = Argon2::default()
+            .verify_password(password.as_bytes(), &hash)
+            .is_ok();
+        Ok(ok && known)
+    })
+    .await
+    .context("the password verification task failed")?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_hash_verifies_its_password_and_nothing_else() {
+        let hash = hash_password("correct horse".into()).await.unwrap();
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(
+            verify_password("correct horse".into(), Some(hash.clone()))
+                .await
+                .unwrap()
+        );
+        assert!(!verify_password("wrong".into(), Some(hash)).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn an_unknown_user_never_verifies() {
+        assert!(
+            !verify_password("no user has this password".into(), None)
+                .await
+                .unwrap()
+        );
+    }
+}

@@ -1,0 +1,182 @@
+use anyhow::Context;
+use axum::extract::{Query, RawQuery, State};
+use axum::response::Response;
+use serde::Deserialize;
+
+use super::{local_url, now, see_other};
+use crate::oidc::Params;
+use crate::oidc::authorize::{
+    AuthorizationRequest, ClientRegistration, ExistingLogin, LoginDecision, Rejection,
+    code_redirect, decide_login, error_redirect, validate_authorization_request,
+};
+use crate::oidc::token::CODE_LIFETIME_SECS;
+use crate::oidc::{OAuthError, OAuthErrorCode};
+use crate::server::browser_session::BrowserSession;
+use crate::server::crypto::{random_token, sha256_b64};
+use crate::server::db::authorization_codes::{CodeRow, insert_authorization_code};
+use crate::server::db::clients::find_client;
+use crate::server::db::op_sessions::{ActiveOpSession, find_active_op_session};
+use crate::server::db::rp_sessions::upsert_rp_session;
+use crate::server::error::AppError;
+use crate::server::state::AppState;
+
+/// `GET /authorize` (OIDC Core §3.1.2.1).
+pub async fn authorize(
+    State(state): State<AppState>,
+    session: BrowserSession,
+    RawQuery(query): RawQuery,
+) -> Result<Response, AppError> {
+    let params = Params::parse(query.unwrap_or_default().as_bytes()).map_err(|_| {
+        AppError::BadRequest("The sign-in request has a repeated or oversized parameter.")
+    })?;
+    let client = match params.get("client_id") {
+        Some(id) => find_client(&state.pool, id)
+            .await
+            .context("loading the client")?,
+        None => None,
+    };
+    let registration = client.as_ref().map(|c| ClientRegistration {
+        client_id: &c.client_id,
+        redirect_uris: &c.redirect_uris.0,
+        is_public: c.secret_hash.is_none(),
+    });
+    let request = match validate_authorization_request(&params, registration) {
+        Ok(request) => request,
+        Err(Rejection::ShowPage(why)) => return Err(AppError::BadRequest(why)),
+        Err(Rejection::Redirect {
+            redirect_uri,
+            state: client_state,
+            error,
+        }) => return redirect_with_error(&state, &redirect_uri, client_state.as_deref(), &error),
+    };
+    let existing = current_op_session(&state, &session).await?;
+    proceed(&state, &session, request, existing, None).await
+}
+
+#[derive(Deserialize)]
+pub struct ContinueQuery {
+    request: String,
+}
+
+/// `GET /authorize/continue?request=ID`: where login sends the browser back to.
+pub async fn continue_authorization(
+    State(state): State<AppState>,
+    session: BrowserSession,
+    Query(query): Query<ContinueQuery>,
+) -> Result<Response, AppError> {
+    let pending = session
+        .take_authorization(&query.request)
+        .await
+        .context("reading the pending request")?
+        .ok_or(AppError::BadRequest(
+            "This sign-in request has expired or was already completed. Start again from the application.",
+        ))?;
+    let existing = current_op_session(&state, &session).await?;
+    proceed(
+        &state,
+        &session,
+        pending.request,
+        existing,
+        Some(pending.since),
+    )
+    .await
+}
+
+async fn current_op_session(
+    state: &AppState,
+    session: &BrowserSession,
+) -> Result<Option<ActiveOpSession>, AppError> {
+    let Some(sid) = session
+        .op_sid()
+        .await
+        .context("reading the browser session")?
+    else {
+        return Ok(None);
+    };
+    Ok(find_active_op_session(&state.pool, &sid)
+        .await
+        .context("loading the OP session")?)
+}
+
+/// `waiting_since` is set when the request waited for a login: a login after
+/// that moment counts as fresh for `prompt=login` and `max_age`.
+async fn proceed(
+    state: &AppState,
+    session: &BrowserSession,
+    request: AuthorizationRequest,
+    existing: Option<ActiveOpSession>,
+    waiting_since: Option<i64>,
+) -> Result<Response, AppError> {
+    let now = now();
+    let login = existing.as_ref().map(|s| ExistingLogin {
+        auth_time: s.auth_time,
+    });
+    let just_authenticated = match (waiting_since, login) {
+        (Some(since), Some(login)) => login.auth_time >= since,
+        _ => false,
+    };
+    match (
+        decide_login(&request, login, just_authenticated, now),
+        existing,
+    ) {
+        (LoginDecision::Proceed, Some(op_session)) => {
+            issue_code(state, &request, &op_session, now).await
+        }
+        (LoginDecision::LoginRequired, _) => redirect_with_error(
+            state,
+            &request.redirect_uri,
+            request.state.as_deref(),
+            &OAuthError::new(OAuthErrorCode::LoginRequired, "the user is not signed in"),
+        ),
+        (LoginDecision::Login | LoginDecision::Proceed, _) => {
+            let id = session
+                .stash_authorization(request, now)
+                .await
+                .context("storing the pending request")?;
+            let url = local_url(&state.settings.issuer, "/login", &[("request", &id)])
+                .context("building the login URL")?;
+            Ok(see_other(&url))
+        }
+    }
+}
+
+async fn issue_code(
+    state: &AppState,
+    request: &AuthorizationRequest,
+    op_session: &ActiveOpSession,
+    now: i64,
+) -> Result<Response, AppError> {
+    let code = random_token();
+    let row = CodeRow {
+        client_id: request.client_id.clone(),
+        sid: op_session.sid.clone(),
+        redirect_uri: request.redirect_uri.clone(),
+        scope: request.scope.clone(),
+        nonce: request.nonce.clone(),
+        code_challenge: request.code_challenge.clone(),
+        expires_at: now + CODE_LIFETIME_SECS,
+    };
+    let mut tx = state.pool.begin().await.context("starting a transaction")?;
+    insert_authorization_code(&mut *tx, &sha256_b64(&code), &row)
+        .await
+        .context("storing the code")?;
+    // The client is now part of this OP session: logout will notify it.
+    upsert_rp_session(&mut *tx, &op_session.sid, &request.client_id, now)
+        .await
+        .context("recording the client in the session")?;
+    tx.commit().await.context("committing the code")?;
+    let url = code_redirect(request, &code, &state.settings.issuer)
+        .context("building the code redirect")?;
+    Ok(see_other(&url))
+}
+
+fn redirect_with_error(
+    state: &AppState,
+    redirect_uri: &str,
+    client_state: Option<&str>,
+    error: &OAuthError,
+) -> Result<Response, AppError> {
+    let url = error_redirect(redirect_uri, client_state, error, &state.settings.issuer)
+        .context("building the error redirect")?;
+    Ok(see_other(&url))
+}

@@ -1,0 +1,85 @@
+//! Plain axum handlers for the protocol endpoints (no Leptos): they extract,
+//! parse with `crate::oidc`, decide, persist, and map the outcome to HTTP.
+
+pub mod authorize;
+pub mod discovery;
+pub mod token;
+pub mod userinfo;
+
+use axum::Json;
+use axum::Router;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use tower_http::cors::{Any, CorsLayer};
+use url::Url;
+
+use super::state::AppState;
+use crate::oidc::{Issuer, OAuthError, OAuthErrorCode};
+
+pub fn routes() -> Router<AppState> {
+    // Public metadata and the bearer/code-authenticated endpoints may be called
+    // from browser-based clients; no cookies are involved, so any origin is fine.
+    let cors = CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods([axum::http::Method::GET, axum::http::Method::POST])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE]);
+    let api = Router::new()
+        .route(
+            "/.well-known/openid-configuration",
+            get(discovery::openid_configuration),
+        )
+        .route("/jwks.json", get(discovery::jwks))
+        .route("/token", post(token::token))
+        .route(
+            "/userinfo",
+            get(userinfo::userinfo).post(userinfo::userinfo),
+        )
+        .layer(cors);
+    Router::new()
+        .route("/authorize", get(authorize::authorize))
+        .route(
+            "/authorize/continue",
+            get(authorize::continue_authorization),
+        )
+        .merge(api)
+}
+
+pub fn now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// A 303 to an absolute URL built with `url`.
+pub fn see_other(url: &Url) -> Response {
+    Redirect::to(url.as_str()).into_response()
+}
+
+/// A URL on this server, e.g. `/login?request=...`, built with `url`.
+pub fn local_url(issuer: &Issuer, path: &str, pairs: &[(&str, &str)]) -> Option<Url> {
+    crate::oidc::redirect_uri::with_query(&issuer.endpoint(path), pairs).ok()
+}
+
+/// An OAuth error as JSON (RFC 6749 §5.2), never cached.
+pub fn oauth_error(error: OAuthError) -> Response {
+    let status = match error.error {
+        OAuthErrorCode::InvalidClient => StatusCode::UNAUTHORIZED,
+        OAuthErrorCode::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
+        _ => StatusCode::BAD_REQUEST,
+    };
+    let mut response = (status, no_store(), Json(error)).into_response();
+    if status == StatusCode::UNAUTHORIZED {
+        response.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static(r#"Basic realm="signoff""#),
+        );
+    }
+    response
+}
+
+/// RFC 6749 §5.1: "Cache-Control: no-store" and "Pragma: no-cache".
+pub fn no_store() -> [(header::HeaderName, &'static str); 2] {
+    [
+        (header::CACHE_CONTROL, "no-store"),
+        (header::PRAGMA, "no-cache"),
+    ]
+}

@@ -1,0 +1,181 @@
+use anyhow::Context;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
+
+use super::{no_store, now, oauth_error};
+use crate::oidc::id_token::{IdTokenSubject, id_token_claims};
+use crate::oidc::token::{
+    ACCESS_TOKEN_LIFETIME_SECS, AuthMethod, IssuedCode, TokenResponse, check_auth_method,
+    check_code_redemption, parse_code_grant, presented_client,
+};
+use crate::oidc::{OAuthError, OAuthErrorCode, Params};
+use crate::server::crypto::{constant_time_eq, random_token, sha256_b64};
+use crate::server::db::access_tokens::{
+    NewAccessToken, insert_access_token, revoke_access_tokens_for_code,
+};
+use crate::server::db::authorization_codes::{Consumed, consume_authorization_code};
+use crate::server::db::clients::find_client;
+use crate::server::db::op_sessions::find_active_op_session;
+use crate::server::state::AppState;
+
+const INVALID_CLIENT: OAuthError = OAuthError::new(
+    OAuthErrorCode::InvalidClient,
+    "client authentication failed",
+);
+const INVALID_GRANT: OAuthError = OAuthError::new(
+    OAuthErrorCode::InvalidGrant,
+    "the authorization code is invalid",
+);
+
+/// `POST /token` (RFC 6749 §3.2, §4.1.3; OIDC Core §3.1.3).
+pub async fn token(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    match exchange(&state, &headers, &body).await {
+        Ok(response) => (no_store(), Json(response)).into_response(),
+        Err(Failure::OAuth(error)) => oauth_error(error),
+        Err(Failure::Internal(err)) => {
+            tracing::error!(error = ?err, "token request failed");
+            oauth_error(OAuthError::new(
+                OAuthErrorCode::ServerError,
+                "internal error",
+            ))
+        }
+    }
+}
+
+enum Failure {
+    OAuth(OAuthError),
+    Internal(anyhow::Error),
+}
+
+impl From<OAuthError> for Failure {
+    fn from(e: OAuthError) -> Self {
+        Self::OAuth(e)
+    }
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(e: anyhow::Error) -> Self {
+        Self::Internal(e)
+    }
+}
+
+async fn exchange(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<TokenResponse, Failure> {
+    let is_form = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return Err(OAuthError::new(
+            OAuthErrorCode::InvalidRequest,
+            "the body must be application/x-www-form-urlencoded",
+        )
+        .into());
+    }
+    let params = Params::parse(body).map_err(|_| {
+        OAuthError::new(
+            OAuthErrorCode::InvalidRequest,
+            "a parameter is repeated or too long",
+        )
+    })?;
+    let authorization = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let presented = presented_client(authorization, &params)?;
+
+    let client = find_client(&state.pool, presented.client_id())
+        .await
+        .context("loading the client")?
+        .ok_or(INVALID_CLIENT)?;
+    let method = AuthMethod::parse(&client.token_endpoint_auth_method).ok_or(INVALID_CLIENT)?;
+    check_auth_method(method, &presented)?;
+    if let (Some(stored), Some(secret)) = (&client.secret_hash, presented.secret())
+        && !constant_time_eq(stored, &sha256_b64(secret))
+    {
+        return Err(INVALID_CLIENT.into());
+    }
+
+    let grant = parse_code_grant(&params)?;
+    let now = now();
+    let code_hash = sha256_b64(&grant.code);
+    let mut conn = state
+        .pool
+        .acquire()
+        .await
+        .context("acquiring a connection")?;
+    let code = match consume_authorization_code(&mut conn, &code_hash, now)
+        .await
+        .context("redeeming the code")?
+    {
+        Consumed::Fresh(code) => code,
+        Consumed::Replayed => {
+            let revoked = revoke_access_tokens_for_code(&mut *conn, &code_hash, now)
+                .await
+                .context("revoking tokens of a replayed code")?;
+            tracing::warn!(client_id = %client.client_id, revoked, "authorization code replayed");
+            return Err(INVALID_GRANT.into());
+        }
+        Consumed::Unknown => return Err(INVALID_GRANT.into()),
+    };
+    check_code_redemption(
+        &IssuedCode {
+            client_id: &code.client_id,
+            redirect_uri: &code.redirect_uri,
+            code_challenge: code.code_challenge.as_deref(),
+            expires_at: code.expires_at,
+        },
+        &client.client_id,
+        &grant,
+        now,
+    )?;
+    let op_session = find_active_op_session(&mut *conn, &code.sid)
+        .await
+        .context("loading the OP session")?
+        .ok_or(OAuthError::new(
+            OAuthErrorCode::InvalidGrant,
+            "the sign-in session has ended",
+        ))?;
+
+    let with_profile = code.scope.split(' ').any(|s| s == "profile");
+    let claims = id_token_claims(
+        &state.settings.issuer,
+        &IdTokenSubject {
+            client_id: &client.client_id,
+            subject: &op_session.subject,
+            sid: &op_session.sid,
+            auth_time: op_session.auth_time,
+            nonce: code.nonce.as_deref(),
+            preferred_username: with_profile.then_some(op_session.username.as_str()),
+        },
+        now,
+    );
+    let id_token = state.keys.sign(&claims)?;
+    let access_token = random_token();
+    insert_access_token(
+        &mut *conn,
+        &NewAccessToken {
+            token_hash: &sha256_b64(&access_token),
+            client_id: &client.client_id,
+            sid: &op_session.sid,
+            scope: &code.scope,
+            code_hash: &code_hash,
+            expires_at: now + ACCESS_TOKEN_LIFETIME_SECS,
+        },
+    )
+    .await
+    .context("storing the access token")?;
+
+    Ok(TokenResponse {
+        access_token,
+        token_type: "Bearer",
+        expires_in: ACCESS_TOKEN_LIFETIME_SECS,
+        id_token,
+        scope: code.scope,
+    })
+}
