@@ -57,7 +57,9 @@ pub fn error_page(error: UiError) -> axum::response::Response {
 }
 
 /// Middleware: a server function called by a plain HTML form (no JavaScript)
-/// that fails answers with a text body; the person gets our error page instead.
+/// that fails answers with a redirect to `/` and a `serverfnerror` header, or
+/// with a text body; the person gets our error page instead. Argument errors
+/// (a tampered or incomplete form) are a 400, anything else a 500.
 pub async fn html_errors_for_forms(
     request: axum::extract::Request,
     next: axum::middleware::Next,
@@ -70,15 +72,24 @@ pub async fn html_errors_for_forms(
             .is_some_and(|v| v.contains("text/html"));
     let response = next.run(request).await;
     let status = response.status();
-    if !from_form || !(status.is_client_error() || status.is_server_error()) {
+    let failed = response.headers().contains_key("serverfnerror")
+        || status.is_client_error()
+        || status.is_server_error();
+    if !from_form || !failed {
         return response;
     }
-    if status.is_server_error() {
-        error_page(UiError::Internal)
-    } else {
+    let body = axum::body::to_bytes(response.into_body(), 4096)
+        .await
+        .unwrap_or_default();
+    let is_argument_error = [&b"Args|"[..], b"Deserialization|", b"MissingArg|"]
+        .iter()
+        .any(|prefix| body.starts_with(prefix));
+    if is_argument_error || status.is_client_error() {
         error_page(UiError::BadRequest(
             "The form could not be processed. Go back, reload the page and try again.",
         ))
+    } else {
+        error_page(UiError::Internal)
     }
 }
 

@@ -28,7 +28,10 @@ struct Record {
 
 impl Record {
     fn blocked_until(&self) -> Option<Instant> {
-        let over = self.failures.checked_sub(FREE_FAILURES)?;
+        let over = self
+            .failures
+            .checked_sub(FREE_FAILURES)
+            .filter(|over| *over > 0)?;
         let delay = Duration::from_secs(1_u64 << over.min(10)).min(MAX_DELAY);
         Some(self.last + delay)
     }

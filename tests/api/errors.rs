@@ -52,6 +52,10 @@ async fn the_home_page_renders_with_the_schema_version() {
 
     assert_eq!(response.status(), 200);
     let body = response.text().await.unwrap();
+    let (newest,): (i64,) = sqlx::query_as("SELECT MAX(version) FROM _sqlx_migrations")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
     assert!(body.contains("Server status"));
-    assert!(body.contains("20261121000001"), "{body}");
+    assert!(body.contains(&format!(">{newest}<")), "{body}");
 }

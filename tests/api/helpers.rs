@@ -1,17 +1,25 @@
+use signoff::server::commands::demo;
 use signoff::server::config::{Settings, SettingsLayer};
 use signoff::server::startup::Application;
 use sqlx::SqlitePool;
 use tempfile::TempDir;
 use tokio::net::TcpListener;
+use url::Url;
+
+/// RFC 7636 Appendix B.
+pub const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+pub const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+pub const CALLBACK: &str = demo::REDIRECT_URIS[0];
 
 pub struct TestApp {
     pub address: String,
     pub pool: SqlitePool,
-    /// Does not follow redirects, so tests can assert on them.
+    /// Keeps cookies (one browser) and does not follow redirects.
     pub client: reqwest::Client,
     _data_dir: TempDir,
 }
 
+/// A signoff on port 0 with a fresh database holding the demo data.
 pub async fn spawn_app() -> TestApp {
     let data_dir = tempfile::tempdir().expect("temporary directory");
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
@@ -33,26 +41,149 @@ pub async fn spawn_app() -> TestApp {
     let pool = app.state().pool.clone();
     tokio::spawn(app.run_until_stopped(std::future::pending()));
 
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("HTTP client");
     TestApp {
         address: format!("http://{addr}"),
         pool,
-        client,
+        client: browser(),
         _data_dir: data_dir,
     }
 }
 
+/// A fresh "browser": its own cookie jar, no redirect following.
+pub fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .expect("HTTP client")
+}
+
 impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client
-            .get(format!("{}{path}", self.address))
+            .get(self.url(path))
             .send()
             .await
             .expect("request completes")
     }
+
+    /// `/authorize` for the demo client with PKCE, plus `extra` query pairs.
+    pub fn authorize_path(&self, extra: &[(&str, &str)]) -> String {
+        let mut url = Url::parse(&self.url("/authorize")).unwrap();
+        url.query_pairs_mut()
+            .append_pair("client_id", demo::CLIENT_ID)
+            .append_pair("redirect_uri", CALLBACK)
+            .append_pair("response_type", "code")
+            .append_pair("scope", "openid profile")
+            .append_pair("state", "st-1")
+            .append_pair("nonce", "nonce-1")
+            .append_pair("code_challenge", CHALLENGE)
+            .append_pair("code_challenge_method", "S256");
+        for (k, v) in extra {
+            url.query_pairs_mut().append_pair(k, v);
+        }
+        format!("{}?{}", url.path(), url.query().unwrap_or_default())
+    }
+
+    /// The CSRF token of the login form this browser is shown.
+    pub async fn login_csrf(&self, request: Option<&str>) -> String {
+        let path = match request {
+            Some(r) => format!("/login?request={r}"),
+            None => "/login".to_owned(),
+        };
+        let page = self.get(&path).await.text().await.unwrap();
+        let marker = "name=\"csrf\" value=\"";
+        let start = page.find(marker).expect("the login form has a CSRF field") + marker.len();
+        page[start..].split('"').next().unwrap().to_owned()
+    }
+
+    /// Posts the login form as a browser without JavaScript does.
+    pub async fn post_login(
+        &self,
+        username: &str,
+        password: &str,
+        csrf: &str,
+        request: Option<&str>,
+    ) -> reqwest::Response {
+        let mut form = vec![
+            ("username", username),
+            ("password", password),
+            ("csrf", csrf),
+        ];
+        if let Some(r) = request {
+            form.push(("request", r));
+        }
+        self.client
+            .post(self.url("/api/login"))
+            .header("accept", "text/html")
+            .form(&form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Runs /authorize → /login → /authorize/continue as the demo user and
+    /// returns the redirect to the client's callback.
+    pub async fn sign_in_and_authorize(&self, extra: &[(&str, &str)]) -> Url {
+        let response = self.get(&self.authorize_path(extra)).await;
+        let login = location(&response);
+        assert_eq!(login.path(), "/login", "{login}");
+        let request = query_param(&login, "request").expect("a parked request id");
+        let csrf = self.login_csrf(Some(&request)).await;
+        let response = self
+            .post_login(demo::USER, demo::PASSWORD, &csrf, Some(&request))
+            .await;
+        let next = location(&response);
+        assert_eq!(next.path(), "/authorize/continue", "{next}");
+        location(
+            &self
+                .get(&format!("{}?{}", next.path(), next.query().unwrap()))
+                .await,
+        )
+    }
+
+    /// Exchanges a code as the demo client (client_secret_basic).
+    pub async fn redeem(&self, code: &str, verifier: Option<&str>) -> reqwest::Response {
+        let mut form = vec![
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", CALLBACK),
+        ];
+        if let Some(v) = verifier {
+            form.push(("code_verifier", v));
+        }
+        self.client
+            .post(self.url("/token"))
+            .basic_auth(demo::CLIENT_ID, Some(demo::CLIENT_SECRET))
+            .form(&form)
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+/// The absolute URL a redirect points to.
+pub fn location(response: &reqwest::Response) -> Url {
+    assert!(
+        response.status().is_redirection(),
+        "expected a redirect, got {} for {}",
+        response.status(),
+        response.url()
+    );
+    let raw = header(response, "location");
+    Url::parse(raw)
+        .or_else(|_| response.url().join(raw))
+        .expect("a valid Location")
+}
+
+pub fn query_param(url: &Url, name: &str) -> Option<String> {
+    url.query_pairs()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
 }
 
 pub fn header<'a>(response: &'a reqwest::Response, name: &str) -> &'a str {

@@ -2,7 +2,11 @@
 
 mod helpers;
 
+mod authorize;
+mod bad_input;
 mod errors;
 mod health;
+mod login;
 mod security_headers;
 mod startup;
+mod token;

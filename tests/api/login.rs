@@ -1,0 +1,141 @@
+use signoff::server::commands::demo;
+
+use crate::helpers::{location, query_param, spawn_app};
+
+#[tokio::test]
+async fn the_login_page_has_labelled_fields_and_a_sign_in_button() {
+    let app = spawn_app().await;
+
+    let response = app.get("/login").await;
+
+    assert_eq!(response.status(), 200);
+    let body = response.text().await.unwrap();
+    assert!(body.contains(r#"<label for="username">Username</label>"#));
+    assert!(body.contains(r#"<label for="password">Password</label>"#));
+    assert!(body.contains(">Sign in</button>"));
+    assert!(body.contains(r#"action="/api/login""#));
+}
+
+#[tokio::test]
+async fn a_wrong_password_gets_the_generic_error_and_no_session() {
+    let app = spawn_app().await;
+    let csrf = app.login_csrf(None).await;
+
+    let target = location(
+        &app.post_login(demo::USER, "wrong-password", &csrf, None)
+            .await,
+    );
+
+    assert_eq!(target.path(), "/login");
+    assert_eq!(query_param(&target, "error").as_deref(), Some("invalid"));
+    let page = app
+        .get(&format!("/login?{}", target.query().unwrap()))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("The username or password is incorrect."));
+    let (sessions,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM op_sessions")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(sessions, 0);
+}
+
+#[tokio::test]
+async fn an_unknown_user_gets_the_same_answer_as_a_wrong_password() {
+    let app = spawn_app().await;
+    let csrf = app.login_csrf(None).await;
+
+    let target = location(&app.post_login("nobody", "whatever1", &csrf, None).await);
+
+    assert_eq!(query_param(&target, "error").as_deref(), Some("invalid"));
+}
+
+#[tokio::test]
+async fn a_forged_csrf_token_signs_nobody_in() {
+    let app = spawn_app().await;
+    app.login_csrf(None).await;
+
+    let target = location(
+        &app.post_login(demo::USER, demo::PASSWORD, "forged", None)
+            .await,
+    );
+
+    assert_eq!(query_param(&target, "error").as_deref(), Some("expired"));
+    let (sessions,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM op_sessions")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(sessions, 0);
+}
+
+#[tokio::test]
+async fn repeated_failures_are_throttled_even_for_the_right_password() {
+    let app = spawn_app().await;
+    let csrf = app.login_csrf(None).await;
+    for _ in 0..6 {
+        app.post_login(demo::USER, "wrong-password", &csrf, None)
+            .await;
+    }
+
+    let target = location(
+        &app.post_login(demo::USER, demo::PASSWORD, &csrf, None)
+            .await,
+    );
+
+    assert_eq!(query_param(&target, "error").as_deref(), Some("throttled"));
+}
+
+#[tokio::test]
+async fn a_good_login_creates_an_op_session_and_a_new_browser_session_id() {
+    let app = spawn_app().await;
+    let csrf = app.login_csrf(None).await;
+    let before: Vec<(String,)> = sqlx::query_as("SELECT id FROM browser_sessions")
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
+
+    let target = location(
+        &app.post_login(demo::USER, demo::PASSWORD, &csrf, None)
+            .await,
+    );
+
+    assert_eq!(target.path(), "/");
+    let after: Vec<(String,)> = sqlx::query_as("SELECT id FROM browser_sessions")
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(before.len(), 1);
+    assert!(
+        !after.contains(&before[0]),
+        "the session id was cycled at login"
+    );
+    let (sid_len,): (i64,) = sqlx::query_as("SELECT length(sid) FROM op_sessions")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(sid_len, 43, "256-bit sid");
+    let (action,): (String,) =
+        sqlx::query_as("SELECT action FROM audit_events ORDER BY id DESC LIMIT 1")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(action, "login.succeeded");
+}
+
+#[tokio::test]
+async fn the_session_cookie_is_http_only_and_same_site_lax() {
+    let app = spawn_app().await;
+    let response = app.get("/login").await;
+    let cookie = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("signoff="))
+        .expect("the login page sets the browser session cookie");
+    assert!(cookie.contains("HttpOnly"));
+    assert!(cookie.contains("SameSite=Lax"));
+    assert!(cookie.contains("Path=/"));
+}

@@ -1,0 +1,186 @@
+use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
+use serde_json::Value;
+use signoff::server::commands::demo;
+
+use crate::helpers::{CALLBACK, VERIFIER, query_param, spawn_app};
+
+async fn fresh_code(app: &crate::helpers::TestApp) -> String {
+    let target = app.sign_in_and_authorize(&[]).await;
+    query_param(&target, "code").expect("a code")
+}
+
+#[tokio::test]
+async fn a_code_is_exchanged_for_an_id_token_that_verifies_against_the_jwks() {
+    let app = spawn_app().await;
+    let code = fresh_code(&app).await;
+
+    let response = app.redeem(&code, Some(VERIFIER)).await;
+
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["token_type"], "Bearer");
+    assert_eq!(body["expires_in"], 3600);
+    let id_token = body["id_token"].as_str().unwrap();
+
+    let jwks: Value = app.get("/jwks.json").await.json().await.unwrap();
+    let kid = decode_header(id_token).unwrap().kid.expect("a kid");
+    let jwk = jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["kid"] == kid)
+        .expect("kid is published");
+    let key =
+        DecodingKey::from_rsa_components(jwk["n"].as_str().unwrap(), jwk["e"].as_str().unwrap())
+            .unwrap();
+    let mut validation = Validation::new(Algorithm::RS256);
+    validation.set_audience(&[demo::CLIENT_ID]);
+    validation.set_issuer(&[app.address.as_str()]);
+    let claims = decode::<Value>(id_token, &key, &validation).unwrap().claims;
+    assert_eq!(claims["nonce"], "nonce-1");
+    assert_eq!(claims["azp"], demo::CLIENT_ID);
+    assert_eq!(claims["preferred_username"], demo::USER);
+    let (sid,): (String,) = sqlx::query_as("SELECT sid FROM op_sessions")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(claims["sid"], sid);
+
+    let userinfo: Value = app
+        .client
+        .get(app.url("/userinfo"))
+        .bearer_auth(body["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(userinfo["sub"], claims["sub"]);
+}
+
+#[tokio::test]
+async fn a_reused_code_is_refused_and_revokes_the_first_access_token() {
+    let app = spawn_app().await;
+    let code = fresh_code(&app).await;
+    let first: Value = app
+        .redeem(&code, Some(VERIFIER))
+        .await
+        .json()
+        .await
+        .unwrap();
+
+    let second = app.redeem(&code, Some(VERIFIER)).await;
+
+    assert_eq!(second.status(), 400);
+    let body: Value = second.json().await.unwrap();
+    assert_eq!(body["error"], "invalid_grant");
+    let userinfo = app
+        .client
+        .get(app.url("/userinfo"))
+        .bearer_auth(first["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(userinfo.status(), 401);
+}
+
+#[tokio::test]
+async fn a_missing_or_wrong_pkce_verifier_is_invalid_grant() {
+    let app = spawn_app().await;
+    let code = fresh_code(&app).await;
+    let response = app.redeem(&code, None).await;
+    assert_eq!(response.status(), 400);
+    assert_eq!(
+        response.json::<Value>().await.unwrap()["error"],
+        "invalid_grant"
+    );
+
+    // Signed in already: the next authorization answers with a code at once.
+    let code = query_param(
+        &crate::helpers::location(&app.get(&app.authorize_path(&[])).await),
+        "code",
+    )
+    .unwrap();
+    let wrong = "x".repeat(43);
+    let response = app.redeem(&code, Some(&wrong)).await;
+    assert_eq!(
+        response.json::<Value>().await.unwrap()["error"],
+        "invalid_grant"
+    );
+}
+
+#[tokio::test]
+async fn a_wrong_client_secret_is_invalid_client_with_a_challenge() {
+    let app = spawn_app().await;
+    let code = fresh_code(&app).await;
+
+    let response = app
+        .client
+        .post(app.url("/token"))
+        .basic_auth(demo::CLIENT_ID, Some("not-the-secret"))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", CALLBACK),
+            ("code_verifier", VERIFIER),
+        ])
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(response.status(), 401);
+    assert!(response.headers().contains_key("www-authenticate"));
+    assert_eq!(
+        response.json::<Value>().await.unwrap()["error"],
+        "invalid_client"
+    );
+}
+
+#[tokio::test]
+async fn client_secret_post_is_accepted_too() {
+    let app = spawn_app().await;
+    let code = fresh_code(&app).await;
+
+    let response = app
+        .client
+        .post(app.url("/token"))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", CALLBACK),
+            ("code_verifier", VERIFIER),
+            ("client_id", demo::CLIENT_ID),
+            ("client_secret", demo::CLIENT_SECRET),
+        ])
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(response.status(), 200);
+}
+
+#[tokio::test]
+async fn discovery_describes_the_endpoints_and_capabilities() {
+    let app = spawn_app().await;
+
+    let m: Value = app
+        .get("/.well-known/openid-configuration")
+        .await
+        .json()
+        .await
+        .unwrap();
+
+    assert_eq!(m["issuer"], app.address);
+    assert_eq!(m["token_endpoint"], app.url("/token"));
+    assert_eq!(m["jwks_uri"], app.url("/jwks.json"));
+    assert_eq!(
+        m["code_challenge_methods_supported"],
+        serde_json::json!(["S256"])
+    );
+    assert_eq!(
+        m["id_token_signing_alg_values_supported"],
+        serde_json::json!(["RS256"])
+    );
+}
