@@ -11,7 +11,7 @@ E2E_DB_DIR := target/e2e
 .PHONY: run test setup setup-browser lint unit e2e bundle-size
 
 run: setup
-	cargo leptos serve --release
+	SIGNOFF_DEMO=true cargo leptos serve --release
 
 test: setup-browser lint unit e2e bundle-size
 
@@ -29,10 +29,10 @@ lint:
 unit:
 	cargo test --features ssr
 
-# A fresh database for every end-to-end run.
+# A fresh database with the demo data for every end-to-end run.
 e2e:
 	rm -rf $(E2E_DB_DIR) && mkdir -p $(E2E_DB_DIR)
-	SIGNOFF_DATABASE_URL="sqlite://$(E2E_DB_DIR)/signoff.db?mode=rwc" cargo leptos end-to-end --release
+	SIGNOFF_DEMO=true SIGNOFF_DATABASE_URL="sqlite://$(E2E_DB_DIR)/signoff.db?mode=rwc" cargo leptos end-to-end --release
 
 bundle-size:
 	scripts/check-bundle-size.sh
