@@ -16,3 +16,12 @@ test.describe("without JavaScript", () => {
     await expect(home.schemaVersion).toHaveText(/^\d{14}$/);
   });
 });
+
+test.describe("the login page without JavaScript", () => {
+  test("has no Show button that could not work", async ({ page, javaScriptEnabled }) => {
+    test.skip(javaScriptEnabled, "this spec is about the page without JavaScript");
+    await page.goto("/login");
+    await expect(page.getByRole("button", { name: "Show" })).toBeHidden();
+    await expect(page.getByRole("button", { name: "Sign in" })).toBeVisible();
+  });
+});

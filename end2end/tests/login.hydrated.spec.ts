@@ -1,0 +1,17 @@
+import { expect, test } from "@playwright/test";
+import { LoginPage } from "./fixtures/login_page";
+
+test.describe("the login page, hydrated", () => {
+  test("lets the user reveal the password they typed", async ({ page }) => {
+    await page.goto("/login");
+    await expect(page.locator("html")).toHaveAttribute("data-hydrated", "true");
+    const login = new LoginPage(page);
+    await login.password.fill("s3cret-words");
+    await expect(login.password).toHaveAttribute("type", "password");
+
+    await page.getByRole("button", { name: "Show" }).click();
+
+    await expect(login.password).toHaveAttribute("type", "text");
+    await expect(page.getByRole("button", { name: "Hide" })).toHaveAttribute("aria-pressed", "true");
+  });
+});
