@@ -1,7 +1,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use signoff::server::cli::{Cli, ClientCommand, Command, KeysCommand, UserCommand};
+use signoff::server::cli::{AdminCommand, Cli, ClientCommand, Command, KeysCommand, UserCommand};
 use signoff::server::commands::{self, ClientSpec, UserSpec};
 use signoff::server::{db, startup, telemetry};
 
@@ -16,18 +16,22 @@ async fn main() -> ExitCode {
     }
 }
 
-/// config → telemetry → start-up.
+/// config → telemetry → start-up (or one administrative command).
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let settings = cli.settings()?;
     telemetry::init(&settings.log)?;
-    match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => {
+    let command = match cli.command {
+        None | Some(Command::Serve) => {
             tracing::info!(?settings, "starting");
             let app = startup::Application::build(settings).await?;
             tracing::info!(address = %app.local_addr()?, "listening");
-            app.run_until_stopped(startup::shutdown_signal()).await
+            return app.run_until_stopped(startup::shutdown_signal()).await;
         }
-        Command::User {
+        Some(Command::Admin(command)) => command,
+    };
+    let pool = db::connect_and_migrate(&settings.database_url).await?;
+    match command {
+        AdminCommand::User {
             command:
                 UserCommand::Add {
                     username,
@@ -35,23 +39,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     admin,
                 },
         } => {
-            let pool = db::connect_and_migrate(&settings.database_url).await?;
-            commands::add_user(
-                &pool,
-                UserSpec {
-                    username: username.clone(),
-                    password,
-                    admin,
-                },
-            )
-            .await?;
+            let spec = UserSpec {
+                username: username.clone(),
+                password,
+                admin,
+            };
+            commands::add_user(&pool, spec).await?;
             println!(
                 "added user {username}{}",
                 if admin { " (admin)" } else { "" }
             );
-            Ok(())
         }
-        Command::Client {
+        AdminCommand::Client {
             command:
                 ClientCommand::Add {
                     client_id,
@@ -63,7 +62,6 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     confirmation,
                 },
         } => {
-            let pool = db::connect_and_migrate(&settings.database_url).await?;
             let spec = ClientSpec {
                 client_id: client_id.clone(),
                 name,
@@ -78,15 +76,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             if let Some(secret) = generated {
                 println!("client secret (shown once, stored only as a hash): {secret}");
             }
-            Ok(())
         }
-        Command::Keys {
+        AdminCommand::Keys {
             command: KeysCommand::Rotate,
         } => {
-            let pool = db::connect_and_migrate(&settings.database_url).await?;
             let kid = commands::rotate_keys(&pool).await?;
             println!("new active signing key {kid}; running servers use it within a minute");
-            Ok(())
         }
     }
+    pool.close().await;
+    Ok(())
 }

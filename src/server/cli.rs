@@ -51,6 +51,13 @@ pub struct Cli {
 pub enum Command {
     /// Run the HTTP server (the default when no command is given).
     Serve,
+    #[command(flatten)]
+    Admin(AdminCommand),
+}
+
+/// Administrative commands: they change the database and exit.
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
     /// Manage users.
     User {
         #[command(subcommand)]
@@ -183,5 +190,10 @@ mod tests {
         assert_eq!(s.listen.port(), 4000);
         assert_eq!(s.log, "debug");
         assert!(matches!(cli.command, Some(Command::Serve)));
+        let cli = Cli::try_parse_from(["signoff", "keys", "rotate"]).unwrap();
+        assert!(matches!(
+            cli.command,
+            Some(Command::Admin(AdminCommand::Keys { .. }))
+        ));
     }
 }

@@ -1,6 +1,7 @@
 use signoff::server::commands::demo;
 use signoff::server::config::{Settings, SettingsLayer};
 use signoff::server::startup::Application;
+use signoff::server::state::AppState;
 use sqlx::SqlitePool;
 use tempfile::TempDir;
 use tokio::net::TcpListener;
@@ -14,6 +15,7 @@ pub const CALLBACK: &str = demo::REDIRECT_URIS[0];
 pub struct TestApp {
     pub address: String,
     pub pool: SqlitePool,
+    pub state: AppState,
     /// Keeps cookies (one browser) and does not follow redirects.
     pub client: reqwest::Client,
     _data_dir: TempDir,
@@ -38,12 +40,14 @@ pub async fn spawn_app() -> TestApp {
     let app = Application::build_with_listener(settings, listener)
         .await
         .expect("the application builds");
-    let pool = app.state().pool.clone();
+    let state = app.state().clone();
+    let pool = state.pool.clone();
     tokio::spawn(app.run_until_stopped(std::future::pending()));
 
     TestApp {
         address: format!("http://{addr}"),
         pool,
+        state,
         client: browser(),
         _data_dir: data_dir,
     }

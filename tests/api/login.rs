@@ -2,6 +2,14 @@ use signoff::server::commands::demo;
 
 use crate::helpers::{location, query_param, spawn_app};
 
+async fn count_op_sessions(pool: &sqlx::SqlitePool) -> i64 {
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM op_sessions")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    n
+}
+
 #[tokio::test]
 async fn the_login_page_has_labelled_fields_and_a_sign_in_button() {
     let app = spawn_app().await;
@@ -35,11 +43,7 @@ async fn a_wrong_password_gets_the_generic_error_and_no_session() {
         .await
         .unwrap();
     assert!(page.contains("The username or password is incorrect."));
-    let (sessions,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM op_sessions")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
-    assert_eq!(sessions, 0);
+    assert_eq!(count_op_sessions(&app.pool).await, 0);
 }
 
 #[tokio::test]
@@ -63,11 +67,7 @@ async fn a_forged_csrf_token_signs_nobody_in() {
     );
 
     assert_eq!(query_param(&target, "error").as_deref(), Some("expired"));
-    let (sessions,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM op_sessions")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
-    assert_eq!(sessions, 0);
+    assert_eq!(count_op_sessions(&app.pool).await, 0);
 }
 
 #[tokio::test]

@@ -6,6 +6,7 @@ mod authorize;
 mod bad_input;
 mod errors;
 mod health;
+mod keys;
 mod login;
 mod security_headers;
 mod startup;

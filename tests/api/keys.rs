@@ -1,0 +1,47 @@
+use jsonwebtoken::decode_header;
+use serde_json::Value;
+use signoff::server::commands::rotate_keys;
+
+use crate::helpers::{VERIFIER, query_param, spawn_app};
+
+#[tokio::test]
+async fn after_rotation_new_tokens_use_the_new_key_and_the_old_key_stays_published() {
+    let app = spawn_app().await;
+    let old_kid = app.state.keys.active_kid();
+
+    let new_kid = rotate_keys(&app.pool).await.unwrap();
+    app.state.keys.reload(&app.pool).await.unwrap();
+
+    let jwks: Value = app.get("/jwks.json").await.json().await.unwrap();
+    let kids: Vec<&str> = jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["kid"].as_str().unwrap())
+        .collect();
+    assert_eq!(kids, vec![new_kid.as_str(), old_kid.as_str()]);
+
+    let code = query_param(&app.sign_in_and_authorize(&[]).await, "code").unwrap();
+    let body: Value = app
+        .redeem(&code, Some(VERIFIER))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let header = decode_header(body["id_token"].as_str().unwrap()).unwrap();
+    assert_eq!(header.kid.as_deref(), Some(new_kid.as_str()));
+}
+
+#[tokio::test]
+async fn the_first_start_creates_exactly_one_rsa_key() {
+    let app = spawn_app().await;
+
+    let jwks: Value = app.get("/jwks.json").await.json().await.unwrap();
+
+    let keys = jwks["keys"].as_array().unwrap();
+    assert_eq!(keys.len(), 1);
+    assert_eq!(keys[0]["kty"], "RSA");
+    assert_eq!(keys[0]["alg"], "RS256");
+    assert_eq!(keys[0]["use"], "sig");
+    assert!(keys[0].get("d").is_none(), "no private part is published");
+}
