@@ -18,7 +18,7 @@ use super::config::Settings;
 use super::db::audit_events::{NewAuditEvent, insert_audit_event};
 use super::keys::SigningKeys;
 use super::state::AppState;
-use super::{browser_session, commands, db, error, headers, health, protocol};
+use super::{browser_session, commands, db, error, headers, health, maintenance, protocol};
 use crate::app::{App, shell};
 use crate::oidc::discovery::ProviderMetadata;
 
@@ -75,7 +75,7 @@ impl Application {
             listener,
             router: with_common_layers(router),
             state,
-            background: vec![session_cleanup, key_reloader],
+            background: vec![session_cleanup, key_reloader, maintenance::spawn(pool)],
         })
     }
 

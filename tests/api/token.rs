@@ -184,3 +184,20 @@ async fn discovery_describes_the_endpoints_and_capabilities() {
         serde_json::json!(["RS256"])
     );
 }
+
+#[tokio::test]
+async fn expired_codes_and_tokens_are_purged_but_live_ones_stay() {
+    let app = spawn_app().await;
+    let code = fresh_code(&app).await;
+    app.redeem(&code, Some(VERIFIER)).await;
+    sqlx::query("UPDATE authorization_codes SET expires_at = 0")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+
+    let (codes, tokens) = signoff::server::maintenance::purge_expired(&app.pool)
+        .await
+        .unwrap();
+
+    assert_eq!((codes, tokens), (1, 0));
+}

@@ -69,3 +69,15 @@ pub async fn revoke_access_tokens_for_code(
     .await
     .map(|r| r.rows_affected())
 }
+
+/// Tokens an hour past expiry are of no further use, not even for auditing.
+pub async fn delete_expired_access_tokens(
+    db: impl SqliteExecutor<'_>,
+    now: i64,
+) -> sqlx::Result<u64> {
+    sqlx::query("DELETE FROM access_tokens WHERE expires_at < ?")
+        .bind(now - 3600)
+        .execute(db)
+        .await
+        .map(|r| r.rows_affected())
+}
