@@ -17,6 +17,7 @@
 
 pub mod authorize;
 pub mod discovery;
+pub mod end_session;
 pub mod error;
 pub mod id_token;
 pub mod issuer;

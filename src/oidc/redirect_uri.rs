@@ -91,7 +91,7 @@ pub fn matches_registered(requested: &str, registered: &[String]) -> bool {
 /// query parameters"). Values are percent-encoded by `url`.
 pub fn with_query(base: &str, pairs: &[(&str, &str)]) -> Result<Url, UriError> {
     let mut url = Url::parse(base).map_err(|_| UriError::NotAbsolute)?;
-    {
+    if !pairs.is_empty() {
         let mut query = url.query_pairs_mut();
         for (name, value) in pairs {
             query.append_pair(name, value);
@@ -173,6 +173,16 @@ mod tests {
             url.as_str(),
             "https://rp.example.com/cb?tenant=a&state=x%26y%3Dz+%23"
         );
+    }
+
+    #[test]
+    fn adding_nothing_leaves_the_uri_exactly_as_registered() {
+        for uri in [
+            "https://rp.example.com/bye",
+            "https://rp.example.com/bye?tenant=a",
+        ] {
+            assert_eq!(with_query(uri, &[]).unwrap().as_str(), uri);
+        }
     }
 
     proptest! {
