@@ -2,7 +2,9 @@
 
 pub mod error;
 mod home;
+pub mod i18n;
 mod login;
+pub mod logout;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
@@ -12,6 +14,7 @@ use leptos_router::{SsrMode, path};
 use error::{ErrorPage, ErrorTemplate, UiError};
 use home::HomePage;
 use login::LoginPage;
+use logout::{LogoutDonePage, LogoutPage};
 
 /// The HTML document around [`App`], rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -65,6 +68,8 @@ pub fn App() -> impl IntoView {
                     <Routes fallback=|| view! { <ErrorPage error=UiError::NotFound /> }>
                         <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
                         <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
+                        <Route path=path!("/logout") view=LogoutPage ssr=SsrMode::Async />
+                        <Route path=path!("/logout/done") view=LogoutDonePage ssr=SsrMode::Async />
                     </Routes>
                 </ErrorBoundary>
             </main>

@@ -2,8 +2,8 @@ use serde::Serialize;
 
 use super::issuer::Issuer;
 
-/// OpenID Provider Metadata (Discovery 1.0 §3). Later logout issues add the
-/// `end_session_endpoint` and the front-/back-channel flags here.
+/// OpenID Provider Metadata (Discovery 1.0 §3). Issue #6 adds the
+/// front-/back-channel flags here.
 #[derive(Clone, Debug, Serialize)]
 pub struct ProviderMetadata {
     pub issuer: String,
@@ -11,6 +11,8 @@ pub struct ProviderMetadata {
     pub token_endpoint: String,
     pub userinfo_endpoint: String,
     pub jwks_uri: String,
+    /// RP-Initiated Logout §2.1.
+    pub end_session_endpoint: String,
     pub response_types_supported: &'static [&'static str],
     pub response_modes_supported: &'static [&'static str],
     pub grant_types_supported: &'static [&'static str],
@@ -35,6 +37,7 @@ impl ProviderMetadata {
             token_endpoint: issuer.endpoint("/token"),
             userinfo_endpoint: issuer.endpoint("/userinfo"),
             jwks_uri: issuer.endpoint("/jwks.json"),
+            end_session_endpoint: issuer.endpoint("/logout"),
             response_types_supported: &["code"],
             response_modes_supported: &["query"],
             grant_types_supported: &["authorization_code"],

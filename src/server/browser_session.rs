@@ -109,6 +109,12 @@ impl BrowserSession {
         Ok(())
     }
 
+    /// Forgets this browser entirely: the stored session and its cookie.
+    pub async fn end(&self) -> anyhow::Result<()> {
+        self.0.flush().await?;
+        Ok(())
+    }
+
     /// The CSRF token for forms in this browser, created on first use.
     pub async fn csrf_token(&self) -> anyhow::Result<String> {
         if let Some(token) = self.0.get::<String>(Self::CSRF).await? {

@@ -6,7 +6,7 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use anyhow::Context;
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use jsonwebtoken::{Algorithm, EncodingKey, Header, Validation};
 use rsa::RsaPrivateKey;
 use rsa::pkcs8::{EncodePrivateKey, LineEnding};
 use rsa::traits::PublicKeyParts;
@@ -14,6 +14,7 @@ use serde::Serialize;
 use sqlx::SqlitePool;
 
 use super::db::signing_keys::{SigningKeyRow, insert_signing_key, list_published_signing_keys};
+use crate::oidc::end_session::{HintClaims, HintError, HintVerifier};
 use crate::oidc::jwk::{JwkSet, RsaPublicJwk};
 
 /// RSA-2048, the size OIDC Core's RS256 baseline expects.
@@ -27,6 +28,8 @@ struct ActiveKey {
 
 struct KeySet {
     active: ActiveKey,
+    /// Every published key, for verifying tokens we issued (id_token_hint).
+    verifying: Vec<(String, jsonwebtoken::DecodingKey)>,
     /// The serialized JWK Set, built once per load: `/jwks.json` only copies it.
     jwks_json: Arc<str>,
     kids: Vec<String>,
@@ -105,6 +108,72 @@ impl SigningKeys {
     }
 }
 
+/// Checks a token's signature against our published keys. Only RS256, the one
+/// algorithm we issue, is accepted: `none` and HMAC (which would let a public
+/// key serve as a shared secret) are refused before any key is tried.
+impl HintVerifier for SigningKeys {
+    fn verify_signature(&self, jwt: &str) -> Result<HintClaims, HintError> {
+        let header = jsonwebtoken::decode_header(jwt).map_err(|_| HintError::Malformed)?;
+        if header.alg != Algorithm::RS256 {
+            return Err(HintError::BadSignature);
+        }
+        let set = self.current();
+        let key = match &header.kid {
+            Some(kid) => set
+                .verifying
+                .iter()
+                .find(|(k, _)| k == kid)
+                .map(|(_, key)| key),
+            None => None,
+        }
+        .ok_or(HintError::BadSignature)?;
+        let mut validation = Validation::new(Algorithm::RS256);
+        // Expiry, issuer and audience are checked by oidc::end_session::check_hint,
+        // which accepts expired hints for recent sessions.
+        validation.validate_exp = false;
+        validation.validate_aud = false;
+        validation.required_spec_claims.clear();
+        let data = jsonwebtoken::decode::<RawHintClaims>(jwt, key, &validation).map_err(|e| {
+            use jsonwebtoken::errors::ErrorKind;
+            match e.kind() {
+                ErrorKind::InvalidSignature
+                | ErrorKind::InvalidAlgorithm
+                | ErrorKind::InvalidKeyFormat => HintError::BadSignature,
+                _ => HintError::Malformed,
+            }
+        })?;
+        let c = data.claims;
+        Ok(HintClaims {
+            iss: c.iss,
+            sub: c.sub,
+            aud: match c.aud {
+                OneOrMany::One(a) => vec![a],
+                OneOrMany::Many(a) => a,
+            },
+            azp: c.azp,
+            sid: c.sid,
+            exp: c.exp,
+        })
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct RawHintClaims {
+    iss: String,
+    sub: String,
+    aud: OneOrMany,
+    azp: Option<String>,
+    sid: Option<String>,
+    exp: i64,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
 fn key_set(rows: &[SigningKeyRow]) -> anyhow::Result<KeySet> {
     let newest = rows.first().context("no signing key")?;
     let key = EncodingKey::from_rsa_pem(newest.private_key_pem.as_bytes())
@@ -114,11 +183,20 @@ fn key_set(rows: &[SigningKeyRow]) -> anyhow::Result<KeySet> {
         .map(|r| serde_json::from_str::<RsaPublicJwk>(&r.public_jwk))
         .collect::<Result<Vec<_>, _>>()
         .context("a stored public JWK is invalid")?;
+    let verifying = keys
+        .iter()
+        .map(|jwk| {
+            jsonwebtoken::DecodingKey::from_rsa_components(&jwk.n, &jwk.e)
+                .map(|key| (jwk.kid.clone(), key))
+                .with_context(|| format!("public key {} is invalid", jwk.kid))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
     Ok(KeySet {
         active: ActiveKey {
             kid: newest.kid.clone(),
             key,
         },
+        verifying,
         jwks_json: serde_json::to_string(&JwkSet { keys })?.into(),
         kids: rows.iter().map(|r| r.kid.clone()).collect(),
     })

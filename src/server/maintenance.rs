@@ -7,6 +7,7 @@ use tokio::task::JoinHandle;
 
 use super::db::access_tokens::delete_expired_access_tokens;
 use super::db::authorization_codes::delete_expired_authorization_codes;
+use super::db::logout_requests::delete_expired_logout_requests;
 use super::protocol::now;
 
 const PERIOD: Duration = Duration::from_secs(600);
@@ -28,6 +29,7 @@ pub async fn purge_expired(pool: &SqlitePool) -> sqlx::Result<(u64, u64)> {
     let now = now();
     let codes = delete_expired_authorization_codes(pool, now).await?;
     let tokens = delete_expired_access_tokens(pool, now).await?;
+    delete_expired_logout_requests(pool, now).await?;
     if codes + tokens > 0 {
         tracing::debug!(codes, tokens, "deleted expired codes and tokens");
     }

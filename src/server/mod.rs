@@ -12,6 +12,7 @@ pub mod headers;
 pub mod health;
 pub mod keys;
 pub mod login;
+pub mod logout;
 pub mod maintenance;
 pub mod passwords;
 pub mod protocol;

@@ -115,6 +115,7 @@ fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .merge(protocol::routes())
         .leptos_routes(&state, routes, move || shell(options.clone()))
+        .merge(protocol::routes_beside_pages())
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .with_state(state)
 }

@@ -198,3 +198,76 @@ pub fn header<'a>(response: &'a reqwest::Response, name: &str) -> &'a str {
         .to_str()
         .expect("header is ASCII")
 }
+
+pub const POST_LOGOUT: &str = demo::POST_LOGOUT_REDIRECT_URI;
+
+/// The dialog's form fields.
+pub struct DialogForm {
+    pub csrf: String,
+    pub request: String,
+}
+
+impl TestApp {
+    /// Signs in through the demo client and returns the ID token it got.
+    pub async fn signed_in_id_token(&self) -> String {
+        let code = query_param(&self.sign_in_and_authorize(&[]).await, "code").expect("a code");
+        let body: serde_json::Value = self
+            .redeem(&code, Some(VERIFIER))
+            .await
+            .json()
+            .await
+            .unwrap();
+        body["id_token"].as_str().unwrap().to_owned()
+    }
+
+    pub fn logout_path(&self, pairs: &[(&str, &str)]) -> String {
+        let query: String = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(pairs)
+            .finish();
+        format!("/logout?{query}")
+    }
+
+    /// Submits the dialog as a browser without JavaScript does.
+    pub async fn confirm(&self, form: &DialogForm, choice: &str) -> reqwest::Response {
+        self.client
+            .post(self.url("/api/logout/confirm"))
+            .header("accept", "text/html")
+            .form(&[
+                ("csrf", form.csrf.as_str()),
+                ("request", form.request.as_str()),
+                ("choice", choice),
+            ])
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// `prompt=none` for the demo client: Ok(code) or Err(error).
+    pub async fn silent_authorize(&self) -> Result<String, String> {
+        let target = location(&self.get(&self.authorize_path(&[("prompt", "none")])).await);
+        query_param(&target, "code")
+            .ok_or_else(|| query_param(&target, "error").unwrap_or_default())
+    }
+}
+
+/// Reads the dialog's hidden fields from its HTML.
+pub fn dialog_form(html: &str) -> DialogForm {
+    let field = |name: &str| {
+        let marker = format!("name=\"{name}\" value=\"");
+        let start = html
+            .find(&marker)
+            .unwrap_or_else(|| panic!("no {name} field in {html}"))
+            + marker.len();
+        let raw = html[start..].split('"').next().unwrap();
+        raw.replace("&amp;", "&")
+            .replace("&quot;", "\"")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&#x27;", "'")
+            .replace("&#39;", "'")
+    };
+    DialogForm {
+        csrf: field("csrf"),
+        request: field("request"),
+    }
+}

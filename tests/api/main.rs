@@ -8,6 +8,7 @@ mod errors;
 mod health;
 mod keys;
 mod login;
+mod logout;
 mod security_headers;
 mod startup;
 mod token;

@@ -81,3 +81,22 @@ pub async fn delete_expired_access_tokens(
         .await
         .map(|r| r.rows_affected())
 }
+
+/// Revokes the access tokens of an OP session (all clients, or one client's).
+pub async fn revoke_access_tokens_for_session(
+    db: impl SqliteExecutor<'_>,
+    sid: &str,
+    only_client: Option<&str>,
+    now: i64,
+) -> sqlx::Result<u64> {
+    sqlx::query(
+        "UPDATE access_tokens SET revoked_at = ?1 WHERE sid = ?2 AND revoked_at IS NULL \
+         AND (?3 IS NULL OR client_id = ?3)",
+    )
+    .bind(now)
+    .bind(sid)
+    .bind(only_client)
+    .execute(db)
+    .await
+    .map(|r| r.rows_affected())
+}

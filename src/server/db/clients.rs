@@ -65,3 +65,17 @@ pub async fn count_clients(db: impl SqliteExecutor<'_>) -> sqlx::Result<i64> {
         .await?;
     Ok(n)
 }
+
+/// A client's logout settings, in the protocol core's terms.
+pub async fn find_logout_client(
+    db: impl SqliteExecutor<'_>,
+    client_id: &str,
+) -> sqlx::Result<Option<crate::oidc::end_session::LogoutClient>> {
+    use crate::oidc::end_session::{ConfirmationPolicy, LogoutClient};
+    Ok(find_client(db, client_id).await?.map(|c| LogoutClient {
+        client_id: c.client_id,
+        name: c.name,
+        post_logout_redirect_uris: c.post_logout_redirect_uris.0,
+        confirmation: ConfirmationPolicy::parse(&c.logout_confirmation),
+    }))
+}

@@ -5,6 +5,7 @@ pub mod access_tokens;
 pub mod audit_events;
 pub mod authorization_codes;
 pub mod clients;
+pub mod logout_requests;
 pub mod op_sessions;
 pub mod rp_sessions;
 pub mod schema;

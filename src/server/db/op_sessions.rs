@@ -40,3 +40,34 @@ pub async fn find_active_op_session(
     .fetch_optional(db)
     .await
 }
+
+/// Any OP session by sid, live or ended (for hints naming recent sessions).
+pub async fn find_op_session_end(
+    db: impl SqliteExecutor<'_>,
+    sid: &str,
+) -> sqlx::Result<Option<Option<i64>>> {
+    let row: Option<(Option<i64>,)> =
+        sqlx::query_as("SELECT ended_at FROM op_sessions WHERE sid = ?")
+            .bind(sid)
+            .fetch_optional(db)
+            .await?;
+    Ok(row.map(|(ended_at,)| ended_at))
+}
+
+/// Marks the session ended; returns false if it had already ended.
+pub async fn end_op_session(
+    db: impl SqliteExecutor<'_>,
+    sid: &str,
+    reason: &str,
+    now: i64,
+) -> sqlx::Result<bool> {
+    sqlx::query(
+        "UPDATE op_sessions SET ended_at = ?, end_reason = ? WHERE sid = ? AND ended_at IS NULL",
+    )
+    .bind(now)
+    .bind(reason)
+    .bind(sid)
+    .execute(db)
+    .await
+    .map(|r| r.rows_affected() == 1)
+}

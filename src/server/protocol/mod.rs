@@ -3,6 +3,7 @@
 
 pub mod authorize;
 pub mod discovery;
+pub mod end_session;
 pub mod token;
 pub mod userinfo;
 
@@ -16,6 +17,12 @@ use url::Url;
 
 use super::state::AppState;
 use crate::oidc::{Issuer, OAuthError, OAuthErrorCode};
+
+/// Routes that share a path with a Leptos page; added after `leptos_routes`,
+/// which would otherwise replace them.
+pub fn routes_beside_pages() -> Router<AppState> {
+    Router::new().route("/logout", post(end_session::post_logout))
+}
 
 pub fn routes() -> Router<AppState> {
     // Public metadata and the bearer/code-authenticated endpoints may be called

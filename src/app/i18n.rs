@@ -1,0 +1,172 @@
+//! The logout pages' languages: English, German, French.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Locale {
+    #[default]
+    En,
+    De,
+    Fr,
+}
+
+impl Locale {
+    pub fn tag(self) -> &'static str {
+        match self {
+            Locale::En => "en",
+            Locale::De => "de",
+            Locale::Fr => "fr",
+        }
+    }
+
+    fn from_tag(tag: &str) -> Option<Self> {
+        let primary = tag.split(['-', '_']).next()?.trim().to_ascii_lowercase();
+        match primary.as_str() {
+            "en" => Some(Locale::En),
+            "de" => Some(Locale::De),
+            "fr" => Some(Locale::Fr),
+            _ => None,
+        }
+    }
+}
+
+/// RP-Initiated Logout §2: `ui_locales` is a space-separated list of BCP 47
+/// tags in order of preference, and unsupported ones "SHOULD NOT" cause an
+/// error. Failing those, `Accept-Language` (RFC 9110 §12.5.4, by q-value),
+/// failing that, English.
+pub fn negotiate(ui_locales: Option<&str>, accept_language: Option<&str>) -> Locale {
+    if let Some(locale) = ui_locales
+        .into_iter()
+        .flat_map(|v| v.split_whitespace())
+        .find_map(Locale::from_tag)
+    {
+        return locale;
+    }
+    let mut ranked: Vec<(f32, Locale)> = accept_language
+        .into_iter()
+        .flat_map(|v| v.split(','))
+        .filter_map(|item| {
+            let mut parts = item.split(';');
+            let locale = Locale::from_tag(parts.next()?)?;
+            let q = parts
+                .find_map(|p| p.trim().strip_prefix("q="))
+                .map_or(Some(1.0), |q| q.trim().parse::<f32>().ok())?;
+            (q > 0.0).then_some((q, locale))
+        })
+        .collect();
+    ranked.sort_by(|a, b| b.0.total_cmp(&a.0));
+    ranked.first().map_or(Locale::En, |(_, l)| *l)
+}
+
+/// Every sentence of the logout pages, per locale.
+pub struct Texts {
+    pub dialog_title: &'static str,
+    pub signed_in_as: &'static str,
+    pub client_asks: &'static str,
+    pub question: &'static str,
+    pub yes: &'static str,
+    pub no: &'static str,
+    pub mismatch: &'static str,
+    pub problem_heading: &'static str,
+    pub problem_invalid_hint: &'static str,
+    pub problem_unknown_client: &'static str,
+    pub problem_unverifiable_redirect: &'static str,
+    pub problem_unregistered_redirect: &'static str,
+    pub problem_bad_request: &'static str,
+    pub signed_out_title: &'static str,
+    pub signed_out_body: &'static str,
+    pub still_signed_in_title: &'static str,
+    pub still_signed_in_body: &'static str,
+}
+
+const EN: Texts = Texts {
+    dialog_title: "Sign out",
+    signed_in_as: "You are signed in to signoff as",
+    client_asks: "You are signing out of",
+    question: "Do you also want to sign out of signoff?",
+    yes: "Yes, sign out of signoff",
+    no: "No, stay signed in",
+    mismatch: "This sign-out request was made for a different account or session than the one you are signed in with.",
+    problem_heading: "This sign-out request has a problem",
+    problem_invalid_hint: "The application sent sign-in information that signoff could not verify.",
+    problem_unknown_client: "The application that sent you here is not registered with signoff.",
+    problem_unverifiable_redirect: "The application asked to send you back to an address, but did not say which application it is, so you will not be sent there.",
+    problem_unregistered_redirect: "The application asked to send you back to an address it has not registered, so you will not be sent there.",
+    problem_bad_request: "The sign-out request was malformed or has expired.",
+    signed_out_title: "You are signed out",
+    signed_out_body: "You are no longer signed in to signoff. You can close this window.",
+    still_signed_in_title: "You are still signed in",
+    still_signed_in_body: "You stay signed in to signoff as",
+};
+
+const DE: Texts = Texts {
+    dialog_title: "Abmelden",
+    signed_in_as: "Sie sind bei signoff angemeldet als",
+    client_asks: "Sie melden sich ab von",
+    question: "Möchten Sie sich auch bei signoff abmelden?",
+    yes: "Ja, bei signoff abmelden",
+    no: "Nein, angemeldet bleiben",
+    mismatch: "Diese Abmeldeanfrage gilt einem anderen Konto oder einer anderen Sitzung als der, mit der Sie angemeldet sind.",
+    problem_heading: "Mit dieser Abmeldeanfrage stimmt etwas nicht",
+    problem_invalid_hint: "Die Anwendung hat Anmeldeinformationen gesendet, die signoff nicht prüfen konnte.",
+    problem_unknown_client: "Die Anwendung, die Sie hierher geschickt hat, ist bei signoff nicht registriert.",
+    problem_unverifiable_redirect: "Die Anwendung möchte Sie an eine Adresse zurückschicken, hat aber nicht gesagt, welche Anwendung sie ist. Sie werden daher nicht dorthin geschickt.",
+    problem_unregistered_redirect: "Die Anwendung möchte Sie an eine Adresse zurückschicken, die sie nicht registriert hat. Sie werden daher nicht dorthin geschickt.",
+    problem_bad_request: "Die Abmeldeanfrage ist fehlerhaft oder abgelaufen.",
+    signed_out_title: "Sie sind abgemeldet",
+    signed_out_body: "Sie sind nicht mehr bei signoff angemeldet. Sie können dieses Fenster schließen.",
+    still_signed_in_title: "Sie sind weiterhin angemeldet",
+    still_signed_in_body: "Sie bleiben bei signoff angemeldet als",
+};
+
+const FR: Texts = Texts {
+    dialog_title: "Déconnexion",
+    signed_in_as: "Vous êtes connecté à signoff en tant que",
+    client_asks: "Vous vous déconnectez de",
+    question: "Voulez-vous aussi vous déconnecter de signoff ?",
+    yes: "Oui, me déconnecter de signoff",
+    no: "Non, rester connecté",
+    mismatch: "Cette demande de déconnexion concerne un autre compte ou une autre session que celle avec laquelle vous êtes connecté.",
+    problem_heading: "Cette demande de déconnexion pose problème",
+    problem_invalid_hint: "L'application a envoyé des informations de connexion que signoff n'a pas pu vérifier.",
+    problem_unknown_client: "L'application qui vous a envoyé ici n'est pas enregistrée auprès de signoff.",
+    problem_unverifiable_redirect: "L'application demande à vous renvoyer vers une adresse sans dire quelle application elle est ; vous n'y serez donc pas renvoyé.",
+    problem_unregistered_redirect: "L'application demande à vous renvoyer vers une adresse qu'elle n'a pas enregistrée ; vous n'y serez donc pas renvoyé.",
+    problem_bad_request: "La demande de déconnexion est mal formée ou a expiré.",
+    signed_out_title: "Vous êtes déconnecté",
+    signed_out_body: "Vous n'êtes plus connecté à signoff. Vous pouvez fermer cette fenêtre.",
+    still_signed_in_title: "Vous êtes toujours connecté",
+    still_signed_in_body: "Vous restez connecté à signoff en tant que",
+};
+
+pub fn texts(locale: Locale) -> &'static Texts {
+    match locale {
+        Locale::En => &EN,
+        Locale::De => &DE,
+        Locale::Fr => &FR,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ui_locales_wins_in_its_own_order_and_unknown_tags_are_skipped() {
+        assert_eq!(negotiate(Some("ja fr-CA de"), Some("de")), Locale::Fr);
+        assert_eq!(negotiate(Some("de-AT"), None), Locale::De);
+        assert_eq!(negotiate(Some("xx-YY zz"), None), Locale::En);
+        assert_eq!(negotiate(Some(""), None), Locale::En);
+    }
+
+    #[test]
+    fn accept_language_is_used_by_q_value_when_ui_locales_has_nothing() {
+        assert_eq!(
+            negotiate(None, Some("en;q=0.5, fr;q=0.9, de;q=0.1")),
+            Locale::Fr
+        );
+        assert_eq!(negotiate(Some("ja"), Some("de-CH, en;q=0.8")), Locale::De);
+        assert_eq!(negotiate(None, Some("fr;q=0, en;q=0.1")), Locale::En);
+        assert_eq!(negotiate(None, Some("garbage;;q=x,,")), Locale::En);
+    }
+}

@@ -1,0 +1,478 @@
+//! Ending sessions. Loading a logout plan (read-only, for the dialog) and the
+//! one termination path every kind of logout goes through.
+
+use anyhow::Context;
+
+use super::browser_session::BrowserSession;
+use super::db::access_tokens::revoke_access_tokens_for_session;
+use super::db::audit_events::{NewAuditEvent, insert_audit_event};
+use super::db::clients::find_logout_client;
+use super::db::op_sessions::{end_op_session, find_active_op_session, find_op_session_end};
+use super::db::rp_sessions::end_rp_sessions;
+use super::protocol::now;
+use super::state::AppState;
+use crate::oidc::end_session::{
+    CurrentSession, EndSessionRequest, HintVerifier, HintedSession, LogoutPlan, check_hint,
+    plan_logout,
+};
+
+/// The browser's live OP session, if it has one.
+pub async fn current_session(
+    state: &AppState,
+    session: &BrowserSession,
+) -> anyhow::Result<Option<CurrentSession>> {
+    let Some(sid) = session
+        .op_sid()
+        .await
+        .context("reading the browser session")?
+    else {
+        return Ok(None);
+    };
+    Ok(find_active_op_session(&state.pool, &sid)
+        .await
+        .context("loading the OP session")?
+        .map(|s| CurrentSession {
+            sid: s.sid,
+            subject: s.subject,
+            username: s.username,
+        }))
+}
+
+/// Loads what the decision needs (keys, client, sessions) and decides. Reads only.
+pub async fn load_plan(
+    state: &AppState,
+    request: &EndSessionRequest,
+    current: Option<&CurrentSession>,
+) -> anyhow::Result<LogoutPlan> {
+    let hint = match &request.id_token_hint {
+        None => None,
+        Some(jwt) => Some(match state.keys.verify_signature(jwt) {
+            Err(e) => Err(e),
+            Ok(claims) => {
+                let named = claims.azp.clone().or_else(|| claims.aud.first().cloned());
+                let client = match &named {
+                    Some(id) => find_logout_client(&state.pool, id)
+                        .await
+                        .context("loading the hint's client")?,
+                    None => None,
+                };
+                let hinted = match &claims.sid {
+                    Some(sid) => find_op_session_end(&state.pool, sid)
+                        .await
+                        .context("loading the hint's session")?
+                        .map(|ended_at| HintedSession { ended_at }),
+                    None => None,
+                };
+                check_hint(
+                    claims,
+                    &state.settings.issuer,
+                    request.client_id.as_deref(),
+                    |id| client.as_ref().is_some_and(|c| c.client_id == id),
+                    hinted,
+                    now(),
+                )
+            }
+        }),
+    };
+    let client_id = match &hint {
+        Some(Ok(valid)) => Some(valid.client_id.as_str()),
+        _ => request.client_id.as_deref(),
+    };
+    let client = match client_id {
+        None => Ok(None),
+        Some(id) => find_logout_client(&state.pool, id)
+            .await
+            .context("loading the client")?
+            .map(Some)
+            .ok_or(()),
+    };
+    Ok(plan_logout(request, hint, client, current))
+}
+
+/// Ends an OP session everywhere: the session row, every client session in it,
+/// its access tokens, and an audit event, in one transaction. The dialog's Yes,
+/// `/userStatus.json?logUserOut=true` and `/signout` all come through here.
+/// Returns the clients that were in the session: whom logout must notify.
+pub async fn end_op_session_everywhere(
+    state: &AppState,
+    sid: &str,
+    actor: Option<&str>,
+    reason: &str,
+    detail: serde_json::Value,
+) -> anyhow::Result<Vec<String>> {
+    let now = now();
+    let mut tx = state.pool.begin().await?;
+    let ended = end_op_session(&mut *tx, sid, reason, now)
+        .await
+        .context("ending the OP session")?;
+    let clients = end_rp_sessions(&mut *tx, sid, None, now)
+        .await
+        .context("closing client sessions")?;
+    revoke_access_tokens_for_session(&mut *tx, sid, None, now)
+        .await
+        .context("revoking access tokens")?;
+    if ended {
+        audit(
+            &mut tx,
+            actor,
+            "logout.op_session_ended",
+            sid,
+            serde_json::json!({ "reason": reason, "clients": clients, "detail": detail }),
+            now,
+        )
+        .await?;
+    }
+    tx.commit().await.context("committing the logout")?;
+    // Issue #6 sends front- and back-channel logout to `clients` from here,
+    // before any caller redirects the browser (RP-Initiated Logout §3).
+    Ok(clients)
+}
+
+/// The dialog's No: the OP session stays, but the initiating client leaves it.
+pub async fn end_client_session(
+    state: &AppState,
+    sid: &str,
+    client_id: &str,
+    actor: Option<&str>,
+) -> anyhow::Result<()> {
+    let now = now();
+    let mut tx = state.pool.begin().await?;
+    let closed = end_rp_sessions(&mut *tx, sid, Some(client_id), now)
+        .await
+        .context("closing the client session")?;
+    revoke_access_tokens_for_session(&mut *tx, sid, Some(client_id), now)
+        .await
+        .context("revoking access tokens")?;
+    audit(
+        &mut tx,
+        actor,
+        "logout.client_session_ended",
+        sid,
+        serde_json::json!({ "client_id": client_id, "closed": !closed.is_empty() }),
+        now,
+    )
+    .await?;
+    tx.commit().await.context("committing the client logout")?;
+    // Issue #6 notifies `client_id` here.
+    Ok(())
+}
+
+/// Records a logout decision that changed nothing (already signed out, or an error).
+pub async fn audit_decision(
+    state: &AppState,
+    actor: Option<&str>,
+    subject: &str,
+    detail: serde_json::Value,
+) -> anyhow::Result<()> {
+    let mut tx = state.pool.begin().await?;
+    audit(&mut tx, actor, "logout.decided", subject, detail, now()).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn audit(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    actor: Option<&str>,
+    action: &str,
+    subject: &str,
+    detail: serde_json::Value,
+    now: i64,
+) -> anyhow::Result<()> {
+    insert_audit_event(
+        &mut **tx,
+        &NewAuditEvent {
+            occurred_at: now,
+            actor,
+            action,
+            subject: Some(subject),
+            detail,
+        },
+    )
+    .await
+    .context("writing the audit event")?;
+    Ok(())
+}
+
+// ---- The end-session pages' server side (called by the server fns in app::logout) ----
+
+use axum::http::header::{ACCEPT_LANGUAGE, CACHE_CONTROL};
+use axum::http::{HeaderValue, StatusCode};
+use leptos::prelude::{ServerFnError, use_context};
+use leptos_axum::ResponseOptions;
+use url::Url;
+
+use super::db::logout_requests::find_logout_request;
+use super::error::internal;
+use super::login::browser_session;
+use super::protocol::local_url;
+use super::state::app_state;
+use crate::app::i18n::{Locale, negotiate};
+use crate::app::logout::{Dialog, LogoutView, ProblemKind};
+use crate::oidc::Params;
+use crate::oidc::end_session::Problem;
+
+/// Logout pages are never cached (they name the user and carry a CSRF token).
+pub fn mark_no_store() {
+    if let Some(response) = use_context::<ResponseOptions>() {
+        response.insert_header(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+}
+
+/// A redirect from a page render. `leptos_axum::redirect` sets the status only
+/// for requests that accept HTML; a page answer is a redirect for any client.
+fn redirect_page(url: &Url) {
+    leptos_axum::redirect(url.as_str());
+    set_status(StatusCode::FOUND);
+}
+
+fn set_status(status: StatusCode) {
+    if let Some(response) = use_context::<ResponseOptions>() {
+        response.set_status(status);
+    }
+}
+
+fn problem_kind(problem: Problem) -> ProblemKind {
+    match problem {
+        Problem::InvalidHint(_) => ProblemKind::InvalidHint,
+        Problem::UnknownClient => ProblemKind::UnknownClient,
+        Problem::UnverifiableRedirect => ProblemKind::UnverifiableRedirect,
+        Problem::UnregisteredRedirect => ProblemKind::UnregisteredRedirect,
+    }
+}
+
+/// GET /logout: decide from the page's query (or the stored POST it names).
+pub async fn view_for_page() -> Result<LogoutView, ServerFnError> {
+    let state = app_state()?;
+    let session = browser_session().await?;
+    let parts: axum::http::request::Parts = leptos_axum::extract()
+        .await
+        .map_err(internal("request parts are missing"))?;
+    mark_no_store();
+    let accept_language = parts
+        .headers
+        .get(ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok());
+    let current = current_session(&state, &session)
+        .await
+        .map_err(internal("loading the session failed"))?;
+
+    let Some((request_text, params)) =
+        request_params(&state, parts.uri.query().unwrap_or("")).await?
+    else {
+        set_status(StatusCode::BAD_REQUEST);
+        let locale = negotiate(None, accept_language);
+        return Ok(match current {
+            Some(current) => LogoutView::Dialog(Dialog {
+                locale,
+                client_name: None,
+                username: current.username,
+                mismatch: false,
+                problem: Some(ProblemKind::BadRequest),
+                request: String::new(),
+                csrf: session
+                    .csrf_token()
+                    .await
+                    .map_err(internal("reading the CSRF token failed"))?,
+            }),
+            None => LogoutView::SignedOut {
+                locale,
+                problem: Some(ProblemKind::BadRequest),
+            },
+        });
+    };
+    let request = EndSessionRequest::from_params(&params);
+    let locale = negotiate(request.ui_locales.as_deref(), accept_language);
+    let plan = load_plan(&state, &request, current.as_ref())
+        .await
+        .map_err(internal("deciding the logout failed"))?;
+    let problem = plan.problem.map(problem_kind);
+    if problem.is_some() {
+        set_status(StatusCode::BAD_REQUEST);
+    }
+
+    match current {
+        // Nothing to end (RIL §4: idempotent): honour a validated redirect.
+        None => match plan.redirect {
+            Some(url) => {
+                redirect_page(&url);
+                Ok(LogoutView::Redirected)
+            }
+            None => Ok(LogoutView::SignedOut { locale, problem }),
+        },
+        // `when_required` and the request proves itself: no dialog.
+        Some(current) if !plan.must_confirm => {
+            end_op_session_everywhere(
+                &state,
+                &current.sid,
+                Some(&current.username),
+                "rp_initiated_logout",
+                decision_detail(&plan, "signed_out_without_dialog"),
+            )
+            .await
+            .map_err(internal("ending the session failed"))?;
+            session
+                .end()
+                .await
+                .map_err(internal("ending the browser session failed"))?;
+            let target = match plan.redirect {
+                Some(url) => url,
+                None => done_url(&state, locale, "signed_out", None)?,
+            };
+            redirect_page(&target);
+            Ok(LogoutView::Redirected)
+        }
+        Some(current) => Ok(LogoutView::Dialog(Dialog {
+            locale,
+            client_name: plan.client.map(|c| c.name),
+            username: current.username,
+            mismatch: plan.session_mismatch,
+            problem,
+            request: request_text,
+            csrf: session
+                .csrf_token()
+                .await
+                .map_err(internal("reading the CSRF token failed"))?,
+        })),
+    }
+}
+
+/// The request's parameters, from the query or from the stored POST named by
+/// `pending`. `None` when they are malformed or the stored request expired.
+async fn request_params(
+    state: &AppState,
+    query: &str,
+) -> Result<Option<(String, Params)>, ServerFnError> {
+    let Ok(params) = Params::parse(query.as_bytes()) else {
+        return Ok(None);
+    };
+    let Some(pending) = params.get("pending") else {
+        return Ok(Some((query.to_owned(), params)));
+    };
+    let stored = find_logout_request(&state.pool, pending, now())
+        .await
+        .map_err(internal("loading the stored logout request failed"))?;
+    Ok(stored.and_then(|text| Params::parse(text.as_bytes()).ok().map(|p| (text, p))))
+}
+
+/// The dialog's answer: `yes` ends the OP session, `no` only the client's part.
+/// Either way the user goes to the validated post-logout URI if there is one.
+pub async fn confirm(
+    csrf: String,
+    request_text: String,
+    choice: String,
+) -> Result<Url, ServerFnError> {
+    let state = app_state()?;
+    let session = browser_session().await?;
+    let parts: axum::http::request::Parts = leptos_axum::extract()
+        .await
+        .map_err(internal("request parts are missing"))?;
+    let accept_language = parts
+        .headers
+        .get(ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok());
+    // A tampered request counts as empty: nothing identifies a client, nothing redirects.
+    let params = Params::parse(request_text.as_bytes()).unwrap_or_default();
+    let request = EndSessionRequest::from_params(&params);
+    let locale = negotiate(request.ui_locales.as_deref(), accept_language);
+    let current = current_session(&state, &session)
+        .await
+        .map_err(internal("loading the session failed"))?;
+    let plan = load_plan(&state, &request, current.as_ref())
+        .await
+        .map_err(internal("deciding the logout failed"))?;
+
+    let Some(current) = current else {
+        // A stale dialog: the session is already gone. Nothing to end, no dead end.
+        audit_decision(
+            &state,
+            None,
+            "-",
+            decision_detail(&plan, "already_signed_out"),
+        )
+        .await
+        .map_err(internal("writing the audit event failed"))?;
+        return plan
+            .redirect
+            .map_or_else(|| done_url(&state, locale, "signed_out", None), Ok);
+    };
+    if !session
+        .verify_csrf(&csrf)
+        .await
+        .map_err(internal("reading the CSRF token failed"))?
+    {
+        return Err(ServerFnError::Args(
+            "the form's CSRF token is not this browser's".into(),
+        ));
+    }
+    match choice.as_str() {
+        "yes" => {
+            end_op_session_everywhere(
+                &state,
+                &current.sid,
+                Some(&current.username),
+                "rp_initiated_logout",
+                decision_detail(&plan, "signed_out"),
+            )
+            .await
+            .map_err(internal("ending the session failed"))?;
+            session
+                .end()
+                .await
+                .map_err(internal("ending the browser session failed"))?;
+            plan.redirect
+                .map_or_else(|| done_url(&state, locale, "signed_out", None), Ok)
+        }
+        "no" => {
+            match &plan.client {
+                Some(client) => {
+                    end_client_session(
+                        &state,
+                        &current.sid,
+                        &client.client_id,
+                        Some(&current.username),
+                    )
+                    .await
+                }
+                None => {
+                    audit_decision(
+                        &state,
+                        Some(&current.username),
+                        &current.sid,
+                        decision_detail(&plan, "stayed_signed_in"),
+                    )
+                    .await
+                }
+            }
+            .map_err(internal("ending the client session failed"))?;
+            plan.redirect.map_or_else(
+                || done_url(&state, locale, "still_signed_in", Some(&current.username)),
+                Ok,
+            )
+        }
+        _ => Err(ServerFnError::Args("choice must be yes or no".into())),
+    }
+}
+
+fn decision_detail(plan: &LogoutPlan, outcome: &str) -> serde_json::Value {
+    serde_json::json!({
+        "outcome": outcome,
+        "client_id": plan.client.as_ref().map(|c| c.client_id.as_str()),
+        "redirect": plan.redirect.is_some(),
+        "problem": plan.problem.map(|p| format!("{p:?}")),
+        "session_mismatch": plan.session_mismatch,
+    })
+}
+
+fn done_url(
+    state: &AppState,
+    locale: Locale,
+    outcome: &str,
+    user: Option<&str>,
+) -> Result<Url, ServerFnError> {
+    let mut pairs = vec![("outcome", outcome), ("lang", locale.tag())];
+    if let Some(user) = user {
+        pairs.push(("user", user));
+    }
+    local_url(&state.settings.issuer, "/logout/done", &pairs)
+        .ok_or_else(|| ServerFnError::new("internal error"))
+}
