@@ -18,6 +18,7 @@ use tower_sessions::session_store::ExpiredDeletion;
 use tower_sessions::{Expiry, Session, SessionManagerLayer};
 use tower_sessions_sqlx_store::SqliteStore;
 
+use super::config::CookieSameSite;
 use super::crypto::{constant_time_eq, random_token};
 use crate::oidc::Issuer;
 use crate::oidc::authorize::AuthorizationRequest;
@@ -39,6 +40,7 @@ pub type BrowserSessionLayer = SessionManagerLayer<SqliteStore>;
 pub async fn layer(
     pool: SqlitePool,
     issuer: &Issuer,
+    same_site: CookieSameSite,
 ) -> anyhow::Result<(BrowserSessionLayer, JoinHandle<()>)> {
     let store = SqliteStore::new(pool)
         .with_table_name(TABLE_NAME)
@@ -67,7 +69,11 @@ pub async fn layer(
         })
         .with_secure(secure)
         .with_http_only(true)
-        .with_same_site(SameSite::Lax)
+        .with_same_site(match same_site {
+            CookieSameSite::Lax => SameSite::Lax,
+            CookieSameSite::Strict => SameSite::Strict,
+            CookieSameSite::None => SameSite::None,
+        })
         .with_path("/")
         .with_expiry(Expiry::OnInactivity(IDLE_EXPIRY));
     Ok((layer, cleanup))

@@ -43,6 +43,10 @@ pub struct Cli {
     #[arg(long, env = "SIGNOFF_DEMO", global = true)]
     pub demo: Option<bool>,
 
+    /// SameSite of the session cookie: lax, strict, or none (https only) [default: lax].
+    #[arg(long, env = "SIGNOFF_COOKIE_SAMESITE", global = true)]
+    pub cookie_same_site: Option<String>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -141,6 +145,7 @@ impl Cli {
             database_url: self.database_url.clone(),
             log: self.log.clone(),
             demo: self.demo,
+            cookie_same_site: self.cookie_same_site.clone(),
         };
         Settings::resolve(file, overrides)
     }
@@ -167,6 +172,7 @@ mod tests {
             "SIGNOFF_LOG",
             "SIGNOFF_CONFIG",
             "SIGNOFF_DEMO",
+            "SIGNOFF_COOKIE_SAMESITE",
         ] {
             assert!(help.contains(var), "--help does not mention {var}:\n{help}");
         }

@@ -25,6 +25,18 @@ pub struct Settings {
     pub log: String,
     /// Seed the demo data into an empty database at start-up.
     pub demo: bool,
+    /// SameSite of the browser-session cookie.
+    pub cookie_same_site: CookieSameSite,
+}
+
+/// `Lax` (default) keeps the cookie off cross-site subrequests, so cross-site
+/// JSONP/CORS calls to /userStatus.json see no session. `None` (https only)
+/// lets them work, at the price of cross-site requests carrying the cookie.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CookieSameSite {
+    Lax,
+    Strict,
+    None,
 }
 
 /// One layer of optional values: the TOML file, or the environment and flags.
@@ -36,6 +48,7 @@ pub struct SettingsLayer {
     pub database_url: Option<String>,
     pub log: Option<String>,
     pub demo: Option<bool>,
+    pub cookie_same_site: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -56,6 +69,8 @@ pub enum ConfigError {
     Issuer { value: String, source: IssuerError },
     #[error("database URL {0:?} must start with sqlite:")]
     DatabaseUrl(String),
+    #[error("cookie SameSite {0:?} must be lax, strict, or none (none needs an https issuer)")]
+    SameSite(String),
 }
 
 impl SettingsLayer {
@@ -86,6 +101,7 @@ impl Settings {
         );
         let log = pick(overrides.log, file.log, DEFAULT_LOG);
         let demo = overrides.demo.or(file.demo).unwrap_or(false);
+        let same_site = pick(overrides.cookie_same_site, file.cookie_same_site, "lax");
 
         let listen = listen
             .trim()
@@ -98,12 +114,19 @@ impl Settings {
         if !database_url.starts_with("sqlite:") {
             return Err(ConfigError::DatabaseUrl(database_url));
         }
+        let cookie_same_site = match same_site.to_ascii_lowercase().as_str() {
+            "lax" => CookieSameSite::Lax,
+            "strict" => CookieSameSite::Strict,
+            "none" if issuer.is_https() => CookieSameSite::None,
+            _ => return Err(ConfigError::SameSite(same_site)),
+        };
         Ok(Self {
             listen,
             issuer,
             database_url,
             log,
             demo,
+            cookie_same_site,
         })
     }
 }
@@ -175,6 +198,24 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    #[test]
+    fn same_site_none_needs_an_https_issuer() {
+        let none_on_http = SettingsLayer {
+            cookie_same_site: Some("none".into()),
+            ..Default::default()
+        };
+        assert!(matches!(
+            Settings::resolve(SettingsLayer::default(), none_on_http.clone()),
+            Err(ConfigError::SameSite(_))
+        ));
+        let none_on_https = SettingsLayer {
+            issuer: Some("https://id.example.com".into()),
+            ..none_on_http
+        };
+        let s = Settings::resolve(SettingsLayer::default(), none_on_https).unwrap();
+        assert_eq!(s.cookie_same_site, CookieSameSite::None);
     }
 
     #[test]

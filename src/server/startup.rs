@@ -54,7 +54,8 @@ impl Application {
         }
         let leptos_options = leptos_options(local_addr)?;
         let (session_layer, session_cleanup) =
-            browser_session::layer(pool.clone(), &settings.issuer).await?;
+            browser_session::layer(pool.clone(), &settings.issuer, settings.cookie_same_site)
+                .await?;
         let keys = SigningKeys::load_or_create(&pool).await?;
         let key_reloader = keys.spawn_reloader(pool.clone());
         let discovery_json =

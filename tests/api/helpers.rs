@@ -35,6 +35,7 @@ pub async fn spawn_app() -> TestApp {
         )),
         log: None,
         demo: Some(true),
+        cookie_same_site: None,
     };
     let settings = Settings::resolve(SettingsLayer::default(), overrides).expect("settings");
     let app = Application::build_with_listener(settings, listener)

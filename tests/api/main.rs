@@ -9,6 +9,7 @@ mod health;
 mod keys;
 mod login;
 mod logout;
+mod orcid;
 mod security_headers;
 mod startup;
 mod token;

@@ -79,3 +79,12 @@ pub async fn find_logout_client(
         confirmation: ConfirmationPolicy::parse(&c.logout_confirmation),
     }))
 }
+
+/// Every registered redirect URI of every client (for CORS origin checks).
+pub async fn list_all_redirect_uris(db: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<String>> {
+    let rows: Vec<(String,)> =
+        sqlx::query_as("SELECT j.value FROM clients, json_each(clients.redirect_uris) AS j")
+            .fetch_all(db)
+            .await?;
+    Ok(rows.into_iter().map(|(u,)| u).collect())
+}

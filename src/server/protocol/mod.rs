@@ -4,6 +4,7 @@
 pub mod authorize;
 pub mod discovery;
 pub mod end_session;
+pub mod orcid;
 pub mod token;
 pub mod userinfo;
 
@@ -45,6 +46,11 @@ pub fn routes() -> Router<AppState> {
         .layer(cors);
     Router::new()
         .route("/authorize", get(authorize::authorize))
+        .route(
+            "/userStatus.json",
+            get(orcid::user_status).post(orcid::user_status),
+        )
+        .route("/signout", get(orcid::signout))
         .route(
             "/authorize/continue",
             get(authorize::continue_authorization),
