@@ -19,7 +19,7 @@ SIGNOFF_DEMO=true SIGNOFF_LOG=warn SIGNOFF_LISTEN="127.0.0.1:$PORT" SIGNOFF_ISSU
 server=$!
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
 
-python3 "$ROOT/bench/mint_codes.py" "http://127.0.0.1:$PORT" "$CODES" > "$work/codes.txt"
+python3 "$ROOT/bench/rp.py" "http://127.0.0.1:$PORT" codes "$CODES" > "$work/codes.txt"
 echo "bench: minted $(wc -l < "$work/codes.txt") codes"
 
 cpu() { awk '{print $14 + $15}' "/proc/$server/stat"; }

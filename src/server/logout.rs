@@ -38,49 +38,53 @@ pub async fn current_session(
         }))
 }
 
-/// Loads what the decision needs (keys, client, sessions) and decides. Reads only.
+/// Loads what the decision needs (keys, client, sessions) and decides. Reads
+/// only, and each row at most once: the hint's client is the plan's client, and
+/// a hint naming the browser's own session needs no second lookup.
 pub async fn load_plan(
     state: &AppState,
     request: &EndSessionRequest,
     current: Option<&CurrentSession>,
 ) -> anyhow::Result<LogoutPlan> {
+    let mut hint_client = None;
     let hint = match &request.id_token_hint {
         None => None,
         Some(jwt) => Some(match state.keys.verify_signature(jwt) {
             Err(e) => Err(e),
             Ok(claims) => {
                 let named = claims.azp.clone().or_else(|| claims.aud.first().cloned());
-                let client = match &named {
+                hint_client = match &named {
                     Some(id) => find_logout_client(&state.pool, id)
                         .await
                         .context("loading the hint's client")?,
                     None => None,
                 };
-                let hinted = match &claims.sid {
-                    Some(sid) => find_op_session_end(&state.pool, sid)
+                let hinted = match (&claims.sid, current) {
+                    (Some(sid), Some(live)) if *sid == live.sid => {
+                        Some(HintedSession { ended_at: None })
+                    }
+                    (Some(sid), _) => find_op_session_end(&state.pool, sid)
                         .await
                         .context("loading the hint's session")?
                         .map(|ended_at| HintedSession { ended_at }),
-                    None => None,
+                    (None, _) => None,
                 };
+                let client = hint_client.as_ref();
                 check_hint(
                     claims,
                     &state.settings.issuer,
                     request.client_id.as_deref(),
-                    |id| client.as_ref().is_some_and(|c| c.client_id == id),
+                    |id| client.is_some_and(|c| c.client_id == id),
                     hinted,
                     now(),
                 )
             }
         }),
     };
-    let client_id = match &hint {
-        Some(Ok(valid)) => Some(valid.client_id.as_str()),
-        _ => request.client_id.as_deref(),
-    };
-    let client = match client_id {
-        None => Ok(None),
-        Some(id) => find_logout_client(&state.pool, id)
+    let client = match (&hint, &request.client_id) {
+        (Some(Ok(_)), _) => Ok(hint_client),
+        (_, None) => Ok(None),
+        (_, Some(id)) => find_logout_client(&state.pool, id)
             .await
             .context("loading the client")?
             .map(Some)
