@@ -20,6 +20,7 @@ use tower_sessions_sqlx_store::SqliteStore;
 
 use super::config::CookieSameSite;
 use super::crypto::{constant_time_eq, random_token};
+use super::db::op_sessions::{ActiveOpSession, find_active_op_session};
 use crate::oidc::Issuer;
 use crate::oidc::authorize::AuthorizationRequest;
 
@@ -104,6 +105,19 @@ impl BrowserSession {
     /// The OP session this browser is signed in to, if any (it may have ended since).
     pub async fn op_sid(&self) -> anyhow::Result<Option<String>> {
         Ok(self.0.get(Self::OP_SID).await?)
+    }
+
+    /// The live OP session this browser carries: not ended, user not disabled.
+    pub async fn active_op_session(
+        &self,
+        pool: &SqlitePool,
+    ) -> anyhow::Result<Option<ActiveOpSession>> {
+        let Some(sid) = self.op_sid().await.context("reading the browser session")? else {
+            return Ok(None);
+        };
+        find_active_op_session(pool, &sid)
+            .await
+            .context("loading the OP session")
     }
 
     /// After a successful login: a new session id (against fixation), the new

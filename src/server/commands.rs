@@ -5,7 +5,7 @@ use anyhow::{Context, bail};
 use sqlx::SqlitePool;
 
 use super::crypto::{random_token, sha256_b64};
-use super::db::audit_events::{NewAuditEvent, insert_audit_event};
+use super::db::audit_events::record_audit_event;
 use super::db::clients::{NewClient, count_clients, insert_client};
 use super::db::users::{NewUser, count_users, insert_user};
 use super::keys;
@@ -244,19 +244,9 @@ async fn audit(
     detail: serde_json::Value,
     now: i64,
 ) -> anyhow::Result<()> {
-    insert_audit_event(
-        &mut **tx,
-        &NewAuditEvent {
-            occurred_at: now,
-            actor: Some("cli"),
-            action,
-            subject: Some(subject),
-            detail,
-        },
-    )
-    .await
-    .context("writing the audit event")?;
-    Ok(())
+    record_audit_event(&mut **tx, Some("cli"), action, Some(subject), detail, now)
+        .await
+        .context("writing the audit event")
 }
 
 #[cfg(test)]

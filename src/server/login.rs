@@ -10,7 +10,7 @@ use url::Url;
 
 use super::browser_session::BrowserSession;
 use super::crypto::random_token;
-use super::db::audit_events::{NewAuditEvent, insert_audit_event};
+use super::db::audit_events::record_audit_event;
 use super::db::op_sessions::insert_op_session;
 use super::db::users::find_user_by_username;
 use super::error::internal;
@@ -90,15 +90,13 @@ pub async fn sign_in(
     insert_op_session(&mut *tx, &sid, user.id, now)
         .await
         .map_err(internal("creating the OP session failed"))?;
-    insert_audit_event(
+    record_audit_event(
         &mut *tx,
-        &NewAuditEvent {
-            occurred_at: now,
-            actor: Some(&user.username),
-            action: "login.succeeded",
-            subject: Some(&sid),
-            detail: serde_json::json!({}),
-        },
+        Some(&user.username),
+        "login.succeeded",
+        Some(&sid),
+        serde_json::json!({}),
+        now,
     )
     .await
     .map_err(internal("writing the audit event failed"))?;
@@ -138,17 +136,14 @@ async fn audit(
     subject: Option<&str>,
     now: i64,
 ) -> Result<(), ServerFnError> {
-    insert_audit_event(
+    record_audit_event(
         &state.pool,
-        &NewAuditEvent {
-            occurred_at: now,
-            actor,
-            action,
-            subject,
-            detail: serde_json::json!({}),
-        },
+        actor,
+        action,
+        subject,
+        serde_json::json!({}),
+        now,
     )
     .await
-    .map(|_| ())
     .map_err(internal("writing the audit event failed"))
 }

@@ -5,9 +5,9 @@ use anyhow::Context;
 
 use super::browser_session::BrowserSession;
 use super::db::access_tokens::revoke_access_tokens_for_session;
-use super::db::audit_events::{NewAuditEvent, insert_audit_event};
+use super::db::audit_events::record_audit_event;
 use super::db::clients::find_logout_client;
-use super::db::op_sessions::{end_op_session, find_active_op_session, find_op_session_end};
+use super::db::op_sessions::{end_op_session, find_op_session_end};
 use super::db::rp_sessions::end_rp_sessions;
 use super::protocol::now;
 use super::state::AppState;
@@ -21,21 +21,31 @@ pub async fn current_session(
     state: &AppState,
     session: &BrowserSession,
 ) -> anyhow::Result<Option<CurrentSession>> {
-    let Some(sid) = session
-        .op_sid()
-        .await
-        .context("reading the browser session")?
-    else {
-        return Ok(None);
-    };
-    Ok(find_active_op_session(&state.pool, &sid)
-        .await
-        .context("loading the OP session")?
+    Ok(session
+        .active_op_session(&state.pool)
+        .await?
         .map(|s| CurrentSession {
             sid: s.sid,
             subject: s.subject,
             username: s.username,
         }))
+}
+
+/// Signs this browser out: the OP session everywhere, then the browser session
+/// itself (its row and cookie). The dialog's Yes, the `when_required` skip,
+/// `/userStatus.json?logUserOut=true` and `/signout` all come through here.
+pub async fn sign_out_browser(
+    state: &AppState,
+    session: &BrowserSession,
+    current: &CurrentSession,
+    reason: &str,
+    detail: serde_json::Value,
+) -> anyhow::Result<Vec<String>> {
+    let clients =
+        end_op_session_everywhere(state, &current.sid, Some(&current.username), reason, detail)
+            .await?;
+    session.end().await.context("ending the browser session")?;
+    Ok(clients)
 }
 
 /// Loads what the decision needs (keys, client, sessions) and decides. Reads
@@ -182,19 +192,9 @@ async fn audit(
     detail: serde_json::Value,
     now: i64,
 ) -> anyhow::Result<()> {
-    insert_audit_event(
-        &mut **tx,
-        &NewAuditEvent {
-            occurred_at: now,
-            actor,
-            action,
-            subject: Some(subject),
-            detail,
-        },
-    )
-    .await
-    .context("writing the audit event")?;
-    Ok(())
+    record_audit_event(&mut **tx, actor, action, Some(subject), detail, now)
+        .await
+        .context("writing the audit event")
 }
 
 // ---- The end-session pages' server side (called by the server fns in app::logout) ----
@@ -305,19 +305,15 @@ pub async fn view_for_page() -> Result<LogoutView, ServerFnError> {
         },
         // `when_required` and the request proves itself: no dialog.
         Some(current) if !plan.must_confirm => {
-            end_op_session_everywhere(
+            sign_out_browser(
                 &state,
-                &current.sid,
-                Some(&current.username),
+                &session,
+                &current,
                 "rp_initiated_logout",
                 decision_detail(&plan, "signed_out_without_dialog"),
             )
             .await
             .map_err(internal("ending the session failed"))?;
-            session
-                .end()
-                .await
-                .map_err(internal("ending the browser session failed"))?;
             let target = match plan.redirect {
                 Some(url) => url,
                 None => done_url(&state, locale, "signed_out", None)?,
@@ -410,19 +406,15 @@ pub async fn confirm(
     }
     match choice.as_str() {
         "yes" => {
-            end_op_session_everywhere(
+            sign_out_browser(
                 &state,
-                &current.sid,
-                Some(&current.username),
+                &session,
+                &current,
                 "rp_initiated_logout",
                 decision_detail(&plan, "signed_out"),
             )
             .await
             .map_err(internal("ending the session failed"))?;
-            session
-                .end()
-                .await
-                .map_err(internal("ending the browser session failed"))?;
             plan.redirect
                 .map_or_else(|| done_url(&state, locale, "signed_out", None), Ok)
         }

@@ -27,3 +27,22 @@ pub async fn insert_audit_event(
     .await?;
     Ok(row.0)
 }
+
+/// Records one event in the caller's transaction or connection.
+pub async fn record_audit_event(
+    db: impl SqliteExecutor<'_>,
+    actor: Option<&str>,
+    action: &str,
+    subject: Option<&str>,
+    detail: serde_json::Value,
+    now: i64,
+) -> sqlx::Result<()> {
+    let event = NewAuditEvent {
+        occurred_at: now,
+        actor,
+        action,
+        subject,
+        detail,
+    };
+    insert_audit_event(db, &event).await.map(|_| ())
+}

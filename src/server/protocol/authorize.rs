@@ -15,7 +15,7 @@ use crate::server::browser_session::BrowserSession;
 use crate::server::crypto::{random_token, sha256_b64};
 use crate::server::db::authorization_codes::{CodeRow, insert_authorization_code};
 use crate::server::db::clients::find_client;
-use crate::server::db::op_sessions::{ActiveOpSession, find_active_op_session};
+use crate::server::db::op_sessions::ActiveOpSession;
 use crate::server::db::rp_sessions::upsert_rp_session;
 use crate::server::error::AppError;
 use crate::server::state::AppState;
@@ -49,7 +49,7 @@ pub async fn authorize(
             error,
         }) => return redirect_with_error(&state, &redirect_uri, client_state.as_deref(), &error),
     };
-    let existing = current_op_session(&state, &session).await?;
+    let existing = session.active_op_session(&state.pool).await?;
     proceed(&state, &session, request, existing, None).await
 }
 
@@ -71,7 +71,7 @@ pub async fn continue_authorization(
         .ok_or(AppError::BadRequest(
             "This sign-in request has expired or was already completed. Start again from the application.",
         ))?;
-    let existing = current_op_session(&state, &session).await?;
+    let existing = session.active_op_session(&state.pool).await?;
     proceed(
         &state,
         &session,
@@ -80,22 +80,6 @@ pub async fn continue_authorization(
         Some(pending.since),
     )
     .await
-}
-
-async fn current_op_session(
-    state: &AppState,
-    session: &BrowserSession,
-) -> Result<Option<ActiveOpSession>, AppError> {
-    let Some(sid) = session
-        .op_sid()
-        .await
-        .context("reading the browser session")?
-    else {
-        return Ok(None);
-    };
-    Ok(find_active_op_session(&state.pool, &sid)
-        .await
-        .context("loading the OP session")?)
 }
 
 /// `waiting_since` is set when the request waited for a login: a login after

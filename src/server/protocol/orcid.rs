@@ -10,7 +10,7 @@ use crate::oidc::Params;
 use crate::server::browser_session::BrowserSession;
 use crate::server::db::clients::list_all_redirect_uris;
 use crate::server::error::AppError;
-use crate::server::logout::{current_session, end_op_session_everywhere};
+use crate::server::logout::{current_session, sign_out_browser};
 use crate::server::state::AppState;
 
 /// A JSONP callback name: ORCID's rule (`[0-9a-zA-Z_$]`), at most 64 long.
@@ -43,15 +43,14 @@ pub async fn user_status(
 
     let mut current = current_session(&state, &session).await?;
     if log_out && let Some(live) = current.take() {
-        end_op_session_everywhere(
+        sign_out_browser(
             &state,
-            &live.sid,
-            Some(&live.username),
+            &session,
+            &live,
             "forced_logout_user_status",
             serde_json::json!({}),
         )
         .await?;
-        session.end().await?;
     }
     let body = format!(r#"{{"loggedIn":{}}}"#, current.is_some());
 
@@ -104,15 +103,14 @@ pub async fn signout(
     session: BrowserSession,
 ) -> Result<Response, AppError> {
     if let Some(live) = current_session(&state, &session).await? {
-        end_op_session_everywhere(
+        sign_out_browser(
             &state,
-            &live.sid,
-            Some(&live.username),
+            &session,
+            &live,
             "forced_logout_signout",
             serde_json::json!({}),
         )
         .await?;
-        session.end().await?;
     }
     let login = super::local_url(&state.settings.issuer, "/login", &[]);
     Ok(match login {
