@@ -6,37 +6,26 @@
 #
 #   bench/logout.sh     (needs a release build: make e2e or cargo leptos build --release)
 set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-PORT=3902
-BIN="$ROOT/target/release/signoff"
-[ -x "$BIN" ] || { echo "bench: build first (cargo leptos build --release)" >&2; exit 1; }
-command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+start_server 3902
 
-work="$(mktemp -d)"
-trap 'kill "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
-SIGNOFF_DEMO=true SIGNOFF_LOG=warn SIGNOFF_LISTEN="127.0.0.1:$PORT" SIGNOFF_ISSUER="http://127.0.0.1:$PORT" \
-  SIGNOFF_DATABASE_URL="sqlite://$work/bench.db?mode=rwc" LEPTOS_SITE_ROOT="$ROOT/target/site" "$BIN" &
-server=$!
-for _ in $(seq 50); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
-
-IFS=$'\t' read -r cookie token < <(python3 "$ROOT/bench/rp.py" "http://127.0.0.1:$PORT" session)
+IFS=$'\t' read -r cookie token < <(python3 "$ROOT/bench/rp.py" "$base" session)
 path="/logout?id_token_hint=$token&post_logout_redirect_uri=http%3A%2F%2F127.0.0.1%3A8080%2Fsigned-out&state=bench-state-0123456789"
-status=$(curl -s -o "$work/page.html" -w '%{http_code}' -H "Cookie: $cookie" "http://127.0.0.1:$PORT$path")
+status=$(curl -s -o "$work/page.html" -w '%{http_code}' -H "Cookie: $cookie" "$base$path")
 grep -q "Do you also want to sign out of signoff?" "$work/page.html" || { echo "bench: not the dialog (HTTP $status)" >&2; exit 1; }
-url="http://127.0.0.1:$PORT$path"
+url="$base$path"
 
-cpu() { awk '{print $14 + $15}' "/proc/$server/stat"; }
-rss_before=$(awk '/VmHWM/ {print $2}' "/proc/$server/status")
+rss_before=$(peak_rss_kib)
 ticks=$(getconf CLK_TCK)
 wrk -t1 -c4 -d2s -H "Cookie: $cookie" "$url" >/dev/null   # warm-up
 
-before=$(cpu)
+before=$(cpu_ticks)
 wrk -t2 -c16 -d10s -H "Cookie: $cookie" "$url" | tee "$work/load.txt"
-after=$(cpu)
+after=$(cpu_ticks)
 requests=$(awk '/requests in/ {print $1}' "$work/load.txt")
 wrk -t1 -c1 -d5s --latency -H "Cookie: $cookie" "$url" > "$work/p50.txt"
 p50=$(awk '/^ +50%/ {print $2}' "$work/p50.txt")
-rss=$(awk '/VmHWM/ {print $2}' "/proc/$server/status")
+rss=$(peak_rss_kib)
 sessions_written=$(python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print(c.execute('select count(*) from audit_events').fetchone()[0])" "$work/bench.db")
 awk -v b="$before" -v a="$after" -v t="$ticks" -v n="$requests" -v rss="$rss" -v p50="$p50" 'BEGIN {
   printf "bench: GET /logout (dialog): %d requests, %.1f us server CPU per request, p50 %s at 1 connection, peak RSS %.1f MiB\n",

@@ -104,16 +104,7 @@ fn DialogView(dialog: Dialog) -> impl IntoView {
         <Title text=t.dialog_title />
         <section class="card narrow" lang=dialog.locale.tag() aria-labelledby="logout-heading">
             <h1 id="logout-heading">{t.dialog_title}</h1>
-            {dialog
-                .problem
-                .map(|p| {
-                    view! {
-                        <div class="error" role="alert">
-                            <strong>{t.problem_heading}</strong>
-                            <p>{p.message(t)}</p>
-                        </div>
-                    }
-                })}
+            {dialog.problem.map(|problem| view! { <ProblemNotice problem t /> })}
             {dialog.mismatch.then(|| view! { <p class="warning" role="alert">{t.mismatch}</p> })}
             {dialog
                 .client_name
@@ -130,21 +121,24 @@ fn DialogView(dialog: Dialog) -> impl IntoView {
     }
 }
 
+/// What was wrong with the request, above the dialog or the signed-out text.
+#[component]
+fn ProblemNotice(problem: ProblemKind, t: &'static Texts) -> impl IntoView {
+    view! {
+        <div class="error" role="alert">
+            <strong>{t.problem_heading}</strong>
+            <p>{problem.message(t)}</p>
+        </div>
+    }
+}
+
 #[component]
 fn SignedOutView(locale: Locale, problem: Option<ProblemKind>) -> impl IntoView {
     let t = texts(locale);
     view! {
         <Title text=t.signed_out_title />
         <section class="card narrow" lang=locale.tag() aria-labelledby="done-heading">
-            {problem
-                .map(|p| {
-                    view! {
-                        <div class="error" role="alert">
-                            <strong>{t.problem_heading}</strong>
-                            <p>{p.message(t)}</p>
-                        </div>
-                    }
-                })}
+            {problem.map(|problem| view! { <ProblemNotice problem t /> })}
             <h1 id="done-heading">{t.signed_out_title}</h1>
             <p>{t.signed_out_body}</p>
         </section>
