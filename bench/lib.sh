@@ -20,3 +20,4 @@ start_server() {
 # Server CPU time so far, in clock ticks; and peak RSS in KiB.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$server/stat"; }
 peak_rss_kib() { awk '/VmHWM/ {print $2}' "/proc/$server/status"; }
+rss_now_kib() { awk '/VmRSS/ {print $2}' "/proc/$server/status"; }

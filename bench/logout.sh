@@ -30,5 +30,6 @@ sessions_written=$(python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]
 awk -v b="$before" -v a="$after" -v t="$ticks" -v n="$requests" -v rss="$rss" -v p50="$p50" 'BEGIN {
   printf "bench: GET /logout (dialog): %d requests, %.1f us server CPU per request, p50 %s at 1 connection, peak RSS %.1f MiB\n",
     n, (a - b) / t / n * 1e6, p50, rss / 1024 }'
+echo "bench: RSS at the end of the load: $(( $(rss_now_kib) / 1024 )) MiB"
 echo "bench: peak RSS before the load (start-up, demo seed, one argon2 login): $((rss_before / 1024)) MiB"
 echo "bench: audit rows after the run: $sessions_written (the dialog writes none)"
