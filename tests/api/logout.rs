@@ -17,6 +17,12 @@ fn oidf_state() -> String {
     format!("{letters}0123456789{punct}")
 }
 
+/// The claims of a JWT, without checking anything.
+fn claims_of(jwt: &str) -> serde_json::Value {
+    let payload = jwt.split('.').nth(1).expect("a JWT has a payload");
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
+}
+
 async fn op_session_ended(app: &TestApp) -> bool {
     let (ended,): (Option<i64>,) =
         sqlx::query_as("SELECT ended_at FROM op_sessions ORDER BY created_at DESC LIMIT 1")
@@ -232,20 +238,12 @@ async fn a_hint_signed_by_a_foreign_key_is_refused() {
     let app = spawn_app().await;
     let hint = app.signed_in_id_token().await;
     // Same claims and kid, but signed by another RSA key (the suite's bad-hint case).
-    let header = hint.split('.').next().unwrap();
     let other = rsa::RsaPrivateKey::new(&mut rand::rngs::OsRng, 2048).unwrap();
     let pem =
         rsa::pkcs8::EncodePrivateKey::to_pkcs8_pem(&other, rsa::pkcs8::LineEnding::LF).unwrap();
-    let claims: serde_json::Value = serde_json::from_slice(
-        &URL_SAFE_NO_PAD
-            .decode(hint.split('.').nth(1).unwrap())
-            .unwrap(),
-    )
-    .unwrap();
-    let kid: serde_json::Value =
-        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(header).unwrap()).unwrap();
+    let claims = claims_of(&hint);
     let mut jwt_header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
-    jwt_header.kid = kid["kid"].as_str().map(str::to_owned);
+    jwt_header.kid = jsonwebtoken::decode_header(&hint).unwrap().kid;
     let forged = jsonwebtoken::encode(
         &jwt_header,
         &claims,
@@ -317,12 +315,7 @@ async fn client_id_is_enough_to_validate_the_uri_but_the_user_is_asked() {
 async fn an_expired_hint_for_a_recent_session_still_counts() {
     let app = spawn_app().await;
     let hint = app.signed_in_id_token().await;
-    let mut claims: serde_json::Value = serde_json::from_slice(
-        &URL_SAFE_NO_PAD
-            .decode(hint.split('.').nth(1).unwrap())
-            .unwrap(),
-    )
-    .unwrap();
+    let mut claims = claims_of(&hint);
     claims["exp"] = serde_json::json!(claims["iat"].as_i64().unwrap() - 3600);
     let expired = app.state.keys.sign(&claims).unwrap();
 
