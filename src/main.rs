@@ -67,7 +67,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 password,
                 admin,
             };
-            commands::add_user(&pool, spec).await?;
+            commands::add_user(&pool, spec, "cli").await?;
             println!(
                 "added user {username}{}",
                 if admin { " (admin)" } else { "" }
@@ -82,6 +82,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     public,
                     redirect_uris,
                     post_logout_redirect_uris,
+                    frontchannel_logout_uri,
+                    backchannel_logout_uri,
                     confirmation,
                 },
         } => {
@@ -92,6 +94,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 public,
                 redirect_uris,
                 post_logout_redirect_uris,
+                frontchannel_logout_uri,
+                backchannel_logout_uri,
                 confirmation,
             };
             let generated = commands::add_client(&pool, spec).await?;

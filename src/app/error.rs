@@ -8,6 +8,9 @@ pub enum UiError {
     /// A request we refuse; the message says why, in words for the user.
     #[error("This request cannot be completed")]
     BadRequest(&'static str),
+    /// Signed in, but this needs a role the user does not have.
+    #[error("Access denied")]
+    Forbidden,
     #[error("Page not found")]
     NotFound,
     #[error("Something went wrong")]
@@ -18,6 +21,7 @@ impl UiError {
     pub fn status_code(self) -> u16 {
         match self {
             UiError::BadRequest(_) => 400,
+            UiError::Forbidden => 403,
             UiError::NotFound => 404,
             UiError::Internal => 500,
         }
@@ -26,6 +30,9 @@ impl UiError {
     fn explanation(self) -> &'static str {
         match self {
             UiError::BadRequest(why) => why,
+            UiError::Forbidden => {
+                "This part of signoff is for administrators, and the account you are signed in with is not one."
+            }
             UiError::NotFound => {
                 "There is nothing at this address. Check the link, or start again from the home page."
             }
@@ -129,6 +136,7 @@ mod tests {
 
     #[test]
     fn each_ui_error_maps_to_its_http_status() {
+        assert_eq!(UiError::Forbidden.status_code(), 403);
         assert_eq!(UiError::NotFound.status_code(), 404);
         assert_eq!(UiError::Internal.status_code(), 500);
     }

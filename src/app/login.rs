@@ -23,8 +23,9 @@ pub async fn login(
     password: String,
     csrf: String,
     request: Option<String>,
+    #[server(default)] next: Option<String>,
 ) -> Result<(), ServerFnError> {
-    let target = crate::server::login::sign_in(username, password, csrf, request).await?;
+    let target = crate::server::login::sign_in(username, password, csrf, request, next).await?;
     leptos_axum::redirect(target.as_str());
     Ok(())
 }
@@ -41,6 +42,7 @@ fn error_message(code: &str) -> &'static str {
 pub fn LoginPage() -> impl IntoView {
     let query = use_query_map();
     let request = query.read_untracked().get("request");
+    let next = query.read_untracked().get("next");
     let error = query
         .read_untracked()
         .get("error")
@@ -55,6 +57,7 @@ pub fn LoginPage() -> impl IntoView {
             <Suspense fallback=|| ()>
                 {move || {
                     let request = request.clone();
+                    let next = next.clone();
                     Suspend::new(async move {
                         token
                             .await
@@ -64,6 +67,7 @@ pub fn LoginPage() -> impl IntoView {
                                         <input type="hidden" name="csrf" value=csrf />
                                         {request
                                             .map(|r| view! { <input type="hidden" name="request" value=r /> })}
+                                        {next.map(|n| view! { <input type="hidden" name="next" value=n /> })}
                                         <label for="username">"Username"</label>
                                         <input
                                             id="username"

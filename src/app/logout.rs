@@ -150,7 +150,7 @@ fn SignedOutView(locale: Locale, problem: Option<ProblemKind>) -> impl IntoView 
 #[component]
 pub fn LogoutDonePage() -> impl IntoView {
     #[cfg(feature = "ssr")]
-    crate::server::logout::mark_no_store();
+    crate::server::respond::mark_no_store();
     let query = use_query_map();
     let q = query.read_untracked();
     let locale = match q.get("lang").as_deref() {

@@ -1,5 +1,6 @@
 //! The Leptos UI: the HTML shell, the router and the pages.
 
+pub mod admin;
 pub mod error;
 mod home;
 pub mod i18n;
@@ -11,6 +12,10 @@ use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
+use admin::audit::AuditPageView;
+use admin::clients::{ClientListPage, DeleteClientPage, EditClientPage, NewClientPage};
+use admin::sessions::SessionListPage;
+use admin::users::UserListPage;
 use error::{ErrorPage, ErrorTemplate, UiError};
 use home::HomePage;
 use login::LoginPage;
@@ -70,6 +75,14 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
                         <Route path=path!("/logout") view=LogoutPage ssr=SsrMode::Async />
                         <Route path=path!("/logout/done") view=LogoutDonePage ssr=SsrMode::Async />
+                        <Route path=path!("/admin") view=ClientListPage ssr=SsrMode::Async />
+                        <Route path=path!("/admin/clients") view=ClientListPage ssr=SsrMode::Async />
+                        <Route path=path!("/admin/clients/new") view=NewClientPage ssr=SsrMode::Async />
+                        <Route path=path!("/admin/clients/:client_id") view=EditClientPage ssr=SsrMode::Async />
+                        <Route path=path!("/admin/clients/:client_id/delete") view=DeleteClientPage ssr=SsrMode::Async />
+                        <Route path=path!("/admin/sessions") view=SessionListPage ssr=SsrMode::Async />
+                        <Route path=path!("/admin/users") view=UserListPage ssr=SsrMode::Async />
+                        <Route path=path!("/admin/audit") view=AuditPageView ssr=SsrMode::Async />
                     </Routes>
                 </ErrorBoundary>
             </main>

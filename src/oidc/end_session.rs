@@ -155,10 +155,24 @@ pub enum ConfirmationPolicy {
 }
 
 impl ConfirmationPolicy {
+    /// Reads a stored value; anything unknown asks, the safe default.
     pub fn parse(raw: &str) -> Self {
+        Self::from_name(raw).unwrap_or(Self::Always)
+    }
+
+    /// The strict form for registration: only the two names are accepted.
+    pub fn from_name(raw: &str) -> Option<Self> {
         match raw {
-            "when_required" => Self::WhenRequired,
-            _ => Self::Always,
+            "always" => Some(Self::Always),
+            "when_required" => Some(Self::WhenRequired),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Always => "always",
+            Self::WhenRequired => "when_required",
         }
     }
 }

@@ -16,6 +16,7 @@
 //! - OpenID Connect Back-Channel Logout 1.0 (incorporating errata set 1, 2023-12-15)
 
 pub mod authorize;
+pub mod client_metadata;
 pub mod discovery;
 pub mod end_session;
 pub mod error;

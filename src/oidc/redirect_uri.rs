@@ -22,6 +22,8 @@ pub enum UriError {
     UserInfo,
     #[error("must be at most {MAX_URI_LEN} characters long")]
     TooLong,
+    #[error("must use https, http on a loopback host, or a reverse-domain private-use scheme such as com.example.app:/callback")]
+    InsecureNativeScheme,
 }
 
 /// A URI a client registers: a redirect URI or a post-logout redirect URI.
@@ -33,10 +35,57 @@ pub enum UriError {
 ///
 /// The string is kept exactly as registered, because matching compares strings.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct RegisteredUri(String);
+pub struct RegisteredUri {
+    raw: String,
+    url: Url,
+}
 
 impl RegisteredUri {
     pub fn parse(raw: &str) -> Result<Self, UriError> {
+        Self::check_shape(raw)?;
+        let url = Url::parse(raw).map_err(|_| UriError::NotAbsolute)?;
+        if url.cannot_be_a_base() || url.host().is_none() {
+            return Err(UriError::NotAbsolute);
+        }
+        match url.scheme() {
+            "https" => {}
+            "http" if is_loopback(&url) => {}
+            _ => return Err(UriError::InsecureScheme),
+        }
+        Self::check_userinfo(&url)?;
+        Ok(Self {
+            raw: raw.to_owned(),
+            url,
+        })
+    }
+
+    /// As [`RegisteredUri::parse`], and also a private-use URI scheme of a
+    /// native app (RFC 8252 §7.1): a reverse domain name such as
+    /// `com.example.app:/oauth2redirect`. Only public clients may register one.
+    pub fn parse_for_native_app(raw: &str) -> Result<Self, UriError> {
+        Self::check_shape(raw)?;
+        let url = Url::parse(raw).map_err(|_| UriError::NotAbsolute)?;
+        if !is_private_use_scheme(url.scheme()) {
+            if !matches!(url.scheme(), "http" | "https") {
+                return Err(UriError::InsecureNativeScheme);
+            }
+            return Self::parse(raw).map_err(|e| match e {
+                UriError::InsecureScheme => UriError::InsecureNativeScheme,
+                other => other,
+            });
+        }
+        if url.cannot_be_a_base() {
+            return Err(UriError::NotAbsolute);
+        }
+        Self::check_userinfo(&url)?;
+        Ok(Self {
+            raw: raw.to_owned(),
+            url,
+        })
+    }
+
+    /// The rules that need no parsing: length, characters, wildcards, fragment.
+    fn check_shape(raw: &str) -> Result<(), UriError> {
         if raw.len() > MAX_URI_LEN {
             return Err(UriError::TooLong);
         }
@@ -46,34 +95,45 @@ impl RegisteredUri {
         if raw.contains('*') {
             return Err(UriError::Wildcard);
         }
-        let url = Url::parse(raw).map_err(|_| UriError::NotAbsolute)?;
-        if url.cannot_be_a_base() || url.host().is_none() {
-            return Err(UriError::NotAbsolute);
-        }
-        if url.fragment().is_some() || raw.contains('#') {
+        if raw.contains('#') {
             return Err(UriError::Fragment);
         }
-        match url.scheme() {
-            "https" => {}
-            "http" if is_loopback(&url) => {}
-            _ => return Err(UriError::InsecureScheme),
-        }
+        Ok(())
+    }
+
+    fn check_userinfo(url: &Url) -> Result<(), UriError> {
         if !url.username().is_empty() || url.password().is_some() {
             return Err(UriError::UserInfo);
         }
-        Ok(Self(raw.to_owned()))
+        Ok(())
     }
+
+    /// The registered string as a parsed URL.
+    pub fn url(&self) -> &Url {
+        &self.url
+    }
+}
+
+/// RFC 8252 §7.1: a private-use scheme is a reverse domain name the app
+/// controls, so it has at least one dot (`com.example.app`). Schemes the
+/// browser itself gives a meaning to are never one.
+fn is_private_use_scheme(scheme: &str) -> bool {
+    scheme.contains('.')
+        && !matches!(
+            scheme,
+            "http" | "https" | "javascript" | "data" | "file" | "blob" | "about"
+        )
 }
 
 impl AsRef<str> for RegisteredUri {
     fn as_ref(&self) -> &str {
-        &self.0
+        &self.raw
     }
 }
 
 impl From<RegisteredUri> for String {
     fn from(uri: RegisteredUri) -> Self {
-        uri.0
+        uri.raw
     }
 }
 
@@ -140,6 +200,43 @@ mod tests {
     }
 
     #[test]
+    fn a_native_app_may_register_a_reverse_domain_private_use_scheme() {
+        for ok in [
+            "com.example.app:/oauth2redirect",
+            "com.example.app:/cb?x=1",
+            "https://app.example.com/cb",
+            "http://127.0.0.1:51004/cb",
+        ] {
+            assert_eq!(
+                RegisteredUri::parse_for_native_app(ok).unwrap().as_ref(),
+                ok
+            );
+        }
+        let cases = [
+            ("myapp:/cb", UriError::InsecureNativeScheme),
+            ("http://app.example.com/cb", UriError::InsecureNativeScheme),
+            ("com.example.app:/cb#x", UriError::Fragment),
+            ("com.example.*:/cb", UriError::Wildcard),
+            ("javascript:alert(1)", UriError::InsecureNativeScheme),
+        ];
+        for (raw, expected) in cases {
+            assert_eq!(
+                RegisteredUri::parse_for_native_app(raw),
+                Err(expected),
+                "{raw}"
+            );
+        }
+    }
+
+    #[test]
+    fn web_clients_may_not_register_a_private_use_scheme() {
+        assert_eq!(
+            RegisteredUri::parse("com.example.app:/cb"),
+            Err(UriError::NotAbsolute)
+        );
+    }
+
+    #[test]
     fn matching_is_exact_and_case_sensitive() {
         let registered = vec!["https://rp.example.com/cb".to_owned()];
         assert!(matches_registered("https://rp.example.com/cb", &registered));
@@ -196,6 +293,14 @@ mod tests {
         #[test]
         fn parse_never_panics(raw in "\\PC{0,300}") {
             let _ = RegisteredUri::parse(&raw);
+            let _ = RegisteredUri::parse_for_native_app(&raw);
+        }
+
+        #[test]
+        fn whatever_parses_is_kept_verbatim(raw in "(https://|http://127\\.0\\.0\\.1|com\\.ex\\.app:/)[a-z0-9/?=&.:-]{0,40}") {
+            if let Ok(uri) = RegisteredUri::parse_for_native_app(&raw) {
+                prop_assert_eq!(uri.as_ref(), raw.as_str());
+            }
         }
     }
 }

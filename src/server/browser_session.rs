@@ -97,6 +97,7 @@ impl BrowserSession {
     const OP_SID: &'static str = "op.sid";
     const CSRF: &'static str = "csrf";
     const PENDING: &'static str = "authorize.pending";
+    const FLASH: &'static str = "flash";
 
     pub fn new(session: Session) -> Self {
         Self(session)
@@ -149,6 +150,22 @@ impl BrowserSession {
     pub async fn verify_csrf(&self, presented: &str) -> anyhow::Result<bool> {
         let stored: Option<String> = self.0.get(Self::CSRF).await?;
         Ok(stored.is_some_and(|s| constant_time_eq(&s, presented)))
+    }
+
+    /// Keeps a value for the next page this browser loads (after a redirect):
+    /// a form to show again with its errors, or a secret to show once.
+    pub async fn set_flash<T: Serialize>(&self, value: &T) -> anyhow::Result<()> {
+        self.0.insert(Self::FLASH, value).await?;
+        Ok(())
+    }
+
+    /// Takes the flashed value, if there is one of this type.
+    pub async fn take_flash<T: serde::de::DeserializeOwned>(&self) -> anyhow::Result<Option<T>> {
+        let Some(raw) = self.0.get::<serde_json::Value>(Self::FLASH).await? else {
+            return Ok(None);
+        };
+        self.0.remove_value(Self::FLASH).await?;
+        Ok(serde_json::from_value(raw).ok())
     }
 
     /// Parks an authorization request until the user has signed in; returns its id.

@@ -121,6 +121,13 @@ pub enum ClientCommand {
         /// Exact post-logout redirect URI (repeatable).
         #[arg(long = "post-logout-redirect-uri")]
         post_logout_redirect_uris: Vec<String>,
+        /// Front-channel logout URI; its scheme, host and port must be those of
+        /// a redirect URI. signoff always sends it `iss` and `sid`.
+        #[arg(long)]
+        frontchannel_logout_uri: Option<String>,
+        /// Back-channel logout URI. signoff always puts `sid` in the logout token.
+        #[arg(long)]
+        backchannel_logout_uri: Option<String>,
         /// Whether logout always asks the user, or only when the request does not prove itself.
         #[arg(long, default_value = "always", value_parser = ["always", "when_required"])]
         confirmation: String,

@@ -4,15 +4,15 @@
 use anyhow::{Context, bail};
 use sqlx::SqlitePool;
 
-use super::crypto::{random_token, sha256_b64};
+use super::crypto::random_token;
 use super::db::audit_events::record_audit_event;
-use super::db::clients::{NewClient, count_clients, insert_client};
+use super::admin::clients::register_client;
+use super::db::clients::count_clients;
 use super::db::users::{NewUser, count_users, insert_user};
 use super::keys;
 use super::passwords::hash_password;
 use super::protocol::now;
-use crate::oidc::redirect_uri::RegisteredUri;
-use crate::oidc::token::AuthMethod;
+use crate::oidc::client_metadata::{ClientInput, ClientType, validate_client};
 
 /// Shortest client secret we store: secrets are hashed with SHA-256, which is
 /// safe only for secrets nobody can guess.
@@ -39,11 +39,22 @@ pub fn validate_username(username: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub async fn add_user(pool: &SqlitePool, spec: UserSpec) -> anyhow::Result<()> {
-    validate_username(&spec.username)?;
-    if spec.password.chars().count() < MIN_PASSWORD_LEN {
+/// Passwords: at least 8 characters (NIST SP 800-63B §5.1.1.2), and at most
+/// what the login form accepts.
+pub fn validate_password(password: &str) -> anyhow::Result<()> {
+    if password.chars().count() < MIN_PASSWORD_LEN {
         bail!("the password must have at least {MIN_PASSWORD_LEN} characters");
     }
+    if password.len() > super::login::MAX_PASSWORD {
+        bail!("the password must have at most 1024 bytes");
+    }
+    Ok(())
+}
+
+/// Adds a user; `actor` is who does it (an admin's username, or "cli").
+pub async fn add_user(pool: &SqlitePool, spec: UserSpec, actor: &str) -> anyhow::Result<()> {
+    validate_username(&spec.username)?;
+    validate_password(&spec.password)?;
     let hash = hash_password(spec.password).await?;
     let now = now();
     let mut tx = pool.begin().await?;
@@ -64,14 +75,16 @@ pub async fn add_user(pool: &SqlitePool, spec: UserSpec) -> anyhow::Result<()> {
             spec.username
         )
     })?;
-    audit(
-        &mut tx,
+    record_audit_event(
+        &mut *tx,
+        Some(actor),
         "user.created",
-        &spec.username,
+        Some(&spec.username),
         serde_json::json!({ "admin": spec.admin }),
         now,
     )
-    .await?;
+    .await
+    .context("writing the audit event")?;
     tx.commit().await?;
     Ok(())
 }
@@ -84,24 +97,35 @@ pub struct ClientSpec {
     pub public: bool,
     pub redirect_uris: Vec<String>,
     pub post_logout_redirect_uris: Vec<String>,
+    pub frontchannel_logout_uri: Option<String>,
+    pub backchannel_logout_uri: Option<String>,
     pub confirmation: String,
 }
 
-/// Validates and stores a client. Returns the secret when one was generated,
-/// for the caller to show exactly once.
+/// Validates (by the same rules as the admin console) and stores a client.
+/// Returns the secret when one was generated, for the caller to show once.
 pub async fn add_client(pool: &SqlitePool, spec: ClientSpec) -> anyhow::Result<Option<String>> {
-    validate_username(&spec.client_id).context("client_id")?;
-    let redirect_uris = validate_uris("--redirect-uri", &spec.redirect_uris)?;
-    if redirect_uris.is_empty() {
-        bail!("a client needs at least one --redirect-uri");
+    let client_type = if spec.public {
+        ClientType::Public
+    } else {
+        ClientType::Confidential
+    };
+    let input = ClientInput {
+        name: spec.name.clone().unwrap_or_else(|| spec.client_id.clone()),
+        client_id: spec.client_id,
+        client_type: client_type.as_str().into(),
+        redirect_uris: spec.redirect_uris,
+        post_logout_redirect_uris: spec.post_logout_redirect_uris,
+        frontchannel_logout_uri: spec.frontchannel_logout_uri.unwrap_or_default(),
+        backchannel_logout_uri: spec.backchannel_logout_uri.unwrap_or_default(),
+        logout_confirmation: spec.confirmation,
+        ..ClientInput::new_client()
     }
-    let post_logout = validate_uris(
-        "--post-logout-redirect-uri",
-        &spec.post_logout_redirect_uris,
-    )?;
-    if !matches!(spec.confirmation.as_str(), "always" | "when_required") {
-        bail!("--confirmation must be always or when_required");
-    }
+    .normalized();
+    let metadata = validate_client(&input).map_err(|errors| {
+        let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        anyhow::anyhow!("the client is not valid:\n  {}", lines.join("\n  "))
+    })?;
     let (secret, generated) = match (spec.public, spec.secret) {
         (true, Some(_)) => bail!("a public client has no secret"),
         (true, None) => (None, None),
@@ -114,56 +138,8 @@ pub async fn add_client(pool: &SqlitePool, spec: ClientSpec) -> anyhow::Result<O
             (Some(secret.clone()), Some(secret))
         }
     };
-    let method = if spec.public {
-        AuthMethod::None
-    } else {
-        AuthMethod::ClientSecretBasic
-    };
-    let now = now();
-    let mut tx = pool.begin().await?;
-    insert_client(
-        &mut *tx,
-        &NewClient {
-            client_id: &spec.client_id,
-            name: spec.name.as_deref().unwrap_or(&spec.client_id),
-            secret_hash: secret.as_deref().map(sha256_b64).as_deref(),
-            token_endpoint_auth_method: method.as_str(),
-            redirect_uris: &redirect_uris,
-            post_logout_redirect_uris: &post_logout,
-            logout_confirmation: &spec.confirmation,
-            created_at: now,
-        },
-    )
-    .await
-    .with_context(|| {
-        format!(
-            "cannot add client {:?} (does it exist already?)",
-            spec.client_id
-        )
-    })?;
-    audit(
-        &mut tx,
-        "client.created",
-        &spec.client_id,
-        serde_json::json!({ "public": spec.public }),
-        now,
-    )
-    .await?;
-    tx.commit().await?;
+    register_client(pool, &metadata, secret.as_deref(), "cli").await?;
     Ok(generated)
-}
-
-fn validate_uris(flag: &str, uris: &[String]) -> anyhow::Result<Vec<String>> {
-    let mut out: Vec<String> = Vec::with_capacity(uris.len());
-    for uri in uris {
-        let parsed =
-            RegisteredUri::parse(uri).map_err(|e| anyhow::anyhow!("{flag} {uri:?} {e}"))?;
-        if out.iter().any(|u| u == uri) {
-            bail!("{flag} {uri:?} is given twice");
-        }
-        out.push(parsed.into());
-    }
-    Ok(out)
 }
 
 /// Adds a new signing key; it signs from now on (the server picks it up within
@@ -203,8 +179,8 @@ pub async fn seed_demo(pool: &SqlitePool) -> anyhow::Result<bool> {
         password: password.into(),
         admin,
     };
-    add_user(pool, user(demo::USER, demo::PASSWORD, false)).await?;
-    add_user(pool, user(demo::ADMIN, demo::ADMIN_PASSWORD, true)).await?;
+    add_user(pool, user(demo::USER, demo::PASSWORD, false), "demo").await?;
+    add_user(pool, user(demo::ADMIN, demo::ADMIN_PASSWORD, true), "demo").await?;
     add_client(
         pool,
         ClientSpec {
@@ -217,6 +193,8 @@ pub async fn seed_demo(pool: &SqlitePool) -> anyhow::Result<bool> {
                 .map(|s| (*s).to_owned())
                 .collect(),
             post_logout_redirect_uris: vec![demo::POST_LOGOUT_REDIRECT_URI.into()],
+            frontchannel_logout_uri: None,
+            backchannel_logout_uri: None,
             confirmation: "always".into(),
         },
     )
@@ -230,6 +208,8 @@ pub async fn seed_demo(pool: &SqlitePool) -> anyhow::Result<bool> {
             public: true,
             redirect_uris: vec![demo::PUBLIC_REDIRECT_URI.into()],
             post_logout_redirect_uris: vec![],
+            frontchannel_logout_uri: None,
+            backchannel_logout_uri: None,
             confirmation: "always".into(),
         },
     )
@@ -254,22 +234,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn passwords_need_eight_characters_and_fit_the_login_form() {
+        assert!(validate_password("12345678").is_ok());
+        assert!(validate_password("1234567").is_err());
+        assert!(validate_password(&"x".repeat(1025)).is_err());
+    }
+
+    #[test]
     fn usernames_are_restricted_to_a_safe_alphabet() {
         assert!(validate_username("alice.smith@example").is_ok());
         assert!(validate_username("").is_err());
         assert!(validate_username("a b").is_err());
         assert!(validate_username(&"a".repeat(65)).is_err());
         assert!(validate_username("<script>").is_err());
-    }
-
-    #[test]
-    fn duplicate_or_insecure_uris_are_refused() {
-        let dup = vec![
-            "https://a.example/cb".to_owned(),
-            "https://a.example/cb".to_owned(),
-        ];
-        assert!(validate_uris("--redirect-uri", &dup).is_err());
-        assert!(validate_uris("--redirect-uri", &["http://a.example/cb".to_owned()]).is_err());
-        assert!(validate_uris("--redirect-uri", &["http://127.0.0.1:8080/cb".to_owned()]).is_ok());
     }
 }

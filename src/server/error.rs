@@ -84,7 +84,11 @@ pub async fn html_errors_for_forms(
     let is_argument_error = [&b"Args|"[..], b"Deserialization|", b"MissingArg|"]
         .iter()
         .any(|prefix| body.starts_with(prefix));
-    if is_argument_error || status.is_client_error() {
+    if status == StatusCode::FORBIDDEN {
+        error_page(UiError::Forbidden)
+    } else if status == StatusCode::NOT_FOUND {
+        error_page(UiError::NotFound)
+    } else if is_argument_error || status.is_client_error() {
         error_page(UiError::BadRequest(
             "The form could not be processed. Go back, reload the page and try again.",
         ))

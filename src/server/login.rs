@@ -19,7 +19,7 @@ use super::protocol::{local_url, now};
 use super::state::{AppState, app_state};
 
 const MAX_USERNAME: usize = 64;
-const MAX_PASSWORD: usize = 1024;
+pub const MAX_PASSWORD: usize = 1024;
 
 /// The browser session of the current server-function call or SSR request.
 pub async fn browser_session() -> Result<BrowserSession, ServerFnError> {
@@ -36,14 +36,16 @@ pub async fn sign_in(
     password: String,
     csrf: String,
     request: Option<String>,
+    next: Option<String>,
 ) -> Result<Url, ServerFnError> {
+    let next = next.filter(|n| is_console_path(n));
     let state = app_state()?;
     let session = browser_session().await?;
     let addr = leptos_axum::extract::<ConnectInfo<SocketAddr>>()
         .await
         .ok()
         .map(|ConnectInfo(addr)| addr.ip());
-    let back = |error: &str| login_url(&state, error, request.as_deref());
+    let back = |error: &str| login_url(&state, error, request.as_deref(), next.as_deref());
 
     if !session
         .verify_csrf(&csrf)
@@ -108,22 +110,44 @@ pub async fn sign_in(
         .await
         .map_err(internal("binding the OP session to the browser failed"))?;
 
-    let next = match request {
-        Some(id) => local_url(
+    let target = match (request, next) {
+        (Some(id), _) => local_url(
             &state.settings.issuer,
             "/authorize/continue",
             &[("request", &id)],
         ),
-        None => local_url(&state.settings.issuer, "/", &[]),
+        (None, Some(path)) => Url::parse(&state.settings.issuer.endpoint(&path)).ok(),
+        (None, None) => local_url(&state.settings.issuer, "/", &[]),
     };
-    next.context("building the next URL")
+    target
+        .context("building the next URL")
         .map_err(internal("building the redirect failed"))
 }
 
-fn login_url(state: &AppState, error: &str, request: Option<&str>) -> Result<Url, ServerFnError> {
+/// Where a login may return to besides an authorization request: a page of
+/// the admin console, as a path on this server (never another host: no `//`,
+/// no backslash, no whitespace).
+pub fn is_console_path(path: &str) -> bool {
+    let rest = path.strip_prefix("/admin");
+    rest.is_some_and(|r| r.is_empty() || r.starts_with('/') || r.starts_with('?'))
+        && path.len() <= 512
+        && !path.contains("//")
+        && !path.contains('\\')
+        && !path.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+fn login_url(
+    state: &AppState,
+    error: &str,
+    request: Option<&str>,
+    next: Option<&str>,
+) -> Result<Url, ServerFnError> {
     let mut pairs = vec![("error", error)];
     if let Some(request) = request {
         pairs.push(("request", request));
+    }
+    if let Some(next) = next {
+        pairs.push(("next", next));
     }
     local_url(&state.settings.issuer, "/login", &pairs)
         .ok_or_else(|| ServerFnError::new("internal error"))
@@ -146,4 +170,28 @@ async fn audit(
     )
     .await
     .map_err(internal("writing the audit event failed"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_login_returns_only_to_pages_of_the_console() {
+        for ok in ["/admin", "/admin/clients", "/admin/clients?search=x", "/admin?x"] {
+            assert!(is_console_path(ok), "{ok}");
+        }
+        for bad in [
+            "//evil.example/admin",
+            "/administrator",
+            "https://evil.example/admin",
+            "/admin//evil.example",
+            "/admin/\\evil",
+            "/admin/x y",
+            "/",
+            "",
+        ] {
+            assert!(!is_console_path(bad), "{bad}");
+        }
+    }
 }

@@ -105,8 +105,9 @@ pub async fn load_plan(
 
 /// Ends an OP session everywhere: the session row, every client session in it,
 /// its access tokens, and an audit event, in one transaction. The dialog's Yes,
-/// `/userStatus.json?logUserOut=true` and `/signout` all come through here.
-/// Returns the clients that were in the session: whom logout must notify.
+/// `/userStatus.json?logUserOut=true`, `/signout` and the admin console's
+/// session sign-out all come through here. Returns the clients that were in
+/// the session: whom logout must notify.
 pub async fn end_op_session_everywhere(
     state: &AppState,
     sid: &str,
@@ -114,20 +115,36 @@ pub async fn end_op_session_everywhere(
     reason: &str,
     detail: serde_json::Value,
 ) -> anyhow::Result<Vec<String>> {
-    let now = now();
     let mut tx = state.pool.begin().await?;
-    let ended = end_op_session(&mut *tx, sid, reason, now)
+    let clients = end_op_session_in(&mut tx, sid, actor, reason, detail, now()).await?;
+    tx.commit().await.context("committing the logout")?;
+    // Issue #6 sends front- and back-channel logout to `clients` from here,
+    // before any caller redirects the browser (RP-Initiated Logout §3).
+    Ok(clients)
+}
+
+/// The termination itself, inside the caller's transaction, so a change that
+/// ends sessions (disabling a user, say) commits with its sessions' ends.
+pub async fn end_op_session_in(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    sid: &str,
+    actor: Option<&str>,
+    reason: &str,
+    detail: serde_json::Value,
+    now: i64,
+) -> anyhow::Result<Vec<String>> {
+    let ended = end_op_session(&mut **tx, sid, reason, now)
         .await
         .context("ending the OP session")?;
-    let clients = end_rp_sessions(&mut *tx, sid, None, now)
+    let clients = end_rp_sessions(&mut **tx, sid, None, now)
         .await
         .context("closing client sessions")?;
-    revoke_access_tokens_for_session(&mut *tx, sid, None, now)
+    revoke_access_tokens_for_session(&mut **tx, sid, None, now)
         .await
         .context("revoking access tokens")?;
     if ended {
         audit(
-            &mut tx,
+            tx,
             actor,
             "logout.op_session_ended",
             sid,
@@ -136,9 +153,6 @@ pub async fn end_op_session_everywhere(
         )
         .await?;
     }
-    tx.commit().await.context("committing the logout")?;
-    // Issue #6 sends front- and back-channel logout to `clients` from here,
-    // before any caller redirects the browser (RP-Initiated Logout §3).
     Ok(clients)
 }
 
@@ -199,41 +213,21 @@ async fn audit(
 
 // ---- The end-session pages' server side (called by the server fns in app::logout) ----
 
-use axum::http::header::{ACCEPT_LANGUAGE, CACHE_CONTROL};
-use axum::http::{HeaderValue, StatusCode};
-use leptos::prelude::{ServerFnError, use_context};
-use leptos_axum::ResponseOptions;
+use axum::http::StatusCode;
+use axum::http::header::ACCEPT_LANGUAGE;
+use leptos::prelude::ServerFnError;
 use url::Url;
 
 use super::db::logout_requests::find_logout_request;
 use super::error::internal;
 use super::login::browser_session;
 use super::protocol::local_url;
+use super::respond::{mark_no_store, redirect_page, set_status};
 use super::state::app_state;
 use crate::app::i18n::{Locale, negotiate};
 use crate::app::logout::{Dialog, LogoutView, ProblemKind};
 use crate::oidc::Params;
 use crate::oidc::end_session::Problem;
-
-/// Logout pages are never cached (they name the user and carry a CSRF token).
-pub fn mark_no_store() {
-    if let Some(response) = use_context::<ResponseOptions>() {
-        response.insert_header(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    }
-}
-
-/// A redirect from a page render. `leptos_axum::redirect` sets the status only
-/// for requests that accept HTML; a page answer is a redirect for any client.
-fn redirect_page(url: &Url) {
-    leptos_axum::redirect(url.as_str());
-    set_status(StatusCode::FOUND);
-}
-
-fn set_status(status: StatusCode) {
-    if let Some(response) = use_context::<ResponseOptions>() {
-        response.set_status(status);
-    }
-}
 
 fn problem_kind(problem: Problem) -> ProblemKind {
     match problem {

@@ -1,6 +1,7 @@
 //! Everything that only runs on the server: process start-up, configuration,
 //! HTTP wiring, persistence and background tasks.
 
+pub mod admin;
 pub mod browser_session;
 pub mod cli;
 pub mod commands;
@@ -16,6 +17,7 @@ pub mod logout;
 pub mod maintenance;
 pub mod passwords;
 pub mod protocol;
+pub mod respond;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

@@ -560,6 +560,8 @@ async fn a_client_registered_with_the_cli_policy_is_honoured() {
             public: false,
             redirect_uris: vec!["https://quiet.example/cb".into()],
             post_logout_redirect_uris: vec![],
+            frontchannel_logout_uri: None,
+            backchannel_logout_uri: None,
             confirmation: "when_required".into(),
         },
     )

@@ -46,3 +46,30 @@ pub async fn record_audit_event(
     };
     insert_audit_event(db, &event).await.map(|_| ())
 }
+
+/// A stored audit event.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct AuditEventRow {
+    pub id: i64,
+    pub occurred_at: i64,
+    pub actor: Option<String>,
+    pub action: String,
+    pub subject: Option<String>,
+    pub detail: String,
+}
+
+/// Newest first, `limit` rows after skipping `offset`.
+pub async fn list_audit_events(
+    db: impl SqliteExecutor<'_>,
+    offset: i64,
+    limit: i64,
+) -> sqlx::Result<Vec<AuditEventRow>> {
+    sqlx::query_as(
+        "SELECT id, occurred_at, actor, action, subject, detail FROM audit_events \
+         ORDER BY occurred_at DESC, id DESC LIMIT ? OFFSET ?",
+    )
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(db)
+    .await
+}

@@ -1,6 +1,13 @@
 use sqlx::types::Json;
 use sqlx::{FromRow, SqliteExecutor};
 
+use crate::oidc::client_metadata::{ClientMetadata, ClientType};
+
+const COLUMNS: &str = "client_id, name, secret_hash, token_endpoint_auth_method, redirect_uris, \
+     post_logout_redirect_uris, frontchannel_logout_uri, frontchannel_logout_session_required, \
+     backchannel_logout_uri, backchannel_logout_session_required, logout_confirmation, \
+     id_token_signed_response_alg, created_at";
+
 /// A registered client. Holds the secret hash, so it is not `Debug`.
 #[derive(Clone, FromRow)]
 pub struct ClientRow {
@@ -10,52 +17,154 @@ pub struct ClientRow {
     pub token_endpoint_auth_method: String,
     pub redirect_uris: Json<Vec<String>>,
     pub post_logout_redirect_uris: Json<Vec<String>>,
+    pub frontchannel_logout_uri: Option<String>,
+    pub frontchannel_logout_session_required: bool,
+    pub backchannel_logout_uri: Option<String>,
+    pub backchannel_logout_session_required: bool,
     pub logout_confirmation: String,
+    pub id_token_signed_response_alg: String,
+    pub created_at: i64,
 }
 
-pub struct NewClient<'a> {
-    pub client_id: &'a str,
-    pub name: &'a str,
-    pub secret_hash: Option<&'a str>,
-    pub token_endpoint_auth_method: &'a str,
-    pub redirect_uris: &'a [String],
-    pub post_logout_redirect_uris: &'a [String],
-    pub logout_confirmation: &'a str,
-    pub created_at: i64,
+impl ClientRow {
+    pub fn client_type(&self) -> ClientType {
+        if self.secret_hash.is_some() {
+            ClientType::Confidential
+        } else {
+            ClientType::Public
+        }
+    }
+}
+
+/// How a client of this type authenticates at the token endpoint.
+fn auth_method(client_type: ClientType) -> &'static str {
+    match client_type {
+        ClientType::Confidential => "client_secret_basic",
+        ClientType::Public => "none",
+    }
 }
 
 pub async fn insert_client(
     db: impl SqliteExecutor<'_>,
-    client: &NewClient<'_>,
+    client: &ClientMetadata,
+    secret_hash: Option<&str>,
+    now: i64,
 ) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO clients (client_id, name, secret_hash, token_endpoint_auth_method, \
-         redirect_uris, post_logout_redirect_uris, logout_confirmation, created_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+         redirect_uris, post_logout_redirect_uris, frontchannel_logout_uri, \
+         frontchannel_logout_session_required, backchannel_logout_uri, \
+         backchannel_logout_session_required, logout_confirmation, \
+         id_token_signed_response_alg, created_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
-    .bind(client.client_id)
-    .bind(client.name)
-    .bind(client.secret_hash)
-    .bind(client.token_endpoint_auth_method)
-    .bind(Json(client.redirect_uris))
-    .bind(Json(client.post_logout_redirect_uris))
-    .bind(client.logout_confirmation)
-    .bind(client.created_at)
+    .bind(&client.client_id)
+    .bind(&client.name)
+    .bind(secret_hash)
+    .bind(auth_method(client.client_type))
+    .bind(Json(&client.redirect_uris))
+    .bind(Json(&client.post_logout_redirect_uris))
+    .bind(&client.frontchannel_logout_uri)
+    .bind(client.frontchannel_logout_session_required)
+    .bind(&client.backchannel_logout_uri)
+    .bind(client.backchannel_logout_session_required)
+    .bind(client.logout_confirmation.as_str())
+    .bind(client.id_token_signed_response_alg)
+    .bind(now)
     .execute(db)
     .await
     .map(|_| ())
+}
+
+/// Replaces a client's registration. `secret_hash` is the new hash when the
+/// type changed to confidential, `None` to keep the stored one; a client that
+/// became public loses its secret. Returns false if there is no such client.
+pub async fn update_client(
+    db: impl SqliteExecutor<'_>,
+    client: &ClientMetadata,
+    new_secret_hash: Option<&str>,
+) -> sqlx::Result<bool> {
+    sqlx::query(
+        "UPDATE clients SET name = ?2, \
+         secret_hash = CASE WHEN ?3 = 'none' THEN NULL ELSE COALESCE(?4, secret_hash) END, \
+         token_endpoint_auth_method = CASE \
+             WHEN ?3 = 'none' THEN 'none' \
+             WHEN token_endpoint_auth_method = 'none' THEN ?3 \
+             ELSE token_endpoint_auth_method END, \
+         redirect_uris = ?5, post_logout_redirect_uris = ?6, frontchannel_logout_uri = ?7, \
+         frontchannel_logout_session_required = ?8, backchannel_logout_uri = ?9, \
+         backchannel_logout_session_required = ?10, logout_confirmation = ?11, \
+         id_token_signed_response_alg = ?12 \
+         WHERE client_id = ?1",
+    )
+    .bind(&client.client_id)
+    .bind(&client.name)
+    .bind(auth_method(client.client_type))
+    .bind(new_secret_hash)
+    .bind(Json(&client.redirect_uris))
+    .bind(Json(&client.post_logout_redirect_uris))
+    .bind(&client.frontchannel_logout_uri)
+    .bind(client.frontchannel_logout_session_required)
+    .bind(&client.backchannel_logout_uri)
+    .bind(client.backchannel_logout_session_required)
+    .bind(client.logout_confirmation.as_str())
+    .bind(client.id_token_signed_response_alg)
+    .execute(db)
+    .await
+    .map(|r| r.rows_affected() == 1)
+}
+
+/// Sets a confidential client's secret hash; false if there is no such
+/// confidential client.
+pub async fn update_client_secret(
+    db: impl SqliteExecutor<'_>,
+    client_id: &str,
+    secret_hash: &str,
+) -> sqlx::Result<bool> {
+    sqlx::query("UPDATE clients SET secret_hash = ? WHERE client_id = ? AND secret_hash IS NOT NULL")
+        .bind(secret_hash)
+        .bind(client_id)
+        .execute(db)
+        .await
+        .map(|r| r.rows_affected() == 1)
+}
+
+/// Deletes a client; its codes, tokens and client sessions go with it
+/// (`ON DELETE CASCADE`). Returns false if there was no such client.
+pub async fn delete_client(db: impl SqliteExecutor<'_>, client_id: &str) -> sqlx::Result<bool> {
+    sqlx::query("DELETE FROM clients WHERE client_id = ?")
+        .bind(client_id)
+        .execute(db)
+        .await
+        .map(|r| r.rows_affected() == 1)
 }
 
 pub async fn find_client(
     db: impl SqliteExecutor<'_>,
     client_id: &str,
 ) -> sqlx::Result<Option<ClientRow>> {
-    sqlx::query_as(
-        "SELECT client_id, name, secret_hash, token_endpoint_auth_method, redirect_uris, \
-         post_logout_redirect_uris, logout_confirmation FROM clients WHERE client_id = ?",
-    )
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM clients WHERE client_id = ?"
+    ))
     .bind(client_id)
     .fetch_optional(db)
+    .await
+}
+
+/// Clients whose client_id or name contains `search` (case-insensitive), by name.
+pub async fn list_clients(
+    db: impl SqliteExecutor<'_>,
+    search: &str,
+    limit: i64,
+) -> sqlx::Result<Vec<ClientRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM clients \
+         WHERE ?1 = '' OR instr(lower(client_id), lower(?1)) > 0 OR instr(lower(name), lower(?1)) > 0 \
+         ORDER BY name COLLATE NOCASE, client_id LIMIT ?2"
+    ))
+    .bind(search)
+    .bind(limit)
+    .fetch_all(db)
     .await
 }
 

@@ -8,6 +8,7 @@ pub struct ActiveOpSession {
     pub user_id: i64,
     pub subject: String,
     pub username: String,
+    pub is_admin: bool,
 }
 
 pub async fn insert_op_session(
@@ -32,7 +33,7 @@ pub async fn find_active_op_session(
     sid: &str,
 ) -> sqlx::Result<Option<ActiveOpSession>> {
     sqlx::query_as(
-        "SELECT s.sid, s.auth_time, u.id AS user_id, u.subject, u.username \
+        "SELECT s.sid, s.auth_time, u.id AS user_id, u.subject, u.username, u.is_admin \
          FROM op_sessions s JOIN users u ON u.id = s.user_id \
          WHERE s.sid = ? AND s.ended_at IS NULL AND u.disabled_at IS NULL",
     )
@@ -70,4 +71,49 @@ pub async fn end_op_session(
     .execute(db)
     .await
     .map(|r| r.rows_affected() == 1)
+}
+
+/// A live OP session as the admin console lists it.
+#[derive(Clone, Debug, FromRow)]
+pub struct OpSessionListing {
+    pub sid: String,
+    pub username: String,
+    pub created_at: i64,
+    pub auth_time: i64,
+    /// The clients signed in within it, space-separated.
+    pub clients: Option<String>,
+}
+
+/// Live OP sessions, newest first; `user` filters by a part of the username.
+pub async fn list_active_op_sessions(
+    db: impl SqliteExecutor<'_>,
+    user: &str,
+    limit: i64,
+) -> sqlx::Result<Vec<OpSessionListing>> {
+    sqlx::query_as(
+        "SELECT s.sid, u.username, s.created_at, s.auth_time, \
+         (SELECT group_concat(r.client_id, ' ') FROM rp_sessions r \
+          WHERE r.sid = s.sid AND r.ended_at IS NULL) AS clients \
+         FROM op_sessions s JOIN users u ON u.id = s.user_id \
+         WHERE s.ended_at IS NULL AND u.disabled_at IS NULL \
+         AND (?1 = '' OR instr(lower(u.username), lower(?1)) > 0) \
+         ORDER BY s.created_at DESC, s.sid LIMIT ?2",
+    )
+    .bind(user)
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}
+
+/// The sids of a user's live OP sessions.
+pub async fn list_active_sids_for_user(
+    db: impl SqliteExecutor<'_>,
+    user_id: i64,
+) -> sqlx::Result<Vec<String>> {
+    let rows: Vec<(String,)> =
+        sqlx::query_as("SELECT sid FROM op_sessions WHERE user_id = ? AND ended_at IS NULL")
+            .bind(user_id)
+            .fetch_all(db)
+            .await?;
+    Ok(rows.into_iter().map(|(s,)| s).collect())
 }

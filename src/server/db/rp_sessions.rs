@@ -39,3 +39,31 @@ pub async fn end_rp_sessions(
     .await?;
     Ok(rows.into_iter().map(|(c,)| c).collect())
 }
+
+/// How many live client sessions each client has (clients with none are absent).
+pub async fn count_active_rp_sessions_by_client(
+    db: impl SqliteExecutor<'_>,
+) -> sqlx::Result<std::collections::HashMap<String, i64>> {
+    let rows: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT client_id, COUNT(*) FROM rp_sessions WHERE ended_at IS NULL GROUP BY client_id",
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// Closes every live session of one client, in all OP sessions; returns their sids.
+pub async fn end_rp_sessions_for_client(
+    db: impl SqliteExecutor<'_>,
+    client_id: &str,
+    now: i64,
+) -> sqlx::Result<Vec<String>> {
+    let rows: Vec<(String,)> = sqlx::query_as(
+        "UPDATE rp_sessions SET ended_at = ? WHERE client_id = ? AND ended_at IS NULL RETURNING sid",
+    )
+    .bind(now)
+    .bind(client_id)
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(|(s,)| s).collect())
+}

@@ -53,3 +53,65 @@ pub async fn count_users(db: impl SqliteExecutor<'_>) -> sqlx::Result<i64> {
         .await?;
     Ok(n)
 }
+
+/// A user as the admin console lists it.
+#[derive(Clone, Debug, FromRow)]
+pub struct UserListing {
+    pub username: String,
+    pub is_admin: bool,
+    pub disabled_at: Option<i64>,
+    pub created_at: i64,
+    pub active_sessions: i64,
+}
+
+pub async fn list_users(db: impl SqliteExecutor<'_>, limit: i64) -> sqlx::Result<Vec<UserListing>> {
+    sqlx::query_as(
+        "SELECT u.username, u.is_admin, u.disabled_at, u.created_at, \
+         (SELECT COUNT(*) FROM op_sessions s WHERE s.user_id = u.id AND s.ended_at IS NULL) \
+         AS active_sessions \
+         FROM users u ORDER BY u.username LIMIT ?",
+    )
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}
+
+pub async fn update_user_password(
+    db: impl SqliteExecutor<'_>,
+    user_id: i64,
+    password_hash: &str,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
+        .bind(password_hash)
+        .bind(user_id)
+        .execute(db)
+        .await
+        .map(|_| ())
+}
+
+pub async fn update_user_admin(
+    db: impl SqliteExecutor<'_>,
+    user_id: i64,
+    is_admin: bool,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE users SET is_admin = ? WHERE id = ?")
+        .bind(is_admin)
+        .bind(user_id)
+        .execute(db)
+        .await
+        .map(|_| ())
+}
+
+/// `Some(now)` disables the user, `None` enables them again.
+pub async fn update_user_disabled(
+    db: impl SqliteExecutor<'_>,
+    user_id: i64,
+    disabled_at: Option<i64>,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE users SET disabled_at = ? WHERE id = ?")
+        .bind(disabled_at)
+        .bind(user_id)
+        .execute(db)
+        .await
+        .map(|_| ())
+}

@@ -1,0 +1,477 @@
+//! Admin: the client list, the create/edit form, and deletion.
+
+use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+use leptos_router::hooks::{use_params_map, use_query_map};
+use serde::{Deserialize, Serialize};
+
+use super::{Access, AdminFrame, AdminLayout, Csrf, Section, UriList, gate};
+use crate::oidc::client_metadata::{ClientInput, Field, FieldError};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientSummary {
+    pub client_id: String,
+    pub name: String,
+    pub client_type: String,
+    pub post_logout_redirect_uris: Vec<String>,
+    /// "front-channel, back-channel", or empty.
+    pub logout_channels: String,
+    pub active_sessions: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientList {
+    pub frame: AdminFrame,
+    pub search: String,
+    pub clients: Vec<ClientSummary>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientEditor {
+    pub frame: AdminFrame,
+    /// The client being edited; `None` on the create form.
+    pub original: Option<String>,
+    pub input: ClientInput,
+    pub errors: Vec<FieldError>,
+    /// A secret just created: shown this once, never again.
+    pub secret_once: Option<String>,
+    pub created_at: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientDeletion {
+    pub frame: AdminFrame,
+    pub client_id: String,
+    pub name: String,
+    pub active_sessions: i64,
+}
+
+#[server(endpoint = "admin/clients")]
+pub async fn admin_clients(
+    #[server(default)] search: String,
+) -> Result<Access<ClientList>, ServerFnError> {
+    crate::server::admin::clients::list(search).await
+}
+
+/// The edit form of `client_id`, or the create form when it is `None`.
+#[server(endpoint = "admin/client")]
+pub async fn admin_client(
+    #[server(default)] client_id: Option<String>,
+) -> Result<Access<ClientEditor>, ServerFnError> {
+    crate::server::admin::clients::editor(client_id).await
+}
+
+#[server(endpoint = "admin/client/deletion")]
+pub async fn admin_client_deletion(
+    client_id: String,
+) -> Result<Access<ClientDeletion>, ServerFnError> {
+    crate::server::admin::clients::deletion(client_id).await
+}
+
+/// Creates (`original` absent) or updates a client. On a validation error the
+/// form comes back with what was typed and a message next to each field.
+#[server(endpoint = "admin/client/save")]
+pub async fn save_client(
+    csrf: String,
+    #[server(default)] original: Option<String>,
+    #[server(default)] client: ClientInput,
+) -> Result<(), ServerFnError> {
+    crate::server::admin::clients::save(csrf, original, client).await
+}
+
+#[server(endpoint = "admin/client/secret")]
+pub async fn regenerate_client_secret(csrf: String, client_id: String) -> Result<(), ServerFnError> {
+    crate::server::admin::clients::regenerate_secret(csrf, client_id).await
+}
+
+#[server(endpoint = "admin/client/delete")]
+pub async fn delete_client(csrf: String, client_id: String) -> Result<(), ServerFnError> {
+    crate::server::admin::clients::delete(csrf, client_id).await
+}
+
+#[component]
+pub fn ClientListPage() -> impl IntoView {
+    let search = use_query_map()
+        .read_untracked()
+        .get("search")
+        .unwrap_or_default();
+    let data = Resource::new(move || search.clone(), admin_clients);
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                gate(data.await, |list| view! { <ClientListView list /> }.into_any())
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn ClientListView(list: ClientList) -> impl IntoView {
+    let empty = list.clients.is_empty();
+    view! {
+        <AdminLayout section=Section::Clients title="Clients".into() frame=list.frame>
+            <div class="toolbar">
+                <form method="get" action="/admin/clients" role="search" class="inline">
+                    <label for="client-search">"Search"</label>
+                    <input id="client-search" name="search" type="search" value=list.search placeholder="client_id or name" />
+                    <button type="submit" class="secondary">"Search"</button>
+                </form>
+                <a class="button" href="/admin/clients/new">"New client"</a>
+            </div>
+            {if empty {
+                view! { <p>"No clients match."</p> }.into_any()
+            } else {
+                view! {
+                    <table class="admin-table">
+                        <thead>
+                            <tr>
+                                <th scope="col">"Name"</th>
+                                <th scope="col">"client_id"</th>
+                                <th scope="col">"Type"</th>
+                                <th scope="col">"Post-logout redirect URIs"</th>
+                                <th scope="col">"Logout channels"</th>
+                                <th scope="col">"Signed-in sessions"</th>
+                            </tr>
+                        </thead>
+                        <tbody>
+                            {list
+                                .clients
+                                .into_iter()
+                                .map(|c| {
+                                    let href = format!("/admin/clients/{}", c.client_id);
+                                    view! {
+                                        <tr>
+                                            <td><a href=href>{c.name}</a></td>
+                                            <td><code>{c.client_id}</code></td>
+                                            <td>{c.client_type}</td>
+                                            <td>
+                                                {c.post_logout_redirect_uris.into_iter().map(|u| view! { <code class="uri">{u}</code> }).collect_view()}
+                                            </td>
+                                            <td>{c.logout_channels}</td>
+                                            <td class="number">{c.active_sessions}</td>
+                                        </tr>
+                                    }
+                                })
+                                .collect_view()}
+                        </tbody>
+                    </table>
+                }
+                    .into_any()
+            }}
+        </AdminLayout>
+    }
+}
+
+#[component]
+pub fn NewClientPage() -> impl IntoView {
+    let data = Resource::new(|| (), |_| admin_client(None));
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                gate(data.await, |editor| view! { <ClientEditorView editor /> }.into_any())
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+pub fn EditClientPage() -> impl IntoView {
+    let client_id = use_params_map()
+        .read_untracked()
+        .get("client_id")
+        .unwrap_or_default();
+    let data = Resource::new(move || client_id.clone(), |id| admin_client(Some(id)));
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                gate(data.await, |editor| view! { <ClientEditorView editor /> }.into_any())
+            })}
+        </Suspense>
+    }
+}
+
+/// The message for a single-valued field, if it has one.
+fn message_for(errors: &[FieldError], field: Field) -> Option<String> {
+    errors
+        .iter()
+        .find(|e| e.field == field && e.index.is_none())
+        .map(|e| e.message.clone())
+}
+
+/// One message per row of a URI list, aligned with its values.
+fn row_errors(errors: &[FieldError], field: Field, rows: usize) -> Vec<Option<String>> {
+    (0..rows)
+        .map(|i| {
+            errors
+                .iter()
+                .find(|e| e.field == field && e.index == Some(i))
+                .map(|e| e.message.clone())
+        })
+        .collect()
+}
+
+/// A message under a field, tied to it by `id` for screen readers.
+#[component]
+fn FieldMessage(id: &'static str, message: Option<String>) -> impl IntoView {
+    message.map(|m| {
+        view! {
+            <p class="field-error" id=format!("{id}-error")>
+                {m}
+            </p>
+        }
+    })
+}
+
+#[component]
+fn ClientEditorView(editor: ClientEditor) -> impl IntoView {
+    let ClientEditor {
+        frame,
+        original,
+        input,
+        errors,
+        secret_once,
+        created_at,
+    } = editor;
+    let csrf = frame.csrf.clone();
+    let title = match &original {
+        Some(_) => format!("Client {}", input.name),
+        None => "New client".to_owned(),
+    };
+    let err = {
+        let errors = errors.clone();
+        move |field| message_for(&errors, field)
+    };
+    let invalid = {
+        let errors = errors.clone();
+        move |field| message_for(&errors, field).map(|_| "true")
+    };
+    let redirect_row_errors = row_errors(&errors, Field::RedirectUris, input.redirect_uris.len());
+    let post_logout_row_errors = row_errors(
+        &errors,
+        Field::PostLogoutRedirectUris,
+        input.post_logout_redirect_uris.len(),
+    );
+    let has_errors = !errors.is_empty();
+    let public = input.client_type == "public";
+    let confirmation = input.logout_confirmation.clone();
+    let editing = original.clone();
+
+    view! {
+        <AdminLayout section=Section::Clients title frame>
+            {has_errors
+                .then(|| {
+                    view! {
+                        <p class="error" role="alert">
+                            "The client was not saved. Correct the fields marked below."
+                        </p>
+                    }
+                })}
+            {secret_once
+                .map(|secret| {
+                    view! {
+                        <div class="secret-once" role="status">
+                            <strong>"Client secret (shown only now; store it in the client's configuration):"</strong>
+                            <code data-testid="client-secret">{secret}</code>
+                        </div>
+                    }
+                })}
+            <form method="post" action=SaveClient::PATH class="admin-form" novalidate>
+                <Csrf token=csrf.clone() />
+                {original.clone().map(|id| view! { <input type="hidden" name="original" value=id /> })}
+                <div class="field">
+                    <label for="client_id">"client_id"</label>
+                    {match &original {
+                        Some(id) => view! {
+                            <input id="client_id" value=id.clone() readonly aria-readonly="true" />
+                            <p class="hint">{created_at.clone().map(|t| format!("Registered {t}. The client_id cannot change."))}</p>
+                        }.into_any(),
+                        None => view! {
+                            <input
+                                id="client_id"
+                                name="client[client_id]"
+                                value=input.client_id.clone()
+                                maxlength="64"
+                                spellcheck="false"
+                                placeholder="leave empty to generate one"
+                                aria-invalid=invalid(Field::ClientId)
+                                aria-describedby="client_id-error"
+                            />
+                        }.into_any(),
+                    }}
+                    <FieldMessage id="client_id" message=err(Field::ClientId) />
+                </div>
+                <div class="field">
+                    <label for="name">"Name (shown to users)"</label>
+                    <input
+                        id="name"
+                        name="client[name]"
+                        value=input.name.clone()
+                        maxlength="100"
+                        aria-invalid=invalid(Field::Name)
+                        aria-describedby="name-error"
+                    />
+                    <FieldMessage id="name" message=err(Field::Name) />
+                </div>
+                <fieldset class="field">
+                    <legend>"Type"</legend>
+                    <label class="choice">
+                        <input type="radio" name="client[client_type]" value="confidential" checked=!public />
+                        "Confidential (a server with a secret)"
+                    </label>
+                    <label class="choice">
+                        <input type="radio" name="client[client_type]" value="public" checked=public />
+                        "Public (a browser or native app; PKCE, no secret)"
+                    </label>
+                    <FieldMessage id="client_type" message=err(Field::ClientType) />
+                </fieldset>
+                <fieldset class="field">
+                    <legend>"Redirect URIs"</legend>
+                    <UriList
+                        name="client[redirect_uris][]".to_owned()
+                        label="Redirect URI".to_owned()
+                        row_errors=redirect_row_errors
+                        values=input.redirect_uris.clone()
+                    />
+                    <FieldMessage id="redirect_uris" message=err(Field::RedirectUris) />
+                </fieldset>
+                <fieldset class="field">
+                    <legend>"Post-logout redirect URIs"</legend>
+                    <p class="hint">
+                        "Where logout may send the user back to. Matched exactly; leave a field empty to remove it."
+                    </p>
+                    <UriList
+                        name="client[post_logout_redirect_uris][]".to_owned()
+                        label="Post-logout redirect URI".to_owned()
+                        row_errors=post_logout_row_errors
+                        values=input.post_logout_redirect_uris.clone()
+                    />
+                    <FieldMessage id="post_logout_redirect_uris" message=err(Field::PostLogoutRedirectUris) />
+                </fieldset>
+                <div class="field">
+                    <label for="frontchannel_logout_uri">"Front-channel logout URI"</label>
+                    <input
+                        id="frontchannel_logout_uri"
+                        name="client[frontchannel_logout_uri]"
+                        value=input.frontchannel_logout_uri.clone()
+                        inputmode="url"
+                        spellcheck="false"
+                        aria-invalid=invalid(Field::FrontchannelLogoutUri)
+                        aria-describedby="frontchannel_logout_uri-error"
+                    />
+                    <label class="choice">
+                        <input
+                            type="checkbox"
+                            name="client[frontchannel_logout_session_required]"
+                            value="true"
+                            checked=input.frontchannel_logout_session_required
+                        />
+                        "Requires iss and sid"
+                    </label>
+                    <FieldMessage id="frontchannel_logout_uri" message=err(Field::FrontchannelLogoutUri) />
+                </div>
+                <div class="field">
+                    <label for="backchannel_logout_uri">"Back-channel logout URI"</label>
+                    <input
+                        id="backchannel_logout_uri"
+                        name="client[backchannel_logout_uri]"
+                        value=input.backchannel_logout_uri.clone()
+                        inputmode="url"
+                        spellcheck="false"
+                        aria-invalid=invalid(Field::BackchannelLogoutUri)
+                        aria-describedby="backchannel_logout_uri-error"
+                    />
+                    <label class="choice">
+                        <input
+                            type="checkbox"
+                            name="client[backchannel_logout_session_required]"
+                            value="true"
+                            checked=input.backchannel_logout_session_required
+                        />
+                        "Requires sid"
+                    </label>
+                    <FieldMessage id="backchannel_logout_uri" message=err(Field::BackchannelLogoutUri) />
+                </div>
+                <div class="field">
+                    <label for="logout_confirmation">"Logout confirmation"</label>
+                    <select id="logout_confirmation" name="client[logout_confirmation]">
+                        <option value="always" selected=confirmation == "always">
+                            "Always ask the user"
+                        </option>
+                        <option value="when_required" selected=confirmation == "when_required">
+                            "Ask only when the request does not prove itself"
+                        </option>
+                    </select>
+                    <FieldMessage id="logout_confirmation" message=err(Field::LogoutConfirmation) />
+                </div>
+                <div class="field">
+                    <label for="alg">"ID token signing algorithm"</label>
+                    <select id="alg" name="client[id_token_signed_response_alg]">
+                        <option value="RS256" selected=true>"RS256"</option>
+                    </select>
+                    <FieldMessage id="id_token_signed_response_alg" message=err(Field::IdTokenSignedResponseAlg) />
+                </div>
+                <div class="actions">
+                    <button type="submit">{if editing.is_some() { "Save changes" } else { "Create client" }}</button>
+                    <a href="/admin/clients">"Cancel"</a>
+                </div>
+            </form>
+            {editing
+                .map(|id| {
+                    view! {
+                        <section class="danger-zone" aria-labelledby="manage-heading">
+                            <h2 id="manage-heading">"Secret and deletion"</h2>
+                            {(!public)
+                                .then(|| {
+                                    view! {
+                                        <form method="post" action=RegenerateClientSecret::PATH class="inline">
+                                            <Csrf token=csrf.clone() />
+                                            <input type="hidden" name="client_id" value=id.clone() />
+                                            <button type="submit" class="secondary">"Generate a new secret"</button>
+                                            <span class="hint">"The old secret stops working at once."</span>
+                                        </form>
+                                    }
+                                })}
+                            <a class="button danger" href=format!("/admin/clients/{id}/delete")>"Delete client…"</a>
+                        </section>
+                    }
+                })}
+        </AdminLayout>
+    }
+}
+
+#[component]
+pub fn DeleteClientPage() -> impl IntoView {
+    let client_id = use_params_map()
+        .read_untracked()
+        .get("client_id")
+        .unwrap_or_default();
+    let data = Resource::new(move || client_id.clone(), admin_client_deletion);
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                gate(data.await, |deletion| view! { <DeleteClientView deletion /> }.into_any())
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn DeleteClientView(deletion: ClientDeletion) -> impl IntoView {
+    let back = format!("/admin/clients/{}", deletion.client_id);
+    view! {
+        <AdminLayout section=Section::Clients title=format!("Delete {}?", deletion.name) frame=deletion.frame.clone()>
+            <p>
+                "Deleting " <code>{deletion.client_id.clone()}</code> " ends its "
+                <strong>{deletion.active_sessions}</strong>
+                " signed-in client sessions and revokes its tokens. Users stay signed in to signoff. "
+                "This cannot be undone."
+            </p>
+            <form method="post" action=DeleteClient::PATH class="actions">
+                <Csrf token=deletion.frame.csrf />
+                <input type="hidden" name="client_id" value=deletion.client_id />
+                <button type="submit" class="danger">"Delete client"</button>
+                <a href=back>"Cancel"</a>
+            </form>
+        </AdminLayout>
+    }
+}

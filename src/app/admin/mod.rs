@@ -1,0 +1,194 @@
+//! The admin console: clients, sessions, users and the audit log.
+//!
+//! Pages render on the server from a loader server fn; every change is a plain
+//! form POST to a server fn that answers 303, so the console works without
+//! JavaScript. Hydrated, the URI lists gain Add and Remove buttons.
+
+pub mod audit;
+pub mod clients;
+pub mod sessions;
+pub mod users;
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use serde::{Deserialize, Serialize};
+
+use super::error::{ErrorPage, UiError};
+
+/// A loader's answer: the page's data, or why the caller may not see it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub enum Access<T> {
+    Granted(T),
+    Denied(Denial),
+}
+
+impl<T> From<Result<T, Denial>> for Access<T> {
+    fn from(result: Result<T, Denial>) -> Self {
+        match result {
+            Ok(page) => Access::Granted(page),
+            Err(denial) => Access::Denied(denial),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Denial {
+    /// Nobody is signed in; the response already redirects to the login page.
+    SignInRequired,
+    /// Signed in, but not as an admin.
+    Forbidden,
+    /// The client, user or session does not exist.
+    NotFound,
+}
+
+/// What every admin page shows around its content.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminFrame {
+    pub username: String,
+    pub csrf: String,
+    /// What the last change did ("Client shop saved.").
+    pub notice: Option<String>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    Clients,
+    Sessions,
+    Users,
+    Audit,
+}
+
+/// Renders a loader's answer: the page, the 403/404 page, or nothing while
+/// the response redirects to the login page.
+pub fn gate<T: 'static>(
+    loaded: Result<Access<T>, ServerFnError>,
+    page: impl FnOnce(T) -> AnyView,
+) -> Result<AnyView, ServerFnError> {
+    Ok(match loaded? {
+        Access::Granted(data) => page(data),
+        Access::Denied(Denial::SignInRequired) => ().into_any(),
+        Access::Denied(Denial::Forbidden) => view! { <ErrorPage error=UiError::Forbidden /> }.into_any(),
+        Access::Denied(Denial::NotFound) => view! { <ErrorPage error=UiError::NotFound /> }.into_any(),
+    })
+}
+
+/// The console's navigation, the signed-in admin and the last change's notice.
+#[component]
+pub fn AdminLayout(
+    section: Section,
+    title: String,
+    frame: AdminFrame,
+    children: Children,
+) -> impl IntoView {
+    let link = move |target: Section, href: &'static str, text: &'static str| {
+        let current = (target == section).then_some("page");
+        view! {
+            <a href=href aria-current=current>
+                {text}
+            </a>
+        }
+    };
+    view! {
+        <Title text=format!("{title} · signoff admin") />
+        <div class="admin">
+            <nav class="admin-nav" aria-label="Admin console">
+                {link(Section::Clients, "/admin/clients", "Clients")}
+                {link(Section::Sessions, "/admin/sessions", "Sessions")}
+                {link(Section::Users, "/admin/users", "Users")}
+                {link(Section::Audit, "/admin/audit", "Audit log")}
+                <span class="admin-user">"Signed in as " <strong>{frame.username}</strong></span>
+            </nav>
+            <h1>{title}</h1>
+            {frame.notice.map(|text| view! { <p class="notice" role="status">{text}</p> })}
+            {children()}
+        </div>
+    }
+}
+
+/// The hidden CSRF field every admin form carries.
+#[component]
+pub fn Csrf(token: String) -> impl IntoView {
+    view! { <input type="hidden" name="csrf" value=token /> }
+}
+
+/// An editable list of URIs. Without JavaScript every URI is a text field, a
+/// blank field adds one and clearing a field removes it; hydrated, each row
+/// gets a Remove button and the list an "Add" button.
+#[island]
+pub fn UriList(
+    /// The form field name, e.g. `client[redirect_uris][]`.
+    name: String,
+    /// Singular, e.g. "Redirect URI"; rows are labelled "Redirect URI 1", ….
+    label: String,
+    values: Vec<String>,
+    /// One entry per value: its error, if it has one.
+    row_errors: Vec<Option<String>>,
+) -> impl IntoView {
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    let mut initial: Vec<(usize, String, Option<String>)> = values
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| (i, v, row_errors.get(i).cloned().flatten()))
+        .collect();
+    let blank = initial.len();
+    initial.push((blank, String::new(), None));
+    let rows = RwSignal::new(initial);
+    let next_key = StoredValue::new(blank + 1);
+    let add_label = format!("Add {}", label.to_lowercase());
+    let row_label = label.clone();
+
+    view! {
+        <ul class="uri-list">
+            <For each=move || rows.get() key=|row| row.0 let:row>
+                {
+                    let (key, value, error) = row;
+                    let position = rows.with_untracked(|r| r.iter().position(|x| x.0 == key)).unwrap_or(0);
+                    let aria = if value.is_empty() {
+                        format!("New {}", row_label.to_lowercase())
+                    } else {
+                        format!("{row_label} {}", position + 1)
+                    };
+                    let error_id = format!("{name}-{key}-error");
+                    view! {
+                        <li>
+                            <input
+                                type="text"
+                                inputmode="url"
+                                name=name.clone()
+                                value=value
+                                aria-label=aria.clone()
+                                aria-invalid=error.is_some().then_some("true")
+                                aria-describedby=error.is_some().then(|| error_id.clone())
+                                maxlength="2000"
+                                spellcheck="false"
+                            />
+                            <button
+                                type="button"
+                                class="secondary small"
+                                hidden=move || !hydrated.get()
+                                aria-label=format!("Remove {aria}")
+                                on:click=move |_| rows.update(|r| r.retain(|x| x.0 != key))
+                            >
+                                "Remove"
+                            </button>
+                            {error.map(|e| view! { <p class="field-error" id=error_id>{e}</p> })}
+                        </li>
+                    }
+                }
+            </For>
+        </ul>
+        <button
+            type="button"
+            class="secondary small"
+            hidden=move || !hydrated.get()
+            on:click=move |_| {
+                let key = next_key.get_value();
+                next_key.set_value(key + 1);
+                rows.update(|r| r.push((key, String::new(), None)));
+            }
+        >
+            {add_label}
+        </button>
+    }
+}

@@ -1,0 +1,117 @@
+//! Admin: live OP sessions, filterable by user, each with a sign-out action.
+
+use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+use leptos_router::hooks::use_query_map;
+use serde::{Deserialize, Serialize};
+
+use super::{Access, AdminFrame, AdminLayout, Csrf, Section, gate};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionSummary {
+    pub sid: String,
+    /// Enough of the sid to tell sessions apart on screen.
+    pub sid_prefix: String,
+    pub username: String,
+    pub started: String,
+    pub clients: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionList {
+    pub frame: AdminFrame,
+    pub user: String,
+    pub sessions: Vec<SessionSummary>,
+}
+
+#[server(endpoint = "admin/sessions")]
+pub async fn admin_sessions(
+    #[server(default)] user: String,
+) -> Result<Access<SessionList>, ServerFnError> {
+    crate::server::admin::sessions::list(user).await
+}
+
+/// Ends an OP session as an OP-initiated logout (the same path as every logout).
+#[server(endpoint = "admin/session/end")]
+pub async fn end_session(
+    csrf: String,
+    sid: String,
+    #[server(default)] user: String,
+) -> Result<(), ServerFnError> {
+    crate::server::admin::sessions::end(csrf, sid, user).await
+}
+
+#[component]
+pub fn SessionListPage() -> impl IntoView {
+    let user = use_query_map()
+        .read_untracked()
+        .get("user")
+        .unwrap_or_default();
+    let data = Resource::new(move || user.clone(), admin_sessions);
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                gate(data.await, |list| view! { <SessionListView list /> }.into_any())
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn SessionListView(list: SessionList) -> impl IntoView {
+    let csrf = list.frame.csrf.clone();
+    let user = list.user.clone();
+    let empty = list.sessions.is_empty();
+    view! {
+        <AdminLayout section=Section::Sessions title="Active sessions".into() frame=list.frame>
+            <form method="get" action="/admin/sessions" role="search" class="inline toolbar">
+                <label for="session-user">"User"</label>
+                <input id="session-user" name="user" type="search" value=list.user />
+                <button type="submit" class="secondary">"Filter"</button>
+            </form>
+            {if empty {
+                view! { <p>"No active sessions."</p> }.into_any()
+            } else {
+                view! {
+                    <table class="admin-table">
+                        <thead>
+                            <tr>
+                                <th scope="col">"User"</th>
+                                <th scope="col">"Session"</th>
+                                <th scope="col">"Started"</th>
+                                <th scope="col">"Clients in the session"</th>
+                                <th scope="col"><span class="visually-hidden">"Action"</span></th>
+                            </tr>
+                        </thead>
+                        <tbody>
+                            {list
+                                .sessions
+                                .into_iter()
+                                .map(|s| {
+                                    let label = format!("Sign out {} (session {})", s.username, s.sid_prefix);
+                                    view! {
+                                        <tr>
+                                            <td>{s.username}</td>
+                                            <td><code>{s.sid_prefix}"…"</code></td>
+                                            <td>{s.started}</td>
+                                            <td>{s.clients.into_iter().map(|c| view! { <code class="tag">{c}</code> }).collect_view()}</td>
+                                            <td>
+                                                <form method="post" action=EndSession::PATH>
+                                                    <Csrf token=csrf.clone() />
+                                                    <input type="hidden" name="sid" value=s.sid />
+                                                    <input type="hidden" name="user" value=user.clone() />
+                                                    <button type="submit" class="secondary small" aria-label=label>"Sign out"</button>
+                                                </form>
+                                            </td>
+                                        </tr>
+                                    }
+                                })
+                                .collect_view()}
+                        </tbody>
+                    </table>
+                }
+                    .into_any()
+            }}
+        </AdminLayout>
+    }
+}

@@ -1,0 +1,219 @@
+//! The admin console's server side. Every loader and every change starts with
+//! [`AdminContext`], which checks the admin role on the server itself (never
+//! only the route), and every change also checks the CSRF token. Changes write
+//! their audit event in the same transaction as the change.
+
+pub mod audit;
+pub mod clients;
+pub mod sessions;
+pub mod users;
+
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use leptos::prelude::ServerFnError;
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use super::browser_session::BrowserSession;
+use super::db::audit_events::record_audit_event;
+use super::error::internal;
+use super::login::browser_session;
+use super::protocol::local_url;
+use super::respond::{mark_no_store, redirect_page, see_other, set_status};
+use super::state::{AppState, app_state};
+use crate::app::admin::{AdminFrame, Denial};
+use crate::oidc::client_metadata::{ClientInput, FieldError};
+
+/// What one admin page tells the next one, through the browser session.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub enum AdminFlash {
+    Notice(String),
+    /// A new client secret: shown once, on the client's page.
+    Secret { client_id: String, secret: String },
+    /// A client form that did not validate, to show again as typed.
+    ClientForm {
+        original: Option<String>,
+        input: Box<ClientInput>,
+        errors: Vec<FieldError>,
+    },
+    /// A user form that was refused.
+    UserError { username: String, message: String },
+}
+
+/// A signed-in admin, and what every admin handler needs.
+pub struct AdminContext {
+    pub state: AppState,
+    pub session: BrowserSession,
+    pub username: String,
+}
+
+impl AdminContext {
+    /// For a page's loader. Denied: an anonymous page view is sent to the login
+    /// page (and back here afterwards); anyone else, and any direct call of the
+    /// loader, gets a 403.
+    pub async fn for_page() -> Result<Result<Self, Denial>, ServerFnError> {
+        mark_no_store();
+        let state = app_state()?;
+        let session = browser_session().await?;
+        let parts: Parts = leptos_axum::extract()
+            .await
+            .map_err(internal("request parts are missing"))?;
+        let current = session
+            .active_op_session(&state.pool)
+            .await
+            .map_err(internal("loading the session failed"))?;
+        match current {
+            Some(s) if s.is_admin => Ok(Ok(Self {
+                state,
+                session,
+                username: s.username,
+            })),
+            None if !parts.uri.path().starts_with("/api/") => {
+                let back = parts
+                    .uri
+                    .path_and_query()
+                    .map_or("/admin", |p| p.as_str())
+                    .to_owned();
+                let login = local_url(&state.settings.issuer, "/login", &[("next", &back)])
+                    .ok_or_else(|| ServerFnError::new("internal error"))?;
+                redirect_page(&login);
+                Ok(Err(Denial::SignInRequired))
+            }
+            _ => {
+                set_status(StatusCode::FORBIDDEN);
+                Ok(Err(Denial::Forbidden))
+            }
+        }
+    }
+
+    /// For a change: the caller must be an admin (403 otherwise) and the form
+    /// must carry this browser's CSRF token (400 otherwise).
+    pub async fn for_change(csrf: &str) -> Result<Self, ServerFnError> {
+        mark_no_store();
+        let state = app_state()?;
+        let session = browser_session().await?;
+        let current = session
+            .active_op_session(&state.pool)
+            .await
+            .map_err(internal("loading the session failed"))?;
+        let Some(admin) = current.filter(|s| s.is_admin) else {
+            set_status(StatusCode::FORBIDDEN);
+            return Err(ServerFnError::new("forbidden: this needs an admin"));
+        };
+        if !session
+            .verify_csrf(csrf)
+            .await
+            .map_err(internal("reading the CSRF token failed"))?
+        {
+            set_status(StatusCode::BAD_REQUEST);
+            return Err(ServerFnError::Args(
+                "the form's CSRF token is not this browser's".into(),
+            ));
+        }
+        Ok(Self {
+            state,
+            session,
+            username: admin.username,
+        })
+    }
+
+    /// The frame every admin page shows: who is signed in, the CSRF token for
+    /// its forms, and the notice the last change left.
+    pub async fn frame(&self, flash: Option<&AdminFlash>) -> Result<AdminFrame, ServerFnError> {
+        let notice = match flash {
+            Some(AdminFlash::Notice(text)) => Some(text.clone()),
+            _ => None,
+        };
+        Ok(AdminFrame {
+            username: self.username.clone(),
+            csrf: self
+                .session
+                .csrf_token()
+                .await
+                .map_err(internal("reading the CSRF token failed"))?,
+            notice,
+        })
+    }
+
+    pub async fn take_flash(&self) -> Result<Option<AdminFlash>, ServerFnError> {
+        self.session
+            .take_flash()
+            .await
+            .map_err(internal("reading the flash failed"))
+    }
+
+    /// Answers a change with a 303 to `path`, leaving `flash` for that page.
+    pub async fn done(
+        &self,
+        path: &str,
+        pairs: &[(&str, &str)],
+        flash: AdminFlash,
+    ) -> Result<(), ServerFnError> {
+        self.session
+            .set_flash(&flash)
+            .await
+            .map_err(internal("storing the flash failed"))?;
+        see_other(&self.url(path, pairs)?);
+        Ok(())
+    }
+
+    pub fn url(&self, path: &str, pairs: &[(&str, &str)]) -> Result<Url, ServerFnError> {
+        local_url(&self.state.settings.issuer, path, pairs)
+            .ok_or_else(|| ServerFnError::new("internal error"))
+    }
+
+    /// Records an admin change in the change's own transaction.
+    pub async fn audit(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+        action: &str,
+        subject: &str,
+        detail: serde_json::Value,
+        now: i64,
+    ) -> Result<(), ServerFnError> {
+        record_audit_event(
+            &mut **tx,
+            Some(&self.username),
+            action,
+            Some(subject),
+            detail,
+            now,
+        )
+        .await
+        .map_err(internal("writing the audit event failed"))
+    }
+
+    pub async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, ServerFnError> {
+        self.state
+            .pool
+            .begin()
+            .await
+            .map_err(internal("starting a transaction failed"))
+    }
+}
+
+/// "2026-11-21 08:15 UTC": how the console shows a Unix time.
+pub fn format_time(unix: i64) -> String {
+    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| t.format(&format).ok())
+        .unwrap_or_else(|| unix.to_string())
+}
+
+/// Sets 404 for a loader whose object does not exist.
+pub fn not_found<T>() -> Result<Result<T, Denial>, ServerFnError> {
+    set_status(StatusCode::NOT_FOUND);
+    Ok(Err(Denial::NotFound))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_shown_in_utc_to_the_minute() {
+        assert_eq!(format_time(0), "1970-01-01 00:00 UTC");
+        assert_eq!(format_time(1_795_000_000), "2026-11-18 11:06 UTC");
+    }
+}

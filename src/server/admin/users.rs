@@ -1,0 +1,186 @@
+//! Admin: users. Creating, resetting passwords, the admin role, disabling.
+//! Disabling a user ends their OP sessions in the same transaction.
+
+use leptos::prelude::ServerFnError;
+
+use super::{AdminContext, AdminFlash, format_time};
+use crate::app::admin::Access;
+use crate::app::admin::users::{UserAction, UserList, UserSummary};
+use crate::server::commands::{UserSpec, add_user, validate_password};
+use crate::server::db::op_sessions::list_active_sids_for_user;
+use crate::server::db::users::{
+    find_user_by_username, list_users, update_user_admin, update_user_disabled,
+    update_user_password,
+};
+use crate::server::error::internal;
+use crate::server::logout::end_op_session_in;
+use crate::server::passwords::hash_password;
+use crate::server::protocol::now;
+
+const LIST_LIMIT: i64 = 1000;
+
+pub async fn list() -> Result<Access<UserList>, ServerFnError> {
+    let ctx = match AdminContext::for_page().await? {
+        Ok(ctx) => ctx,
+        Err(denial) => return Ok(Access::Denied(denial)),
+    };
+    let flash = ctx.take_flash().await?;
+    let users = list_users(&ctx.state.pool, LIST_LIMIT)
+        .await
+        .map_err(internal("listing users failed"))?
+        .into_iter()
+        .map(|u| UserSummary {
+            is_self: u.username.eq_ignore_ascii_case(&ctx.username),
+            username: u.username,
+            is_admin: u.is_admin,
+            disabled: u.disabled_at.is_some(),
+            created: format_time(u.created_at),
+            active_sessions: u.active_sessions,
+        })
+        .collect();
+    let (error, error_user) = match &flash {
+        Some(AdminFlash::UserError { username, message }) => {
+            (Some(message.clone()), Some(username.clone()))
+        }
+        _ => (None, None),
+    };
+    Ok(Access::Granted(UserList {
+        frame: ctx.frame(flash.as_ref()).await?,
+        users,
+        error,
+        error_user,
+    }))
+}
+
+fn refused(username: &str, message: impl Into<String>) -> AdminFlash {
+    AdminFlash::UserError {
+        username: username.to_owned(),
+        message: message.into(),
+    }
+}
+
+pub async fn create(
+    csrf: String,
+    username: String,
+    password: String,
+    admin: bool,
+) -> Result<(), ServerFnError> {
+    let ctx = AdminContext::for_change(&csrf).await?;
+    let username = username.trim().to_owned();
+    let spec = UserSpec {
+        username: username.clone(),
+        password,
+        admin,
+    };
+    let flash = match add_user(&ctx.state.pool, spec, &ctx.username).await {
+        Ok(()) => AdminFlash::Notice(format!("User {username} created.")),
+        Err(e) => refused(&username, e.to_string()),
+    };
+    ctx.done("/admin/users", &[], flash).await
+}
+
+/// One change to an existing user. An admin cannot revoke their own role or
+/// disable themselves, so a console never locks out its last admin by accident.
+pub async fn change(
+    csrf: String,
+    username: String,
+    action: UserAction,
+    password: String,
+) -> Result<(), ServerFnError> {
+    let ctx = AdminContext::for_change(&csrf).await?;
+    let Some(user) = find_user_by_username(&ctx.state.pool, &username)
+        .await
+        .map_err(internal("loading the user failed"))?
+    else {
+        return ctx
+            .done("/admin/users", &[], refused(&username, "There is no such user."))
+            .await;
+    };
+    let is_self = user.username.eq_ignore_ascii_case(&ctx.username);
+    if is_self && matches!(action, UserAction::RevokeAdmin | UserAction::Disable) {
+        return ctx
+            .done(
+                "/admin/users",
+                &[],
+                refused(&user.username, "You cannot do this to your own account."),
+            )
+            .await;
+    }
+    let hash = match action {
+        UserAction::ResetPassword => match validate_password(&password) {
+            Ok(()) => Some(
+                hash_password(password)
+                    .await
+                    .map_err(internal("hashing the password failed"))?,
+            ),
+            Err(e) => {
+                return ctx
+                    .done("/admin/users", &[], refused(&user.username, e.to_string()))
+                    .await;
+            }
+        },
+        _ => None,
+    };
+
+    let now = now();
+    let mut tx = ctx.begin().await?;
+    let mut detail = serde_json::json!({});
+    match action {
+        UserAction::ResetPassword => {
+            update_user_password(&mut *tx, user.id, hash.as_deref().unwrap_or_default()).await
+        }
+        UserAction::GrantAdmin => update_user_admin(&mut *tx, user.id, true).await,
+        UserAction::RevokeAdmin => update_user_admin(&mut *tx, user.id, false).await,
+        UserAction::Enable => update_user_disabled(&mut *tx, user.id, None).await,
+        UserAction::Disable => update_user_disabled(&mut *tx, user.id, Some(now)).await,
+    }
+    .map_err(internal("updating the user failed"))?;
+    if action == UserAction::Disable {
+        let sids = list_active_sids_for_user(&mut *tx, user.id)
+            .await
+            .map_err(internal("listing the user's sessions failed"))?;
+        for sid in &sids {
+            end_op_session_in(
+                &mut tx,
+                sid,
+                Some(&ctx.username),
+                "user_disabled",
+                serde_json::json!({ "user": user.username }),
+                now,
+            )
+            .await
+            .map_err(internal("ending the user's session failed"))?;
+        }
+        detail = serde_json::json!({ "ended_sessions": sids.len() });
+    }
+    ctx.audit(&mut tx, action.audit_action(), &user.username, detail, now)
+        .await?;
+    tx.commit()
+        .await
+        .map_err(internal("committing the change failed"))?;
+    ctx.done(
+        "/admin/users",
+        &[],
+        AdminFlash::Notice(format!("{} {}.", user.username, action.done_text())),
+    )
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_user_action_has_its_own_audit_name() {
+        let all = [
+            UserAction::ResetPassword,
+            UserAction::GrantAdmin,
+            UserAction::RevokeAdmin,
+            UserAction::Disable,
+            UserAction::Enable,
+        ];
+        let names: std::collections::HashSet<_> = all.iter().map(|a| a.audit_action()).collect();
+        assert_eq!(names.len(), all.len());
+        assert!(names.iter().all(|n| n.starts_with("user.")));
+    }
+}
