@@ -22,7 +22,9 @@ pub enum UriError {
     UserInfo,
     #[error("must be at most {MAX_URI_LEN} characters long")]
     TooLong,
-    #[error("must use https, http on a loopback host, or a reverse-domain private-use scheme such as com.example.app:/callback")]
+    #[error(
+        "must use https, http on a loopback host, or a reverse-domain private-use scheme such as com.example.app:/callback"
+    )]
     InsecureNativeScheme,
 }
 

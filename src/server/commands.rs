@@ -4,9 +4,9 @@
 use anyhow::{Context, bail};
 use sqlx::SqlitePool;
 
+use super::admin::clients::register_client;
 use super::crypto::random_token;
 use super::db::audit_events::record_audit_event;
-use super::admin::clients::register_client;
 use super::db::clients::count_clients;
 use super::db::users::{NewUser, count_users, insert_user};
 use super::keys;

@@ -178,7 +178,12 @@ mod tests {
 
     #[test]
     fn a_login_returns_only_to_pages_of_the_console() {
-        for ok in ["/admin", "/admin/clients", "/admin/clients?search=x", "/admin?x"] {
+        for ok in [
+            "/admin",
+            "/admin/clients",
+            "/admin/clients?search=x",
+            "/admin?x",
+        ] {
             assert!(is_console_path(ok), "{ok}");
         }
         for bad in [

@@ -2,6 +2,7 @@
 
 mod helpers;
 
+mod admin;
 mod authorize;
 mod bad_input;
 mod errors;

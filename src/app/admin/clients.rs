@@ -80,7 +80,10 @@ pub async fn save_client(
 }
 
 #[server(endpoint = "admin/client/secret")]
-pub async fn regenerate_client_secret(csrf: String, client_id: String) -> Result<(), ServerFnError> {
+pub async fn regenerate_client_secret(
+    csrf: String,
+    client_id: String,
+) -> Result<(), ServerFnError> {
     crate::server::admin::clients::regenerate_secret(csrf, client_id).await
 }
 
@@ -315,11 +318,11 @@ fn ClientEditorView(editor: ClientEditor) -> impl IntoView {
                 <fieldset class="field">
                     <legend>"Type"</legend>
                     <label class="choice">
-                        <input type="radio" name="client[client_type]" value="confidential" checked=!public />
+                        <input type="radio" name="client[client_type]" value="confidential" checked=!public aria-invalid=invalid(Field::ClientType) />
                         "Confidential (a server with a secret)"
                     </label>
                     <label class="choice">
-                        <input type="radio" name="client[client_type]" value="public" checked=public />
+                        <input type="radio" name="client[client_type]" value="public" checked=public aria-invalid=invalid(Field::ClientType) />
                         "Public (a browser or native app; PKCE, no secret)"
                     </label>
                     <FieldMessage id="client_type" message=err(Field::ClientType) />
@@ -393,7 +396,7 @@ fn ClientEditorView(editor: ClientEditor) -> impl IntoView {
                 </div>
                 <div class="field">
                     <label for="logout_confirmation">"Logout confirmation"</label>
-                    <select id="logout_confirmation" name="client[logout_confirmation]">
+                    <select id="logout_confirmation" name="client[logout_confirmation]" aria-invalid=invalid(Field::LogoutConfirmation) aria-describedby="logout_confirmation-error">
                         <option value="always" selected=confirmation == "always">
                             "Always ask the user"
                         </option>
@@ -405,7 +408,7 @@ fn ClientEditorView(editor: ClientEditor) -> impl IntoView {
                 </div>
                 <div class="field">
                     <label for="alg">"ID token signing algorithm"</label>
-                    <select id="alg" name="client[id_token_signed_response_alg]">
+                    <select id="alg" name="client[id_token_signed_response_alg]" aria-invalid=invalid(Field::IdTokenSignedResponseAlg) aria-describedby="id_token_signed_response_alg-error">
                         <option value="RS256" selected=true>"RS256"</option>
                     </select>
                     <FieldMessage id="id_token_signed_response_alg" message=err(Field::IdTokenSignedResponseAlg) />

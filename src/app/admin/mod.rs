@@ -67,8 +67,12 @@ pub fn gate<T: 'static>(
     Ok(match loaded? {
         Access::Granted(data) => page(data),
         Access::Denied(Denial::SignInRequired) => ().into_any(),
-        Access::Denied(Denial::Forbidden) => view! { <ErrorPage error=UiError::Forbidden /> }.into_any(),
-        Access::Denied(Denial::NotFound) => view! { <ErrorPage error=UiError::NotFound /> }.into_any(),
+        Access::Denied(Denial::Forbidden) => {
+            view! { <ErrorPage error=UiError::Forbidden /> }.into_any()
+        }
+        Access::Denied(Denial::NotFound) => {
+            view! { <ErrorPage error=UiError::NotFound /> }.into_any()
+        }
     })
 }
 

@@ -100,7 +100,9 @@ pub async fn list(search: String) -> Result<Access<ClientList>, ServerFnError> {
         .into_iter()
         .map(|row| {
             let channels: Vec<&str> = [
-                row.frontchannel_logout_uri.as_ref().map(|_| "front-channel"),
+                row.frontchannel_logout_uri
+                    .as_ref()
+                    .map(|_| "front-channel"),
                 row.backchannel_logout_uri.as_ref().map(|_| "back-channel"),
             ]
             .into_iter()
@@ -270,14 +272,9 @@ async fn create(
         }));
     }
     let secret = (metadata.client_type == ClientType::Confidential).then(random_token);
-    register_client(
-        &ctx.state.pool,
-        metadata,
-        secret.as_deref(),
-        &ctx.username,
-    )
-    .await
-    .map_err(internal("registering the client failed"))?;
+    register_client(&ctx.state.pool, metadata, secret.as_deref(), &ctx.username)
+        .await
+        .map_err(internal("registering the client failed"))?;
     Ok(Ok(match secret {
         Some(secret) => AdminFlash::Secret {
             client_id: metadata.client_id.clone(),
@@ -304,9 +301,13 @@ async fn update(
     let becomes_confidential = before.client_type() == ClientType::Public
         && metadata.client_type == ClientType::Confidential;
     let secret = becomes_confidential.then(random_token);
-    update_client(&mut *tx, metadata, secret.as_deref().map(sha256_b64).as_deref())
-        .await
-        .map_err(internal("updating the client failed"))?;
+    update_client(
+        &mut *tx,
+        metadata,
+        secret.as_deref().map(sha256_b64).as_deref(),
+    )
+    .await
+    .map_err(internal("updating the client failed"))?;
     let detail = serde_json::json!({
         "after": audit_detail(&metadata.to_input()),
         "before": audit_detail(&input_of(&before)),

@@ -29,7 +29,10 @@ use crate::oidc::client_metadata::{ClientInput, FieldError};
 pub enum AdminFlash {
     Notice(String),
     /// A new client secret: shown once, on the client's page.
-    Secret { client_id: String, secret: String },
+    Secret {
+        client_id: String,
+        secret: String,
+    },
     /// A client form that did not validate, to show again as typed.
     ClientForm {
         original: Option<String>,
@@ -37,7 +40,10 @@ pub enum AdminFlash {
         errors: Vec<FieldError>,
     },
     /// A user form that was refused.
-    UserError { username: String, message: String },
+    UserError {
+        username: String,
+        message: String,
+    },
 }
 
 /// A signed-in admin, and what every admin handler needs.

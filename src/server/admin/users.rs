@@ -93,7 +93,11 @@ pub async fn change(
         .map_err(internal("loading the user failed"))?
     else {
         return ctx
-            .done("/admin/users", &[], refused(&username, "There is no such user."))
+            .done(
+                "/admin/users",
+                &[],
+                refused(&username, "There is no such user."),
+            )
             .await;
     };
     let is_self = user.username.eq_ignore_ascii_case(&ctx.username);

@@ -121,12 +121,14 @@ pub async fn update_client_secret(
     client_id: &str,
     secret_hash: &str,
 ) -> sqlx::Result<bool> {
-    sqlx::query("UPDATE clients SET secret_hash = ? WHERE client_id = ? AND secret_hash IS NOT NULL")
-        .bind(secret_hash)
-        .bind(client_id)
-        .execute(db)
-        .await
-        .map(|r| r.rows_affected() == 1)
+    sqlx::query(
+        "UPDATE clients SET secret_hash = ? WHERE client_id = ? AND secret_hash IS NOT NULL",
+    )
+    .bind(secret_hash)
+    .bind(client_id)
+    .execute(db)
+    .await
+    .map(|r| r.rows_affected() == 1)
 }
 
 /// Deletes a client; its codes, tokens and client sessions go with it
