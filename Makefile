@@ -8,7 +8,7 @@ export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
 E2E_DB_DIR := target/e2e
 
-.PHONY: run test setup setup-browser lint unit e2e bundle-size
+.PHONY: run test setup setup-browser lint unit e2e bundle-size screenshots
 
 run: setup
 	SIGNOFF_DEMO=true cargo leptos serve --release
@@ -36,3 +36,7 @@ e2e:
 
 bundle-size:
 	scripts/check-bundle-size.sh
+
+# The end-to-end run, also writing the README's screenshots to docs/screenshots.
+screenshots: setup-browser
+	SIGNOFF_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(MAKE) e2e

@@ -150,7 +150,7 @@ fn ClientListView(list: ClientList) -> impl IntoView {
                                             <td>
                                                 {c.post_logout_redirect_uris.into_iter().map(|u| view! { <code class="uri">{u}</code> }).collect_view()}
                                             </td>
-                                            <td>{c.logout_channels}</td>
+                                            <td>{if c.logout_channels.is_empty() { "none".to_owned() } else { c.logout_channels }}</td>
                                             <td class="number">{c.active_sessions}</td>
                                         </tr>
                                     }

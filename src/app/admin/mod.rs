@@ -115,6 +115,15 @@ pub fn Csrf(token: String) -> impl IntoView {
     view! { <input type="hidden" name="csrf" value=token /> }
 }
 
+/// "Redirect URI" → "redirect URI".
+fn lowercase_first(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_lowercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
 /// An editable list of URIs. Without JavaScript every URI is a text field, a
 /// blank field adds one and clearing a field removes it; hydrated, each row
 /// gets a Remove button and the list an "Add" button.
@@ -139,7 +148,8 @@ pub fn UriList(
     initial.push((blank, String::new(), None));
     let rows = RwSignal::new(initial);
     let next_key = StoredValue::new(blank + 1);
-    let add_label = format!("Add {}", label.to_lowercase());
+    let lower = lowercase_first(&label);
+    let add_label = format!("Add {lower}");
     let row_label = label.clone();
 
     view! {
@@ -149,7 +159,7 @@ pub fn UriList(
                     let (key, value, error) = row;
                     let position = rows.with_untracked(|r| r.iter().position(|x| x.0 == key)).unwrap_or(0);
                     let aria = if value.is_empty() {
-                        format!("New {}", row_label.to_lowercase())
+                        format!("New {lower}")
                     } else {
                         format!("{row_label} {}", position + 1)
                     };
