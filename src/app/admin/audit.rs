@@ -1,10 +1,9 @@
 //! Admin: the audit log, read-only, newest first, a page at a time.
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
-use super::{Access, AdminFrame, AdminLayout, Section, gate};
+use super::{Access, AdminFrame, AdminLayout, AdminTable, Section, admin_page, query_param};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEntry {
@@ -33,19 +32,10 @@ pub async fn admin_audit(#[server(default)] page: u32) -> Result<Access<AuditPag
 
 #[component]
 pub fn AuditPageView() -> impl IntoView {
-    let page = use_query_map()
-        .read_untracked()
-        .get("page")
-        .and_then(|p| p.parse::<u32>().ok())
-        .unwrap_or(1);
-    let data = Resource::new(move || page, admin_audit);
-    view! {
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                gate(data.await, |page| view! { <AuditTable page /> }.into_any())
-            })}
-        </Suspense>
-    }
+    let page = query_param("page").parse::<u32>().unwrap_or(1);
+    admin_page(Resource::new(move || page, admin_audit), |page| {
+        view! { <AuditTable page /> }.into_any()
+    })
 }
 
 #[component]
@@ -56,17 +46,7 @@ fn AuditTable(page: AuditPage) -> impl IntoView {
         .then(|| format!("/admin/audit?page={}", page.page + 1));
     view! {
         <AdminLayout section=Section::Audit title="Audit log".into() frame=page.frame>
-            <table class="admin-table audit">
-                <thead>
-                    <tr>
-                        <th scope="col">"When"</th>
-                        <th scope="col">"Who"</th>
-                        <th scope="col">"What"</th>
-                        <th scope="col">"Subject"</th>
-                        <th scope="col">"Detail"</th>
-                    </tr>
-                </thead>
-                <tbody>
+            <AdminTable headings=&["When", "Who", "What", "Subject", "Detail"] empty=page.entries.is_empty() empty_text="No events yet." class="audit">
                     {page
                         .entries
                         .into_iter()
@@ -82,8 +62,7 @@ fn AuditTable(page: AuditPage) -> impl IntoView {
                             }
                         })
                         .collect_view()}
-                </tbody>
-            </table>
+                </AdminTable>
             <nav class="pager" aria-label="Audit log pages">
                 {newer.map(|href| view! { <a href=href rel="prev">"← Newer"</a> })}
                 <span>"Page " {page.page}</span>

@@ -2,10 +2,12 @@
 
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
-use leptos_router::hooks::{use_params_map, use_query_map};
 use serde::{Deserialize, Serialize};
 
-use super::{Access, AdminFrame, AdminLayout, Csrf, Section, UriList, gate};
+use super::{
+    Access, AdminFrame, AdminLayout, AdminTable, Csrf, Section, UriList, admin_page, path_param,
+    query_param,
+};
 use crate::oidc::client_metadata::{ClientInput, Field, FieldError};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -94,18 +96,11 @@ pub async fn delete_client(csrf: String, client_id: String) -> Result<(), Server
 
 #[component]
 pub fn ClientListPage() -> impl IntoView {
-    let search = use_query_map()
-        .read_untracked()
-        .get("search")
-        .unwrap_or_default();
-    let data = Resource::new(move || search.clone(), admin_clients);
-    view! {
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                gate(data.await, |list| view! { <ClientListView list /> }.into_any())
-            })}
-        </Suspense>
-    }
+    let search = query_param("search");
+    admin_page(
+        Resource::new(move || search.clone(), admin_clients),
+        |list| view! { <ClientListView list /> }.into_any(),
+    )
 }
 
 #[component]
@@ -121,22 +116,7 @@ fn ClientListView(list: ClientList) -> impl IntoView {
                 </form>
                 <a class="button" href="/admin/clients/new">"New client"</a>
             </div>
-            {if empty {
-                view! { <p>"No clients match."</p> }.into_any()
-            } else {
-                view! {
-                    <table class="admin-table">
-                        <thead>
-                            <tr>
-                                <th scope="col">"Name"</th>
-                                <th scope="col">"client_id"</th>
-                                <th scope="col">"Type"</th>
-                                <th scope="col">"Post-logout redirect URIs"</th>
-                                <th scope="col">"Logout channels"</th>
-                                <th scope="col">"Signed-in sessions"</th>
-                            </tr>
-                        </thead>
-                        <tbody>
+            <AdminTable headings=&["Name", "client_id", "Type", "Post-logout redirect URIs", "Logout channels", "Signed-in sessions"] empty=empty empty_text="No clients match.">
                             {list
                                 .clients
                                 .into_iter()
@@ -156,41 +136,25 @@ fn ClientListView(list: ClientList) -> impl IntoView {
                                     }
                                 })
                                 .collect_view()}
-                        </tbody>
-                    </table>
-                }
-                    .into_any()
-            }}
+                        </AdminTable>
         </AdminLayout>
     }
 }
 
 #[component]
 pub fn NewClientPage() -> impl IntoView {
-    let data = Resource::new(|| (), |_| admin_client(None));
-    view! {
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                gate(data.await, |editor| view! { <ClientEditorView editor /> }.into_any())
-            })}
-        </Suspense>
-    }
+    admin_page(Resource::new(|| (), |_| admin_client(None)), |editor| {
+        view! { <ClientEditorView editor /> }.into_any()
+    })
 }
 
 #[component]
 pub fn EditClientPage() -> impl IntoView {
-    let client_id = use_params_map()
-        .read_untracked()
-        .get("client_id")
-        .unwrap_or_default();
-    let data = Resource::new(move || client_id.clone(), |id| admin_client(Some(id)));
-    view! {
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                gate(data.await, |editor| view! { <ClientEditorView editor /> }.into_any())
-            })}
-        </Suspense>
-    }
+    let client_id = path_param("client_id");
+    admin_page(
+        Resource::new(move || client_id.clone(), |id| admin_client(Some(id))),
+        |editor| view! { <ClientEditorView editor /> }.into_any(),
+    )
 }
 
 /// The message for a single-valued field, if it has one.
@@ -223,6 +187,44 @@ fn FieldMessage(id: &'static str, message: Option<String>) -> impl IntoView {
             </p>
         }
     })
+}
+
+/// A front- or back-channel logout URI with its "session required" flag.
+#[component]
+fn LogoutUriField(
+    field: Field,
+    label: &'static str,
+    value: String,
+    session_field: &'static str,
+    session_required: bool,
+    session_text: &'static str,
+    error: Option<String>,
+) -> impl IntoView {
+    let id = field.as_str();
+    view! {
+        <div class="field">
+            <label for=id>{label}</label>
+            <input
+                id=id
+                name=format!("client[{id}]")
+                value=value
+                inputmode="url"
+                spellcheck="false"
+                aria-invalid=error.as_ref().map(|_| "true")
+                aria-describedby=format!("{id}-error")
+            />
+            <label class="choice">
+                <input
+                    type="checkbox"
+                    name=format!("client[{session_field}]")
+                    value="true"
+                    checked=session_required
+                />
+                {session_text}
+            </label>
+            <FieldMessage id message=error />
+        </div>
+    }
 }
 
 #[component]
@@ -350,50 +352,24 @@ fn ClientEditorView(editor: ClientEditor) -> impl IntoView {
                     />
                     <FieldMessage id="post_logout_redirect_uris" message=err(Field::PostLogoutRedirectUris) />
                 </fieldset>
-                <div class="field">
-                    <label for="frontchannel_logout_uri">"Front-channel logout URI"</label>
-                    <input
-                        id="frontchannel_logout_uri"
-                        name="client[frontchannel_logout_uri]"
-                        value=input.frontchannel_logout_uri.clone()
-                        inputmode="url"
-                        spellcheck="false"
-                        aria-invalid=invalid(Field::FrontchannelLogoutUri)
-                        aria-describedby="frontchannel_logout_uri-error"
-                    />
-                    <label class="choice">
-                        <input
-                            type="checkbox"
-                            name="client[frontchannel_logout_session_required]"
-                            value="true"
-                            checked=input.frontchannel_logout_session_required
-                        />
-                        "Requires iss and sid"
-                    </label>
-                    <FieldMessage id="frontchannel_logout_uri" message=err(Field::FrontchannelLogoutUri) />
-                </div>
-                <div class="field">
-                    <label for="backchannel_logout_uri">"Back-channel logout URI"</label>
-                    <input
-                        id="backchannel_logout_uri"
-                        name="client[backchannel_logout_uri]"
-                        value=input.backchannel_logout_uri.clone()
-                        inputmode="url"
-                        spellcheck="false"
-                        aria-invalid=invalid(Field::BackchannelLogoutUri)
-                        aria-describedby="backchannel_logout_uri-error"
-                    />
-                    <label class="choice">
-                        <input
-                            type="checkbox"
-                            name="client[backchannel_logout_session_required]"
-                            value="true"
-                            checked=input.backchannel_logout_session_required
-                        />
-                        "Requires sid"
-                    </label>
-                    <FieldMessage id="backchannel_logout_uri" message=err(Field::BackchannelLogoutUri) />
-                </div>
+                <LogoutUriField
+                    field=Field::FrontchannelLogoutUri
+                    label="Front-channel logout URI"
+                    value=input.frontchannel_logout_uri.clone()
+                    session_field="frontchannel_logout_session_required"
+                    session_required=input.frontchannel_logout_session_required
+                    session_text="Requires iss and sid"
+                    error=err(Field::FrontchannelLogoutUri)
+                />
+                <LogoutUriField
+                    field=Field::BackchannelLogoutUri
+                    label="Back-channel logout URI"
+                    value=input.backchannel_logout_uri.clone()
+                    session_field="backchannel_logout_session_required"
+                    session_text="Requires sid"
+                    session_required=input.backchannel_logout_session_required
+                    error=err(Field::BackchannelLogoutUri)
+                />
                 <div class="field">
                     <label for="logout_confirmation">"Logout confirmation"</label>
                     <select id="logout_confirmation" name="client[logout_confirmation]" aria-invalid=invalid(Field::LogoutConfirmation) aria-describedby="logout_confirmation-error">
@@ -444,18 +420,11 @@ fn ClientEditorView(editor: ClientEditor) -> impl IntoView {
 
 #[component]
 pub fn DeleteClientPage() -> impl IntoView {
-    let client_id = use_params_map()
-        .read_untracked()
-        .get("client_id")
-        .unwrap_or_default();
-    let data = Resource::new(move || client_id.clone(), admin_client_deletion);
-    view! {
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                gate(data.await, |deletion| view! { <DeleteClientView deletion /> }.into_any())
-            })}
-        </Suspense>
-    }
+    let client_id = path_param("client_id");
+    admin_page(
+        Resource::new(move || client_id.clone(), admin_client_deletion),
+        |deletion| view! { <DeleteClientView deletion /> }.into_any(),
+    )
 }
 
 #[component]

@@ -76,6 +76,38 @@ pub fn gate<T: 'static>(
     })
 }
 
+/// A console page: waits for its loader during SSR, then renders the page or
+/// the denial.
+pub fn admin_page<T>(
+    data: Resource<Result<Access<T>, ServerFnError>>,
+    page: fn(T) -> AnyView,
+) -> impl IntoView
+where
+    T: Clone + Send + Sync + Serialize + serde::de::DeserializeOwned + 'static,
+{
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move { gate(data.await, page) })}
+        </Suspense>
+    }
+}
+
+/// A query parameter of the page URL, or "".
+pub fn query_param(name: &str) -> String {
+    leptos_router::hooks::use_query_map()
+        .read_untracked()
+        .get(name)
+        .unwrap_or_default()
+}
+
+/// A path parameter of the page's route, or "".
+pub fn path_param(name: &str) -> String {
+    leptos_router::hooks::use_params_map()
+        .read_untracked()
+        .get(name)
+        .unwrap_or_default()
+}
+
 /// The console's navigation, the signed-in admin and the last change's notice.
 #[component]
 pub fn AdminLayout(
@@ -107,6 +139,30 @@ pub fn AdminLayout(
             {children()}
         </div>
     }
+}
+
+/// A console table: its column headings, then the rows the caller renders;
+/// `empty_text` instead when there are no rows.
+#[component]
+pub fn AdminTable(
+    headings: &'static [&'static str],
+    empty: bool,
+    empty_text: &'static str,
+    #[prop(optional)] class: &'static str,
+    children: Children,
+) -> impl IntoView {
+    if empty {
+        return view! { <p>{empty_text}</p> }.into_any();
+    }
+    view! {
+        <table class=format!("admin-table {class}")>
+            <thead>
+                <tr>{headings.iter().map(|h| view! { <th scope="col">{*h}</th> }).collect_view()}</tr>
+            </thead>
+            <tbody>{children()}</tbody>
+        </table>
+    }
+    .into_any()
 }
 
 /// The hidden CSRF field every admin form carries.

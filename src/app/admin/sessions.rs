@@ -2,10 +2,9 @@
 
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
-use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
-use super::{Access, AdminFrame, AdminLayout, Csrf, Section, gate};
+use super::{Access, AdminFrame, AdminLayout, AdminTable, Csrf, Section, admin_page, query_param};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionSummary {
@@ -43,18 +42,11 @@ pub async fn end_session(
 
 #[component]
 pub fn SessionListPage() -> impl IntoView {
-    let user = use_query_map()
-        .read_untracked()
-        .get("user")
-        .unwrap_or_default();
-    let data = Resource::new(move || user.clone(), admin_sessions);
-    view! {
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                gate(data.await, |list| view! { <SessionListView list /> }.into_any())
-            })}
-        </Suspense>
-    }
+    let user = query_param("user");
+    admin_page(
+        Resource::new(move || user.clone(), admin_sessions),
+        |list| view! { <SessionListView list /> }.into_any(),
+    )
 }
 
 #[component]
@@ -69,21 +61,7 @@ fn SessionListView(list: SessionList) -> impl IntoView {
                 <input id="session-user" name="user" type="search" value=list.user />
                 <button type="submit" class="secondary">"Filter"</button>
             </form>
-            {if empty {
-                view! { <p>"No active sessions."</p> }.into_any()
-            } else {
-                view! {
-                    <table class="admin-table">
-                        <thead>
-                            <tr>
-                                <th scope="col">"User"</th>
-                                <th scope="col">"Session"</th>
-                                <th scope="col">"Started"</th>
-                                <th scope="col">"Clients in the session"</th>
-                                <th scope="col"><span class="visually-hidden">"Action"</span></th>
-                            </tr>
-                        </thead>
-                        <tbody>
+            <AdminTable headings=&["User", "Session", "Started", "Clients in the session", "Action"] empty=empty empty_text="No active sessions.">
                             {list
                                 .sessions
                                 .into_iter()
@@ -107,11 +85,7 @@ fn SessionListView(list: SessionList) -> impl IntoView {
                                     }
                                 })
                                 .collect_view()}
-                        </tbody>
-                    </table>
-                }
-                    .into_any()
-            }}
+                        </AdminTable>
         </AdminLayout>
     }
 }

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use serde::{Deserialize, Serialize};
 
-use super::{Access, AdminFrame, AdminLayout, Csrf, Section, gate};
+use super::{Access, AdminFrame, AdminLayout, AdminTable, Csrf, Section, admin_page};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserSummary {
@@ -96,14 +96,9 @@ pub async fn change_user(
 
 #[component]
 pub fn UserListPage() -> impl IntoView {
-    let data = Resource::new(|| (), |_| admin_users());
-    view! {
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                gate(data.await, |list| view! { <UserListView list /> }.into_any())
-            })}
-        </Suspense>
-    }
+    admin_page(Resource::new(|| (), |_| admin_users()), |list| {
+        view! { <UserListView list /> }.into_any()
+    })
 }
 
 /// A one-button form that applies `action` to `username`.
@@ -128,27 +123,17 @@ fn ActionButton(
 #[component]
 fn UserListView(list: UserList) -> impl IntoView {
     let csrf = list.frame.csrf.clone();
+    let row_csrf = csrf.clone();
     let error = list.error.clone();
     view! {
         <AdminLayout section=Section::Users title="Users".into() frame=list.frame>
             {error.map(|e| view! { <p class="error" role="alert">{list.error_user.clone().unwrap_or_default()} ": " {e}</p> })}
-            <table class="admin-table">
-                <thead>
-                    <tr>
-                        <th scope="col">"Username"</th>
-                        <th scope="col">"Role"</th>
-                        <th scope="col">"Status"</th>
-                        <th scope="col">"Created"</th>
-                        <th scope="col">"Sessions"</th>
-                        <th scope="col">"Actions"</th>
-                    </tr>
-                </thead>
-                <tbody>
+            <AdminTable headings=&["Username", "Role", "Status", "Created", "Sessions", "Actions"] empty=false empty_text="No users.">
                     {list
                         .users
                         .into_iter()
                         .map(|u| {
-                            let csrf = csrf.clone();
+                            let csrf = row_csrf.clone();
                             let name = u.username.clone();
                             let password_id = format!("password-{name}");
                             view! {
@@ -188,8 +173,7 @@ fn UserListView(list: UserList) -> impl IntoView {
                             }
                         })
                         .collect_view()}
-                </tbody>
-            </table>
+                </AdminTable>
             <section aria-labelledby="new-user-heading" class="card">
                 <h2 id="new-user-heading">"New user"</h2>
                 <form method="post" action=CreateUser::PATH class="admin-form">
