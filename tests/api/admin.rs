@@ -367,6 +367,7 @@ async fn every_validation_rule_refuses_bad_input_next_to_its_field() {
     let cases: Vec<(&str, &str, &str)> = vec![
         ("client[client_id]", "has space", "may contain only letters"),
         ("client[client_id]", "demo-rp", "exists already"),
+        ("client[client_id]", "new", "is reserved"),
         ("client[name]", "", "enter the name"),
         ("client[name]", &long_name, "at most 100 characters"),
         (

@@ -264,11 +264,19 @@ async fn create(
         .await
         .map_err(internal("loading the client failed"))?
         .is_some();
-    if exists {
+    // `/admin/clients/new` is the create form, so no client can be called that.
+    let message = if exists {
+        "a client with this client_id exists already"
+    } else if metadata.client_id == "new" {
+        "\"new\" is reserved; choose another client_id"
+    } else {
+        ""
+    };
+    if !message.is_empty() {
         return Ok(Err(FieldError {
             field: Field::ClientId,
             index: None,
-            message: "a client with this client_id exists already".into(),
+            message: message.into(),
         }));
     }
     let secret = (metadata.client_type == ClientType::Confidential).then(random_token);
