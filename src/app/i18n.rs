@@ -77,6 +77,11 @@ pub struct Texts {
     pub signed_out_body: &'static str,
     pub still_signed_in_title: &'static str,
     pub still_signed_in_body: &'static str,
+    pub notifying_title: &'static str,
+    pub notifying_body: &'static str,
+    pub continue_link: &'static str,
+    pub not_confirmed: &'static str,
+    pub continuing: &'static str,
 }
 
 const EN: Texts = Texts {
@@ -97,6 +102,11 @@ const EN: Texts = Texts {
     signed_out_body: "You are no longer signed in to signoff. You can close this window.",
     still_signed_in_title: "You are still signed in",
     still_signed_in_body: "You stay signed in to signoff as",
+    notifying_title: "Signing you out of your applications",
+    notifying_body: "signoff is telling each application you used in this session that you have signed out.",
+    continue_link: "Continue",
+    not_confirmed: "We could not confirm sign-out from:",
+    continuing: "You will be taken on in a moment.",
 };
 
 const DE: Texts = Texts {
@@ -117,6 +127,11 @@ const DE: Texts = Texts {
     signed_out_body: "Sie sind nicht mehr bei signoff angemeldet. Sie können dieses Fenster schließen.",
     still_signed_in_title: "Sie sind weiterhin angemeldet",
     still_signed_in_body: "Sie bleiben bei signoff angemeldet als",
+    notifying_title: "Sie werden von Ihren Anwendungen abgemeldet",
+    notifying_body: "signoff teilt jeder Anwendung, die Sie in dieser Sitzung verwendet haben, mit, dass Sie sich abgemeldet haben.",
+    continue_link: "Weiter",
+    not_confirmed: "Die Abmeldung konnten wir nicht bestätigen bei:",
+    continuing: "Sie werden gleich weitergeleitet.",
 };
 
 const FR: Texts = Texts {
@@ -137,6 +152,11 @@ const FR: Texts = Texts {
     signed_out_body: "Vous n'êtes plus connecté à signoff. Vous pouvez fermer cette fenêtre.",
     still_signed_in_title: "Vous êtes toujours connecté",
     still_signed_in_body: "Vous restez connecté à signoff en tant que",
+    notifying_title: "Déconnexion de vos applications",
+    notifying_body: "signoff informe chaque application utilisée pendant cette session que vous vous êtes déconnecté.",
+    continue_link: "Continuer",
+    not_confirmed: "Nous n'avons pas pu confirmer la déconnexion de :",
+    continuing: "Vous allez être redirigé dans un instant.",
 };
 
 pub fn texts(locale: Locale) -> &'static Texts {

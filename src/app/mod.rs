@@ -19,7 +19,7 @@ use admin::users::UserListPage;
 use error::{ErrorPage, ErrorTemplate, UiError};
 use home::HomePage;
 use login::LoginPage;
-use logout::{LogoutDonePage, LogoutPage};
+use logout::{FrontchannelPage, LogoutDonePage, LogoutPage};
 
 /// The HTML document around [`App`], rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -75,6 +75,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
                         <Route path=path!("/logout") view=LogoutPage ssr=SsrMode::Async />
                         <Route path=path!("/logout/done") view=LogoutDonePage ssr=SsrMode::Async />
+                        <Route path=path!("/logout/frontchannel") view=FrontchannelPage ssr=SsrMode::Async />
                         <Route path=path!("/admin") view=ClientListPage ssr=SsrMode::Async />
                         <Route path=path!("/admin/clients") view=ClientListPage ssr=SsrMode::Async />
                         <Route path=path!("/admin/clients/new") view=NewClientPage ssr=SsrMode::Async />

@@ -2,8 +2,8 @@ use serde::Serialize;
 
 use super::issuer::Issuer;
 
-/// OpenID Provider Metadata (Discovery 1.0 §3). Issue #6 adds the
-/// front-/back-channel flags here.
+/// OpenID Provider Metadata (Discovery 1.0 §3), with the logout metadata of
+/// RP-Initiated, Front-Channel and Back-Channel Logout.
 #[derive(Clone, Debug, Serialize)]
 pub struct ProviderMetadata {
     pub issuer: String,
@@ -13,6 +13,13 @@ pub struct ProviderMetadata {
     pub jwks_uri: String,
     /// RP-Initiated Logout §2.1.
     pub end_session_endpoint: String,
+    /// Front-Channel Logout §3: iframes to `frontchannel_logout_uri`, with
+    /// `iss` and `sid` (so ID tokens always carry `sid`).
+    pub frontchannel_logout_supported: bool,
+    pub frontchannel_logout_session_supported: bool,
+    /// Back-Channel Logout §2.1: logout tokens, with `sid`.
+    pub backchannel_logout_supported: bool,
+    pub backchannel_logout_session_supported: bool,
     pub response_types_supported: &'static [&'static str],
     pub response_modes_supported: &'static [&'static str],
     pub grant_types_supported: &'static [&'static str],
@@ -38,6 +45,10 @@ impl ProviderMetadata {
             userinfo_endpoint: issuer.endpoint("/userinfo"),
             jwks_uri: issuer.endpoint("/jwks.json"),
             end_session_endpoint: issuer.endpoint("/logout"),
+            frontchannel_logout_supported: true,
+            frontchannel_logout_session_supported: true,
+            backchannel_logout_supported: true,
+            backchannel_logout_session_supported: true,
             response_types_supported: &["code"],
             response_modes_supported: &["query"],
             grant_types_supported: &["authorization_code"],
@@ -91,5 +102,13 @@ mod tests {
             );
         }
         assert_eq!(m.code_challenge_methods_supported, ["S256"]);
+    }
+
+    #[test]
+    fn both_logout_channels_are_advertised_with_session_support() {
+        let m = ProviderMetadata::for_issuer(&Issuer::parse("https://op.example.com").unwrap());
+        assert!(m.frontchannel_logout_supported && m.frontchannel_logout_session_supported);
+        assert!(m.backchannel_logout_supported && m.backchannel_logout_session_supported);
+        assert!(m.claims_supported.contains(&"sid"));
     }
 }

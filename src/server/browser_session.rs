@@ -116,7 +116,8 @@ impl BrowserSession {
         let Some(sid) = self.op_sid().await.context("reading the browser session")? else {
             return Ok(None);
         };
-        find_active_op_session(pool, &sid)
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        find_active_op_session(pool, &sid, now)
             .await
             .context("loading the OP session")
     }

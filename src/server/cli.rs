@@ -47,6 +47,11 @@ pub struct Cli {
     #[arg(long, env = "SIGNOFF_COOKIE_SAMESITE", global = true)]
     pub cookie_same_site: Option<String>,
 
+    /// Deliver back-channel logout to loopback, private, link-local and cloud
+    /// metadata addresses too; for development and tests only [default: false].
+    #[arg(long, env = "SIGNOFF_ALLOW_PRIVATE_LOGOUT_TARGETS", global = true)]
+    pub allow_private_logout_targets: Option<bool>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -153,6 +158,7 @@ impl Cli {
             log: self.log.clone(),
             demo: self.demo,
             cookie_same_site: self.cookie_same_site.clone(),
+            allow_private_logout_targets: self.allow_private_logout_targets,
         };
         Settings::resolve(file, overrides)
     }
@@ -180,6 +186,7 @@ mod tests {
             "SIGNOFF_CONFIG",
             "SIGNOFF_DEMO",
             "SIGNOFF_COOKIE_SAMESITE",
+            "SIGNOFF_ALLOW_PRIVATE_LOGOUT_TARGETS",
         ] {
             assert!(help.contains(var), "--help does not mention {var}:\n{help}");
         }

@@ -27,6 +27,9 @@ pub struct Settings {
     pub demo: bool,
     /// SameSite of the browser-session cookie.
     pub cookie_same_site: CookieSameSite,
+    /// Deliver back-channel logout to loopback, private, link-local and
+    /// metadata addresses. Off by default (SSRF guard); for development and tests.
+    pub allow_private_logout_targets: bool,
 }
 
 /// `Lax` (default) keeps the cookie off cross-site subrequests, so cross-site
@@ -49,6 +52,7 @@ pub struct SettingsLayer {
     pub log: Option<String>,
     pub demo: Option<bool>,
     pub cookie_same_site: Option<String>,
+    pub allow_private_logout_targets: Option<bool>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -101,6 +105,10 @@ impl Settings {
         );
         let log = pick(overrides.log, file.log, DEFAULT_LOG);
         let demo = overrides.demo.or(file.demo).unwrap_or(false);
+        let allow_private_logout_targets = overrides
+            .allow_private_logout_targets
+            .or(file.allow_private_logout_targets)
+            .unwrap_or(false);
         let same_site = pick(overrides.cookie_same_site, file.cookie_same_site, "lax");
 
         let listen = listen
@@ -127,6 +135,7 @@ impl Settings {
             log,
             demo,
             cookie_same_site,
+            allow_private_logout_targets,
         })
     }
 }
@@ -228,6 +237,18 @@ mod tests {
             Settings::resolve(SettingsLayer::default(), env),
             Err(ConfigError::DatabaseUrl(_))
         ));
+    }
+
+    #[test]
+    fn private_logout_targets_are_refused_unless_allowed() {
+        let s = Settings::resolve(SettingsLayer::default(), SettingsLayer::default()).unwrap();
+        assert!(!s.allow_private_logout_targets);
+        let s = Settings::resolve(
+            layer("allow_private_logout_targets = true"),
+            SettingsLayer::default(),
+        )
+        .unwrap();
+        assert!(s.allow_private_logout_targets);
     }
 
     #[test]

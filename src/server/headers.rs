@@ -18,10 +18,21 @@ pub const DEFAULT_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'se
 /// No `form-action`: browsers apply it to the redirect that follows a form POST,
 /// and the logout form legitimately redirects to a client's registered URI.
 pub fn page_csp(nonce: &str) -> String {
+    page_csp_with_frames(nonce, &[])
+}
+
+/// The page policy, letting the page frame exactly `frame_origins` (the
+/// front-channel logout page) and nothing else.
+pub fn page_csp_with_frames(nonce: &str, frame_origins: &[String]) -> String {
+    let frame_src = if frame_origins.is_empty() {
+        "'none'".to_owned()
+    } else {
+        frame_origins.join(" ")
+    };
     format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
          style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; \
-         frame-ancestors 'none'; base-uri 'none'"
+         frame-src {frame_src}; frame-ancestors 'none'; base-uri 'none'"
     )
 }
 
@@ -39,6 +50,11 @@ pub async fn security_headers<B>(mut res: Response<B>) -> Response<B> {
 
 /// Called from the Leptos shell during SSR: sets this page's CSP with its nonce.
 pub fn provide_page_csp() {
+    set_page_csp(&[]);
+}
+
+/// Replaces this page's CSP with one that may frame `frame_origins`.
+pub fn set_page_csp(frame_origins: &[String]) {
     use leptos::prelude::use_context;
     use leptos_axum::ResponseOptions;
 
@@ -47,7 +63,7 @@ pub fn provide_page_csp() {
     else {
         return;
     };
-    if let Ok(value) = HeaderValue::from_str(&page_csp(&nonce)) {
+    if let Ok(value) = HeaderValue::from_str(&page_csp_with_frames(&nonce, frame_origins)) {
         response.insert_header(CONTENT_SECURITY_POLICY, value);
     }
 }
@@ -62,6 +78,18 @@ mod tests {
         assert!(csp.contains("frame-ancestors 'none'"));
         assert!(csp.contains("script-src 'self' 'nonce-abc123' 'wasm-unsafe-eval'"));
         assert!(!csp.contains("unsafe-inline"));
+    }
+
+    #[test]
+    fn only_the_front_channel_page_may_frame_and_only_its_clients() {
+        assert!(page_csp("n").contains("frame-src 'none'"));
+        let origins = vec![
+            "https://a.example".to_owned(),
+            "http://127.0.0.1:8080".to_owned(),
+        ];
+        let csp = page_csp_with_frames("n", &origins);
+        assert!(csp.contains("frame-src https://a.example http://127.0.0.1:8080;"));
+        assert!(csp.contains("frame-ancestors 'none'"));
     }
 
     #[test]

@@ -93,9 +93,15 @@ impl SigningKeys {
 
     /// Signs claims as a JWT (RS256, with `kid`, `typ` JWT).
     pub fn sign<T: Serialize>(&self, claims: &T) -> anyhow::Result<String> {
+        self.sign_typed(claims, "JWT")
+    }
+
+    /// Signs claims with an explicit `typ` header, e.g. `logout+jwt`.
+    pub fn sign_typed<T: Serialize>(&self, claims: &T, typ: &str) -> anyhow::Result<String> {
         let set = self.current();
         let mut header = Header::new(Algorithm::RS256);
         header.kid = Some(set.active.kid.clone());
+        header.typ = Some(typ.to_owned());
         jsonwebtoken::encode(&header, claims, &set.active.key).context("signing a JWT")
     }
 

@@ -3,9 +3,11 @@
 
 use anyhow::Context;
 
+use super::backchannel::now_ms;
 use super::browser_session::BrowserSession;
 use super::db::access_tokens::revoke_access_tokens_for_session;
 use super::db::audit_events::record_audit_event;
+use super::db::backchannel_deliveries::insert_backchannel_deliveries;
 use super::db::clients::find_logout_client;
 use super::db::op_sessions::{end_op_session, find_op_session_end};
 use super::db::rp_sessions::end_rp_sessions;
@@ -40,12 +42,21 @@ pub async fn sign_out_browser(
     current: &CurrentSession,
     reason: &str,
     detail: serde_json::Value,
-) -> anyhow::Result<Vec<String>> {
-    let clients =
+) -> anyhow::Result<Ended> {
+    let ended =
         end_op_session_everywhere(state, &current.sid, Some(&current.username), reason, detail)
             .await?;
     session.end().await.context("ending the browser session")?;
-    Ok(clients)
+    Ok(ended)
+}
+
+/// What ending a session did: the clients that were in it, and the
+/// back-channel deliveries queued for them.
+#[derive(Debug, Default)]
+pub struct Ended {
+    pub sid: String,
+    pub clients: Vec<String>,
+    pub deliveries: Vec<i64>,
 }
 
 /// Loads what the decision needs (keys, client, sessions) and decides. Reads
@@ -104,35 +115,40 @@ pub async fn load_plan(
 }
 
 /// Ends an OP session everywhere: the session row, every client session in it,
-/// its access tokens, and an audit event, in one transaction. The dialog's Yes,
-/// `/userStatus.json?logUserOut=true`, `/signout` and the admin console's
-/// session sign-out all come through here. Returns the clients that were in
-/// the session: whom logout must notify.
+/// its access tokens, the back-channel outbox rows, and an audit event, in one
+/// transaction. The dialog's Yes, `/userStatus.json?logUserOut=true`,
+/// `/signout`, the admin console's session sign-out and session expiry all come
+/// through here. Before it returns, each client with a back-channel logout URI
+/// has had its first attempt, or
+/// [`super::backchannel::FIRST_ATTEMPT_WAIT`] has passed
+/// (RP-Initiated Logout §3: notify before redirecting, but never hold the user
+/// hostage to a slow client).
 pub async fn end_op_session_everywhere(
     state: &AppState,
     sid: &str,
     actor: Option<&str>,
     reason: &str,
     detail: serde_json::Value,
-) -> anyhow::Result<Vec<String>> {
+) -> anyhow::Result<Ended> {
     let mut tx = state.pool.begin().await?;
-    let clients = end_op_session_in(&mut tx, sid, actor, reason, detail, now()).await?;
+    let ended = end_op_session_in(&mut tx, sid, actor, reason, detail, now_ms()).await?;
     tx.commit().await.context("committing the logout")?;
-    // Issue #6 sends front- and back-channel logout to `clients` from here,
-    // before any caller redirects the browser (RP-Initiated Logout §3).
-    Ok(clients)
+    state.notifier.deliver_now(&ended.deliveries).await;
+    Ok(ended)
 }
 
 /// The termination itself, inside the caller's transaction, so a change that
-/// ends sessions (disabling a user, say) commits with its sessions' ends.
+/// ends sessions (disabling a user, say) commits with its sessions' ends and
+/// their outbox rows. The caller starts the deliveries after its commit.
 pub async fn end_op_session_in(
     tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
     sid: &str,
     actor: Option<&str>,
     reason: &str,
     detail: serde_json::Value,
-    now: i64,
-) -> anyhow::Result<Vec<String>> {
+    now_ms: i64,
+) -> anyhow::Result<Ended> {
+    let now = now_ms / 1000;
     let ended = end_op_session(&mut **tx, sid, reason, now)
         .await
         .context("ending the OP session")?;
@@ -142,28 +158,42 @@ pub async fn end_op_session_in(
     revoke_access_tokens_for_session(&mut **tx, sid, None, now)
         .await
         .context("revoking access tokens")?;
+    let deliveries = insert_backchannel_deliveries(&mut **tx, sid, &clients, reason, now_ms)
+        .await
+        .context("queueing back-channel logouts")?;
     if ended {
         audit(
             tx,
             actor,
             "logout.op_session_ended",
             sid,
-            serde_json::json!({ "reason": reason, "clients": clients, "detail": detail }),
+            serde_json::json!({
+                "reason": reason,
+                "clients": clients,
+                "backchannel_deliveries": deliveries.len(),
+                "detail": detail,
+            }),
             now,
         )
         .await?;
     }
-    Ok(clients)
+    Ok(Ended {
+        sid: sid.to_owned(),
+        clients,
+        deliveries,
+    })
 }
 
-/// The dialog's No: the OP session stays, but the initiating client leaves it.
+/// The dialog's No: the OP session stays, but the initiating client leaves it
+/// and is told so on its logout channels.
 pub async fn end_client_session(
     state: &AppState,
     sid: &str,
     client_id: &str,
     actor: Option<&str>,
-) -> anyhow::Result<()> {
-    let now = now();
+) -> anyhow::Result<Ended> {
+    let now_ms = now_ms();
+    let now = now_ms / 1000;
     let mut tx = state.pool.begin().await?;
     let closed = end_rp_sessions(&mut *tx, sid, Some(client_id), now)
         .await
@@ -171,6 +201,10 @@ pub async fn end_client_session(
     revoke_access_tokens_for_session(&mut *tx, sid, Some(client_id), now)
         .await
         .context("revoking access tokens")?;
+    let deliveries =
+        insert_backchannel_deliveries(&mut *tx, sid, &closed, "rp_initiated_logout", now_ms)
+            .await
+            .context("queueing the back-channel logout")?;
     audit(
         &mut tx,
         actor,
@@ -181,8 +215,12 @@ pub async fn end_client_session(
     )
     .await?;
     tx.commit().await.context("committing the client logout")?;
-    // Issue #6 notifies `client_id` here.
-    Ok(())
+    state.notifier.deliver_now(&deliveries).await;
+    Ok(Ended {
+        sid: sid.to_owned(),
+        clients: closed,
+        deliveries,
+    })
 }
 
 /// Records a logout decision that changed nothing (already signed out, or an error).
@@ -218,16 +256,21 @@ use axum::http::header::ACCEPT_LANGUAGE;
 use leptos::prelude::ServerFnError;
 use url::Url;
 
+use super::crypto::random_token;
+use super::db::clients::list_frontchannel_targets;
+use super::db::frontchannel_pages::{find_frontchannel_page, insert_frontchannel_page};
 use super::db::logout_requests::find_logout_request;
 use super::error::internal;
+use super::headers::set_page_csp;
 use super::login::browser_session;
 use super::protocol::local_url;
 use super::respond::{mark_no_store, redirect_page, set_status};
 use super::state::app_state;
 use crate::app::i18n::{Locale, negotiate};
-use crate::app::logout::{Dialog, LogoutView, ProblemKind};
+use crate::app::logout::{Dialog, FrontchannelFrame, FrontchannelPlan, LogoutView, ProblemKind};
 use crate::oidc::Params;
 use crate::oidc::end_session::Problem;
+use crate::oidc::frontchannel::{frame_origin, frontchannel_logout_url};
 
 fn problem_kind(problem: Problem) -> ProblemKind {
     match problem {
@@ -299,7 +342,7 @@ pub async fn view_for_page() -> Result<LogoutView, ServerFnError> {
         },
         // `when_required` and the request proves itself: no dialog.
         Some(current) if !plan.must_confirm => {
-            sign_out_browser(
+            let ended = sign_out_browser(
                 &state,
                 &session,
                 &current,
@@ -312,6 +355,9 @@ pub async fn view_for_page() -> Result<LogoutView, ServerFnError> {
                 Some(url) => url,
                 None => done_url(&state, locale, "signed_out", None)?,
             };
+            let target = frontchannel_or(&state, &ended, target, locale)
+                .await
+                .map_err(internal("preparing the front-channel logout failed"))?;
             redirect_page(&target);
             Ok(LogoutView::Redirected)
         }
@@ -400,7 +446,7 @@ pub async fn confirm(
     }
     match choice.as_str() {
         "yes" => {
-            sign_out_browser(
+            let ended = sign_out_browser(
                 &state,
                 &session,
                 &current,
@@ -409,20 +455,23 @@ pub async fn confirm(
             )
             .await
             .map_err(internal("ending the session failed"))?;
-            plan.redirect
-                .map_or_else(|| done_url(&state, locale, "signed_out", None), Ok)
+            let target = plan
+                .redirect
+                .map_or_else(|| done_url(&state, locale, "signed_out", None), Ok)?;
+            frontchannel_or(&state, &ended, target, locale)
+                .await
+                .map_err(internal("preparing the front-channel logout failed"))
         }
         "no" => {
-            match &plan.client {
-                Some(client) => {
-                    end_client_session(
-                        &state,
-                        &current.sid,
-                        &client.client_id,
-                        Some(&current.username),
-                    )
-                    .await
-                }
+            let ended = match &plan.client {
+                Some(client) => end_client_session(
+                    &state,
+                    &current.sid,
+                    &client.client_id,
+                    Some(&current.username),
+                )
+                .await
+                .map_err(internal("ending the client session failed"))?,
                 None => {
                     audit_decision(
                         &state,
@@ -431,13 +480,17 @@ pub async fn confirm(
                         decision_detail(&plan, "stayed_signed_in"),
                     )
                     .await
+                    .map_err(internal("writing the audit event failed"))?;
+                    Ended::default()
                 }
-            }
-            .map_err(internal("ending the client session failed"))?;
-            plan.redirect.map_or_else(
+            };
+            let target = plan.redirect.map_or_else(
                 || done_url(&state, locale, "still_signed_in", Some(&current.username)),
                 Ok,
-            )
+            )?;
+            frontchannel_or(&state, &ended, target, locale)
+                .await
+                .map_err(internal("preparing the front-channel logout failed"))
         }
         _ => Err(ServerFnError::Args("choice must be yes or no".into())),
     }
@@ -465,4 +518,80 @@ fn done_url(
     }
     local_url(&state.settings.issuer, "/logout/done", &pairs)
         .ok_or_else(|| ServerFnError::new("internal error"))
+}
+
+/// Where the browser goes after a logout that ended `ended`: `target` itself,
+/// or first the front-channel page when a client in the session has a
+/// front-channel logout URI (FCL §3: the OP renders the iframes, then goes on).
+pub async fn frontchannel_or(
+    state: &AppState,
+    ended: &Ended,
+    target: Url,
+    locale: Locale,
+) -> anyhow::Result<Url> {
+    let targets = list_frontchannel_targets(&state.pool, &ended.clients)
+        .await
+        .context("loading front-channel logout URIs")?;
+    let frames: Vec<FrontchannelFrame> = targets
+        .into_iter()
+        .filter_map(|(client_name, uri)| {
+            frontchannel_logout_url(&uri, &state.settings.issuer, &ended.sid)
+                .ok()
+                .map(|url| FrontchannelFrame {
+                    client_name,
+                    url: url.into(),
+                })
+        })
+        .collect();
+    if frames.is_empty() {
+        return Ok(target);
+    }
+    let plan = FrontchannelPlan {
+        locale,
+        frames,
+        continue_to: target.into(),
+    };
+    let id = random_token();
+    insert_frontchannel_page(&state.pool, &id, &serde_json::to_string(&plan)?, now())
+        .await
+        .context("storing the front-channel page")?;
+    local_url(
+        &state.settings.issuer,
+        "/logout/frontchannel",
+        &[("id", &id)],
+    )
+    .context("building the front-channel page URL")
+}
+
+/// The front-channel page's plan. Read-only; its CSP may frame exactly the
+/// plan's client origins.
+pub async fn frontchannel_page() -> Result<Option<FrontchannelPlan>, ServerFnError> {
+    let state = app_state()?;
+    mark_no_store();
+    let parts: axum::http::request::Parts = leptos_axum::extract()
+        .await
+        .map_err(internal("request parts are missing"))?;
+    let id = Params::parse(parts.uri.query().unwrap_or("").as_bytes())
+        .ok()
+        .and_then(|p| p.get("id").map(str::to_owned));
+    let Some(id) = id else {
+        return Ok(None);
+    };
+    let stored = find_frontchannel_page(&state.pool, &id, now())
+        .await
+        .map_err(internal("loading the front-channel page failed"))?;
+    let Some(plan) = stored.and_then(|text| serde_json::from_str::<FrontchannelPlan>(&text).ok())
+    else {
+        return Ok(None);
+    };
+    let mut origins: Vec<String> = plan
+        .frames
+        .iter()
+        .filter_map(|f| Url::parse(&f.url).ok())
+        .map(|u| frame_origin(&u))
+        .collect();
+    origins.sort();
+    origins.dedup();
+    set_page_csp(&origins);
+    Ok(Some(plan))
 }

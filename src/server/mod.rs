@@ -2,6 +2,7 @@
 //! HTTP wiring, persistence and background tasks.
 
 pub mod admin;
+pub mod backchannel;
 pub mod browser_session;
 pub mod cli;
 pub mod commands;
@@ -18,6 +19,7 @@ pub mod maintenance;
 pub mod passwords;
 pub mod protocol;
 pub mod respond;
+pub mod ssrf;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

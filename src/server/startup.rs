@@ -14,6 +14,7 @@ use tokio::task::JoinHandle;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
+use super::backchannel::BackchannelNotifier;
 use super::config::Settings;
 use super::db::audit_events::{NewAuditEvent, insert_audit_event};
 use super::keys::SigningKeys;
@@ -60,6 +61,14 @@ impl Application {
         let key_reloader = keys.spawn_reloader(pool.clone());
         let discovery_json =
             serde_json::to_string(&ProviderMetadata::for_issuer(&settings.issuer))?.into();
+        let notifier = BackchannelNotifier::new(
+            pool.clone(),
+            keys.clone(),
+            settings.issuer.clone(),
+            settings.allow_private_logout_targets,
+        )?;
+        // Deliveries a previous process left pending start right away.
+        let deliveries = notifier.spawn_worker();
 
         let state = AppState {
             leptos_options,
@@ -68,15 +77,17 @@ impl Application {
             keys,
             throttle: Arc::default(),
             discovery_json,
+            notifier,
         };
         let router = router(state.clone()).layer(session_layer);
         record_start(&pool, local_addr).await?;
+        let maintenance = maintenance::spawn(state.clone());
 
         Ok(Self {
             listener,
             router: with_common_layers(router),
             state,
-            background: vec![session_cleanup, key_reloader, maintenance::spawn(pool)],
+            background: vec![session_cleanup, key_reloader, deliveries, maintenance],
         })
     }
 

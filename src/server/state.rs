@@ -5,6 +5,7 @@ use leptos::config::LeptosOptions;
 use leptos::prelude::{ServerFnError, use_context};
 use sqlx::SqlitePool;
 
+use super::backchannel::BackchannelNotifier;
 use super::config::Settings;
 use super::keys::SigningKeys;
 use super::throttle::LoginThrottle;
@@ -19,6 +20,8 @@ pub struct AppState {
     pub throttle: Arc<LoginThrottle>,
     /// The discovery document, serialized once.
     pub discovery_json: Arc<str>,
+    /// Delivers back-channel logouts.
+    pub notifier: BackchannelNotifier,
 }
 
 /// The state inside a server function or during SSR (`leptos_routes` provides it).

@@ -21,8 +21,14 @@ pub struct TestApp {
     _data_dir: TempDir,
 }
 
-/// A signoff on port 0 with a fresh database holding the demo data.
+/// A signoff on port 0 with a fresh database holding the demo data. Logout
+/// receivers in tests listen on loopback, so private targets are allowed.
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(true).await
+}
+
+/// As [`spawn_app`], choosing whether the SSRF guard lets loopback through.
+pub async fn spawn_app_with(allow_private_logout_targets: bool) -> TestApp {
     let data_dir = tempfile::tempdir().expect("temporary directory");
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
     let addr = listener.local_addr().expect("local address");
@@ -36,6 +42,7 @@ pub async fn spawn_app() -> TestApp {
         log: None,
         demo: Some(true),
         cookie_same_site: None,
+        allow_private_logout_targets: Some(allow_private_logout_targets),
     };
     let settings = Settings::resolve(SettingsLayer::default(), overrides).expect("settings");
     let app = Application::build_with_listener(settings, listener)

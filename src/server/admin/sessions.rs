@@ -43,7 +43,7 @@ pub async fn list(user: String) -> Result<Access<SessionList>, ServerFnError> {
 /// Ends one OP session through the same termination path as every logout.
 pub async fn end(csrf: String, sid: String, user: String) -> Result<(), ServerFnError> {
     let ctx = AdminContext::for_change(&csrf).await?;
-    let clients = end_op_session_everywhere(
+    let ended = end_op_session_everywhere(
         &ctx.state,
         &sid,
         Some(&ctx.username),
@@ -53,9 +53,10 @@ pub async fn end(csrf: String, sid: String, user: String) -> Result<(), ServerFn
     .await
     .map_err(internal("ending the session failed"))?;
     let notice = format!(
-        "Session {} signed out ({} client sessions ended).",
+        "Session {} signed out ({} client sessions ended, {} back-channel logouts sent).",
         sid.chars().take(8).collect::<String>(),
-        clients.len()
+        ended.clients.len(),
+        ended.deliveries.len()
     );
     let pairs: Vec<(&str, &str)> = if user.is_empty() {
         vec![]

@@ -6,6 +6,7 @@ use leptos::prelude::ServerFnError;
 use super::{AdminContext, AdminFlash, format_time};
 use crate::app::admin::Access;
 use crate::app::admin::users::{UserAction, UserList, UserSummary};
+use crate::server::backchannel::now_ms;
 use crate::server::commands::{UserSpec, add_user, validate_password};
 use crate::server::db::op_sessions::list_active_sids_for_user;
 use crate::server::db::users::{
@@ -15,7 +16,6 @@ use crate::server::db::users::{
 use crate::server::error::internal;
 use crate::server::logout::end_op_session_in;
 use crate::server::passwords::hash_password;
-use crate::server::protocol::now;
 
 const LIST_LIMIT: i64 = 1000;
 
@@ -126,9 +126,11 @@ pub async fn change(
         _ => None,
     };
 
-    let now = now();
+    let now_ms = now_ms();
+    let now = now_ms / 1000;
     let mut tx = ctx.begin().await?;
     let mut detail = serde_json::json!({});
+    let mut deliveries = Vec::new();
     match action {
         UserAction::ResetPassword => {
             update_user_password(&mut *tx, user.id, hash.as_deref().unwrap_or_default()).await
@@ -144,16 +146,17 @@ pub async fn change(
             .await
             .map_err(internal("listing the user's sessions failed"))?;
         for sid in &sids {
-            end_op_session_in(
+            let ended = end_op_session_in(
                 &mut tx,
                 sid,
                 Some(&ctx.username),
                 "user_disabled",
                 serde_json::json!({ "user": user.username }),
-                now,
+                now_ms,
             )
             .await
             .map_err(internal("ending the user's session failed"))?;
+            deliveries.extend(ended.deliveries);
         }
         detail = serde_json::json!({ "ended_sessions": sids.len() });
     }
@@ -162,6 +165,7 @@ pub async fn change(
     tx.commit()
         .await
         .map_err(internal("committing the change failed"))?;
+    ctx.state.notifier.deliver_now(&deliveries).await;
     ctx.done(
         "/admin/users",
         &[],

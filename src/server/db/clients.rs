@@ -199,3 +199,19 @@ pub async fn list_all_redirect_uris(db: impl SqliteExecutor<'_>) -> sqlx::Result
             .await?;
     Ok(rows.into_iter().map(|(u,)| u).collect())
 }
+
+/// The names and front-channel logout URIs of those of `client_ids` that have one.
+pub async fn list_frontchannel_targets(
+    db: impl SqliteExecutor<'_>,
+    client_ids: &[String],
+) -> sqlx::Result<Vec<(String, String)>> {
+    let ids = serde_json::to_string(client_ids).unwrap_or_else(|_| "[]".into());
+    sqlx::query_as(
+        "SELECT name, frontchannel_logout_uri FROM clients \
+         WHERE frontchannel_logout_uri IS NOT NULL \
+         AND client_id IN (SELECT value FROM json_each(?)) ORDER BY name COLLATE NOCASE",
+    )
+    .bind(ids)
+    .fetch_all(db)
+    .await
+}

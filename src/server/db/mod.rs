@@ -4,7 +4,9 @@
 pub mod access_tokens;
 pub mod audit_events;
 pub mod authorization_codes;
+pub mod backchannel_deliveries;
 pub mod clients;
+pub mod frontchannel_pages;
 pub mod logout_requests;
 pub mod op_sessions;
 pub mod rp_sessions;

@@ -27,19 +27,43 @@ pub async fn insert_op_session(
         .map(|_| ())
 }
 
-/// The session if it has not ended and its user is not disabled.
+/// An OP session lasts this long after its login: as long as the browser
+/// session that carries it, which idles out 12 hours after its last change
+/// (the login). Expiry ends it through the termination path.
+pub const OP_SESSION_LIFETIME_SECS: i64 = 12 * 3600;
+
+/// The session if it has not ended or expired and its user is not disabled.
 pub async fn find_active_op_session(
     db: impl SqliteExecutor<'_>,
     sid: &str,
+    now: i64,
 ) -> sqlx::Result<Option<ActiveOpSession>> {
     sqlx::query_as(
         "SELECT s.sid, s.auth_time, u.id AS user_id, u.subject, u.username, u.is_admin \
          FROM op_sessions s JOIN users u ON u.id = s.user_id \
-         WHERE s.sid = ? AND s.ended_at IS NULL AND u.disabled_at IS NULL",
+         WHERE s.sid = ? AND s.ended_at IS NULL AND u.disabled_at IS NULL AND s.created_at > ?",
     )
     .bind(sid)
+    .bind(now - OP_SESSION_LIFETIME_SECS)
     .fetch_optional(db)
     .await
+}
+
+/// Live sessions past their lifetime, oldest first.
+pub async fn list_expired_op_sessions(
+    db: impl SqliteExecutor<'_>,
+    now: i64,
+    limit: i64,
+) -> sqlx::Result<Vec<String>> {
+    let rows: Vec<(String,)> = sqlx::query_as(
+        "SELECT sid FROM op_sessions WHERE ended_at IS NULL AND created_at <= ? \
+         ORDER BY created_at LIMIT ?",
+    )
+    .bind(now - OP_SESSION_LIFETIME_SECS)
+    .bind(limit)
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(|(s,)| s).collect())
 }
 
 /// Any OP session by sid, live or ended (for hints naming recent sessions).

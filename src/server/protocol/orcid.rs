@@ -3,14 +3,15 @@
 
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 
 use super::see_other;
+use crate::app::i18n::negotiate;
 use crate::oidc::Params;
 use crate::server::browser_session::BrowserSession;
 use crate::server::db::clients::list_all_redirect_uris;
 use crate::server::error::AppError;
-use crate::server::logout::{current_session, sign_out_browser};
+use crate::server::logout::{current_session, frontchannel_or, sign_out_browser};
 use crate::server::state::AppState;
 
 /// A JSONP callback name: ORCID's rule (`[0-9a-zA-Z_$]`), at most 64 long.
@@ -97,13 +98,19 @@ async fn allowed_origin(
     Ok(known.then(|| HeaderValue::from_str(origin).ok()).flatten())
 }
 
-/// `GET /signout`: ends the OP session, then 302 to the login page (ORCID's shape).
+/// `GET /signout`: ends the OP session, then 302 to the login page (ORCID's
+/// shape), by way of the front-channel page when a client in the session has
+/// a front-channel logout URI.
 pub async fn signout(
     State(state): State<AppState>,
     session: BrowserSession,
+    headers: HeaderMap,
 ) -> Result<Response, AppError> {
+    let login = super::local_url(&state.settings.issuer, "/login", &[])
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("cannot build the login URL")))?;
+    let mut target = login.clone();
     if let Some(live) = current_session(&state, &session).await? {
-        sign_out_browser(
+        let ended = sign_out_browser(
             &state,
             &session,
             &live,
@@ -111,16 +118,14 @@ pub async fn signout(
             serde_json::json!({}),
         )
         .await?;
+        let accept_language = headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok());
+        target = frontchannel_or(&state, &ended, login, negotiate(None, accept_language)).await?;
     }
-    let login = super::local_url(&state.settings.issuer, "/login", &[]);
-    Ok(match login {
-        Some(url) => {
-            let mut response = see_other(&url);
-            *response.status_mut() = StatusCode::FOUND;
-            response
-        }
-        None => Redirect::to("/login").into_response(),
-    })
+    let mut response = see_other(&target);
+    *response.status_mut() = StatusCode::FOUND;
+    Ok(response)
 }
 
 #[cfg(test)]

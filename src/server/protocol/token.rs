@@ -134,7 +134,7 @@ async fn exchange(
         &grant,
         now,
     )?;
-    let op_session = find_active_op_session(&mut *conn, &code.sid)
+    let op_session = find_active_op_session(&mut *conn, &code.sid, now)
         .await
         .context("loading the OP session")?
         .ok_or(OAuthError::new(

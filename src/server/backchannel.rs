@@ -1,0 +1,328 @@
+//! Back-channel logout delivery (BCL §2.5): the outbox rows the termination
+//! path writes are POSTed to each client, in parallel, with a new logout token
+//! per attempt, retried with backoff and jitter on recoverable failures, and
+//! picked up again after a restart.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rand::Rng;
+use sqlx::SqlitePool;
+use tokio::sync::{Notify, Semaphore};
+use tokio::task::JoinHandle;
+use url::{Host, Url};
+
+use super::crypto::random_token;
+use super::db::backchannel_deliveries::{
+    AttemptResult, DeliveryRow, claim_delivery, list_due_deliveries, next_due_at, record_attempt,
+};
+use super::keys::SigningKeys;
+use super::ssrf::{ForbiddenTarget, find_forbidden, forbidden_reason, guarded_resolver};
+use crate::oidc::Issuer;
+use crate::oidc::logout_token::{
+    DeliveryOutcome, LOGOUT_TOKEN_TYP, LogoutTokenSubject, classify_response, logout_token_claims,
+    retry_delay_ms,
+};
+
+/// One attempt may take this long, connection included.
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(5);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+/// The user's redirect waits this long, at most, for the first attempts.
+pub const FIRST_ATTEMPT_WAIT: Duration = Duration::from_millis(2500);
+/// A claimed row is not claimed again for this long (longer than an attempt).
+const LEASE_MS: i64 = 30_000;
+/// Give up after this many attempts (about half an hour of backoff)…
+pub const MAX_ATTEMPTS: i64 = 12;
+/// …or once the logout is this old.
+const MAX_AGE_MS: i64 = 6 * 3600 * 1000;
+/// At most this many deliveries are in flight at once.
+const MAX_IN_FLIGHT: usize = 64;
+/// The worker looks for due rows at least this often.
+const MAX_IDLE: Duration = Duration::from_secs(30);
+
+pub fn now_ms() -> i64 {
+    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+/// Delivers back-channel logouts. Cloning shares it.
+#[derive(Clone)]
+pub struct BackchannelNotifier(Arc<Inner>);
+
+struct Inner {
+    pool: SqlitePool,
+    keys: SigningKeys,
+    issuer: Issuer,
+    http: reqwest::Client,
+    allow_private: bool,
+    in_flight: Semaphore,
+    wake: Notify,
+}
+
+/// Why an attempt did not get a status code.
+enum SendError {
+    /// The SSRF guard refused the target: final.
+    Forbidden(String),
+    /// Connection, DNS, TLS or timeout: worth a retry.
+    Network(String),
+}
+
+impl BackchannelNotifier {
+    pub fn new(
+        pool: SqlitePool,
+        keys: SigningKeys,
+        issuer: Issuer,
+        allow_private: bool,
+    ) -> anyhow::Result<Self> {
+        let mut http = reqwest::Client::builder()
+            .timeout(ATTEMPT_TIMEOUT)
+            .connect_timeout(CONNECT_TIMEOUT)
+            // A redirect would send the token somewhere the client did not register.
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!(
+                "signoff/",
+                env!("CARGO_PKG_VERSION"),
+                " back-channel logout"
+            ));
+        if !allow_private {
+            http = http.dns_resolver(guarded_resolver());
+        }
+        Ok(Self(Arc::new(Inner {
+            pool,
+            keys,
+            issuer,
+            http: http.build()?,
+            allow_private,
+            in_flight: Semaphore::new(MAX_IN_FLIGHT),
+            wake: Notify::new(),
+        })))
+    }
+
+    /// Makes the first attempt of each delivery now, in parallel, and waits for
+    /// them at most [`FIRST_ATTEMPT_WAIT`]. Attempts still running go on in the
+    /// background; retries are the worker's.
+    pub async fn deliver_now(&self, ids: &[i64]) {
+        if ids.is_empty() {
+            return;
+        }
+        let mut running = Vec::with_capacity(ids.len());
+        for &id in ids {
+            match claim_delivery(&self.0.pool, id, now_ms(), LEASE_MS).await {
+                Ok(Some(row)) => {
+                    let this = self.clone();
+                    running.push(tokio::spawn(async move { this.attempt(row).await }));
+                }
+                Ok(None) => {}
+                Err(err) => {
+                    tracing::error!(error = %err, id, "claiming a back-channel delivery failed")
+                }
+            }
+        }
+        let all = async {
+            for task in running {
+                let _ = task.await;
+            }
+        };
+        if tokio::time::timeout(FIRST_ATTEMPT_WAIT, all).await.is_err() {
+            tracing::info!(
+                "back-channel logout: some first attempts are still running; not waiting longer"
+            );
+        }
+        // Whatever failed is due again later; make sure the worker knows.
+        self.0.wake.notify_one();
+    }
+
+    /// Tells the worker that new rows are due.
+    pub fn wake(&self) {
+        self.0.wake.notify_one();
+    }
+
+    /// The worker: delivers due rows (those left by a restart, and retries),
+    /// then sleeps until the next one is due or a logout wakes it.
+    pub fn spawn_worker(&self) -> JoinHandle<()> {
+        let this = self.clone();
+        tokio::spawn(async move {
+            loop {
+                let sleep = match this.deliver_due().await {
+                    Ok(sleep) => sleep,
+                    Err(err) => {
+                        tracing::error!(error = %err, "the back-channel logout worker failed a round");
+                        Duration::from_secs(5)
+                    }
+                };
+                tokio::select! {
+                    () = tokio::time::sleep(sleep) => {},
+                    () = this.0.wake.notified() => {},
+                }
+            }
+        })
+    }
+
+    /// Claims and starts every due delivery; returns how long to sleep.
+    async fn deliver_due(&self) -> sqlx::Result<Duration> {
+        let now = now_ms();
+        for id in list_due_deliveries(&self.0.pool, now, 256).await? {
+            if let Some(row) = claim_delivery(&self.0.pool, id, now, LEASE_MS).await? {
+                let this = self.clone();
+                tokio::spawn(async move { this.attempt(row).await });
+            }
+        }
+        Ok(match next_due_at(&self.0.pool).await? {
+            Some(at) => {
+                Duration::from_millis((at - now_ms()).clamp(10, MAX_IDLE.as_millis() as i64) as u64)
+            }
+            None => MAX_IDLE,
+        })
+    }
+
+    /// One attempt for a claimed row: a fresh token, one POST, the outcome saved.
+    async fn attempt(&self, row: DeliveryRow) {
+        let Ok(_permit) = self.0.in_flight.acquire().await else {
+            return;
+        };
+        let jti = random_token();
+        let claims = logout_token_claims(
+            &self.0.issuer,
+            &LogoutTokenSubject {
+                client_id: &row.client_id,
+                subject: &row.subject,
+                sid: &row.sid,
+            },
+            jti.clone(),
+            now_ms() / 1000,
+        );
+        let sent = match self.0.keys.sign_typed(&claims, LOGOUT_TOKEN_TYP) {
+            Ok(token) => self.post(&row.uri, &token).await,
+            Err(err) => Err(SendError::Network(format!(
+                "signing the logout token failed: {err}"
+            ))),
+        };
+        let now = now_ms();
+        let (status, last_status, error) = match sent {
+            Ok(code) => match classify_response(code) {
+                DeliveryOutcome::Delivered => ("delivered", Some(code), None),
+                DeliveryOutcome::Refused => (
+                    "failed",
+                    Some(code),
+                    Some(format!("the client answered HTTP {code}; not retried")),
+                ),
+                DeliveryOutcome::Retry => ("pending", Some(code), Some(format!("HTTP {code}"))),
+            },
+            Err(SendError::Forbidden(why)) => ("failed", None, Some(why)),
+            Err(SendError::Network(why)) => ("pending", None, Some(why)),
+        };
+        let gave_up = status == "pending"
+            && (row.attempts >= MAX_ATTEMPTS || now - row.created_at >= MAX_AGE_MS);
+        let (status, error) = if gave_up {
+            (
+                "failed",
+                error.map(|e| format!("gave up after {} attempts: {e}", row.attempts)),
+            )
+        } else {
+            (status, error)
+        };
+        let jitter = rand::thread_rng().gen_range(0.5..1.5);
+        let next_attempt_at = if status == "pending" {
+            now + retry_delay_ms(row.attempts.try_into().unwrap_or(u32::MAX), jitter)
+        } else {
+            now
+        };
+        let result = AttemptResult {
+            status,
+            next_attempt_at,
+            last_status,
+            last_error: error.as_deref(),
+            jti: &jti,
+        };
+        if let Err(err) = record_attempt(&self.0.pool, row.id, &result, now).await {
+            tracing::error!(error = %err, id = row.id, "recording a back-channel attempt failed");
+        }
+        tracing::info!(
+            id = row.id,
+            client_id = %row.client_id,
+            attempt = row.attempts,
+            status,
+            http_status = ?last_status,
+            error = error.as_deref().unwrap_or(""),
+            "back-channel logout attempt"
+        );
+        if status == "pending" {
+            self.0.wake.notify_one();
+        }
+    }
+
+    /// POSTs `logout_token=…` (BCL §2.5) and returns the HTTP status.
+    async fn post(&self, uri: &str, token: &str) -> Result<u16, SendError> {
+        let url = Url::parse(uri).map_err(|e| SendError::Forbidden(format!("not a URL: {e}")))?;
+        if !self.0.allow_private {
+            check_ip_literal(&url).map_err(|e| SendError::Forbidden(e.to_string()))?;
+        }
+        let response = self
+            .0
+            .http
+            .post(url)
+            .form(&[("logout_token", token)])
+            .send()
+            .await
+            .map_err(|err| match find_forbidden(&err) {
+                Some(forbidden) => SendError::Forbidden(forbidden.to_string()),
+                None => SendError::Network(describe(&err)),
+            })?;
+        Ok(response.status().as_u16())
+    }
+}
+
+/// reqwest does not resolve IP literals, so the guard checks them here.
+fn check_ip_literal(url: &Url) -> Result<(), ForbiddenTarget> {
+    let ip = match url.host() {
+        Some(Host::Ipv4(ip)) => std::net::IpAddr::V4(ip),
+        Some(Host::Ipv6(ip)) => std::net::IpAddr::V6(ip),
+        _ => return Ok(()),
+    };
+    match forbidden_reason(ip) {
+        Some(reason) => Err(ForbiddenTarget {
+            host: ip.to_string(),
+            ip,
+            reason,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// A network error in a line, with its innermost cause (e.g. "connection refused").
+fn describe(err: &reqwest::Error) -> String {
+    let kind = if err.is_timeout() {
+        "timed out"
+    } else if err.is_connect() {
+        "could not connect"
+    } else {
+        "request failed"
+    };
+    let mut cause: &dyn std::error::Error = err;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    format!("{kind}: {cause}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ip_literals_inside_the_network_are_refused_before_connecting() {
+        for uri in [
+            "http://127.0.0.1:9000/bc",
+            "https://10.1.2.3/bc",
+            "http://169.254.169.254/latest/meta-data",
+            "http://[::1]:8080/bc",
+        ] {
+            assert!(
+                check_ip_literal(&Url::parse(uri).unwrap()).is_err(),
+                "{uri}"
+            );
+        }
+        for uri in ["https://93.184.216.34/bc", "https://rp.example.com/bc"] {
+            assert!(check_ip_literal(&Url::parse(uri).unwrap()).is_ok(), "{uri}");
+        }
+    }
+}
