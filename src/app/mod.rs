@@ -14,6 +14,7 @@ use leptos_router::{SsrMode, path};
 
 use admin::audit::AuditPageView;
 use admin::clients::{ClientListPage, DeleteClientPage, EditClientPage, NewClientPage};
+use admin::deliveries::DeliveryLogPage;
 use admin::sessions::SessionListPage;
 use admin::users::UserListPage;
 use error::{ErrorPage, ErrorTemplate, UiError};
@@ -84,6 +85,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/admin/sessions") view=SessionListPage ssr=SsrMode::Async />
                         <Route path=path!("/admin/users") view=UserListPage ssr=SsrMode::Async />
                         <Route path=path!("/admin/audit") view=AuditPageView ssr=SsrMode::Async />
+                        <Route path=path!("/admin/deliveries") view=DeliveryLogPage ssr=SsrMode::Async />
                     </Routes>
                 </ErrorBoundary>
             </main>

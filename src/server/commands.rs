@@ -167,6 +167,14 @@ pub mod demo {
     pub const POST_LOGOUT_REDIRECT_URI: &str = "http://127.0.0.1:8080/signed-out";
     pub const PUBLIC_CLIENT_ID: &str = "demo-spa";
     pub const PUBLIC_REDIRECT_URI: &str = "http://127.0.0.1:8080/spa/callback";
+    /// A client told of logouts by a front-channel iframe.
+    pub const FRONTCHANNEL_CLIENT_ID: &str = "demo-fc-rp";
+    pub const FRONTCHANNEL_LOGOUT_URI: &str = "http://127.0.0.1:8080/frontchannel-logout";
+    /// A client told of logouts by a back-channel logout token, on another port.
+    pub const BACKCHANNEL_CLIENT_ID: &str = "demo-bc-rp";
+    pub const BACKCHANNEL_REDIRECT_URI: &str = "http://127.0.0.1:8081/callback";
+    pub const BACKCHANNEL_POST_LOGOUT_REDIRECT_URI: &str = "http://127.0.0.1:8081/signed-out";
+    pub const BACKCHANNEL_LOGOUT_URI: &str = "http://127.0.0.1:8081/backchannel-logout";
 }
 
 /// Seeds the demo user, admin and clients, but only into an empty database.
@@ -196,6 +204,44 @@ pub async fn seed_demo(pool: &SqlitePool) -> anyhow::Result<bool> {
             frontchannel_logout_uri: None,
             backchannel_logout_uri: None,
             confirmation: "always".into(),
+        },
+    )
+    .await?;
+    let confidential =
+        |client_id: &str, name: &str, redirect: &str, post_logout: &str| ClientSpec {
+            client_id: client_id.into(),
+            name: Some(name.into()),
+            secret: Some(demo::CLIENT_SECRET.into()),
+            public: false,
+            redirect_uris: vec![redirect.into()],
+            post_logout_redirect_uris: vec![post_logout.into()],
+            frontchannel_logout_uri: None,
+            backchannel_logout_uri: None,
+            confirmation: "always".into(),
+        };
+    add_client(
+        pool,
+        ClientSpec {
+            frontchannel_logout_uri: Some(demo::FRONTCHANNEL_LOGOUT_URI.into()),
+            ..confidential(
+                demo::FRONTCHANNEL_CLIENT_ID,
+                "Front-channel demo RP",
+                demo::REDIRECT_URIS[0],
+                demo::POST_LOGOUT_REDIRECT_URI,
+            )
+        },
+    )
+    .await?;
+    add_client(
+        pool,
+        ClientSpec {
+            backchannel_logout_uri: Some(demo::BACKCHANNEL_LOGOUT_URI.into()),
+            ..confidential(
+                demo::BACKCHANNEL_CLIENT_ID,
+                "Back-channel demo RP",
+                demo::BACKCHANNEL_REDIRECT_URI,
+                demo::BACKCHANNEL_POST_LOGOUT_REDIRECT_URI,
+            )
         },
     )
     .await?;

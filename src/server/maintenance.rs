@@ -32,7 +32,7 @@ pub fn spawn(state: AppState) -> JoinHandle<()> {
             if let Err(err) = expire_op_sessions(&state).await {
                 tracing::error!(error = %format!("{err:#}"), "ending expired OP sessions failed");
             }
-            if round % PURGE_EVERY == 0
+            if round.is_multiple_of(PURGE_EVERY)
                 && let Err(err) = purge_expired(&state.pool).await
             {
                 tracing::error!(error = %err, "clean-up of expired codes and tokens failed");

@@ -5,8 +5,12 @@ use signoff::server::commands::demo;
 use signoff::server::crypto::sha256_b64;
 
 use crate::helpers::{
-    POST_LOGOUT, TestApp, VERIFIER, browser, dialog_form, header, location, query_param, spawn_app,
+    POST_LOGOUT, TestApp, VERIFIER, admin, browser, csrf_on, dialog_form, header, location, page,
+    post, query_param, signed_in, spawn_app,
 };
+
+/// demo-rp, demo-fc-rp, demo-bc-rp, demo-spa.
+const DEMO_CLIENTS: i64 = 4;
 
 /// Every page of the console.
 const PAGES: &[&str] = &[
@@ -18,6 +22,8 @@ const PAGES: &[&str] = &[
     "/admin/sessions",
     "/admin/users",
     "/admin/audit",
+    "/admin/deliveries",
+    "/admin/deliveries?client_id=demo-rp",
 ];
 
 /// Every admin server fn, with a form that would otherwise be acted on.
@@ -53,69 +59,9 @@ const SERVER_FNS: &[(&str, &[(&str, &str)])] = &[
         &[("username", "demo"), ("action", "grant_admin")],
     ),
     ("/api/admin/audit", &[]),
+    ("/api/admin/deliveries", &[]),
+    ("/api/admin/delivery/resend", &[("id", "1")]),
 ];
-
-/// A browser of its own, signed in as `username`.
-async fn signed_in(app: &TestApp, username: &str, password: &str) -> reqwest::Client {
-    let client = browser();
-    let csrf = csrf_on(app, &client, "/login").await;
-    let response = client
-        .post(app.url("/api/login"))
-        .header("accept", "text/html")
-        .form(&[
-            ("username", username),
-            ("password", password),
-            ("csrf", &csrf),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(location(&response).path(), "/", "signing in as {username}");
-    client
-}
-
-async fn admin(app: &TestApp) -> reqwest::Client {
-    signed_in(app, demo::ADMIN, demo::ADMIN_PASSWORD).await
-}
-
-async fn page(app: &TestApp, client: &reqwest::Client, path: &str) -> (StatusCode, String) {
-    let response = client.get(app.url(path)).send().await.unwrap();
-    (response.status(), response.text().await.unwrap())
-}
-
-/// The CSRF token of the forms `path` shows this browser.
-async fn csrf_on(app: &TestApp, client: &reqwest::Client, path: &str) -> String {
-    let (_, html) = page(app, client, path).await;
-    dialog_field(&html, "csrf")
-}
-
-fn dialog_field(html: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html
-        .find(&marker)
-        .unwrap_or_else(|| panic!("no {name} field in {html}"))
-        + marker.len();
-    html[start..].split('"').next().unwrap().to_owned()
-}
-
-/// Posts a form as a browser without JavaScript does, with this browser's CSRF token.
-async fn post(
-    app: &TestApp,
-    client: &reqwest::Client,
-    path: &str,
-    form: &[(&str, &str)],
-) -> reqwest::Response {
-    let csrf = csrf_on(app, client, "/admin/users").await;
-    let mut fields = vec![("csrf", csrf.as_str())];
-    fields.extend_from_slice(form);
-    client
-        .post(app.url(path))
-        .header("accept", "text/html")
-        .form(&fields)
-        .send()
-        .await
-        .unwrap()
-}
 
 /// A complete, valid client form; `overrides` replace fields of the same name.
 fn client_form<'a>(overrides: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
@@ -249,7 +195,10 @@ async fn a_non_admin_gets_403_on_every_page_and_every_server_fn() {
             .unwrap();
         assert_eq!(response.status(), StatusCode::FORBIDDEN, "{path} anonymous");
     }
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM clients").await, 2);
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM clients").await,
+        DEMO_CLIENTS
+    );
     assert_eq!(
         count(&app, "SELECT COUNT(*) FROM users WHERE is_admin = 1").await,
         1
@@ -261,7 +210,7 @@ async fn a_non_admin_gets_403_on_every_page_and_every_server_fn() {
             "SELECT COUNT(*) FROM audit_events WHERE action LIKE 'client.%' OR action LIKE 'user.%'"
         )
         .await,
-        4
+        DEMO_CLIENTS + 2
     );
 }
 
@@ -503,7 +452,7 @@ async fn every_validation_rule_refuses_bad_input_next_to_its_field() {
 
     assert_eq!(
         count(&app, "SELECT COUNT(*) FROM clients").await,
-        2,
+        DEMO_CLIENTS,
         "nothing was stored"
     );
 }

@@ -15,7 +15,8 @@ pub const CALLBACK: &str = demo::REDIRECT_URIS[0];
 pub struct TestApp {
     pub address: String,
     pub pool: SqlitePool,
-    pub state: AppState,
+    /// The application's state when it runs in this process.
+    in_process: Option<AppState>,
     /// Keeps cookies (one browser) and does not follow redirects.
     pub client: reqwest::Client,
     _data_dir: TempDir,
@@ -55,17 +56,41 @@ pub async fn spawn_app_with(allow_private_logout_targets: bool) -> TestApp {
     TestApp {
         address: format!("http://{addr}"),
         pool,
-        state,
+        in_process: Some(state),
         client: browser(),
         _data_dir: data_dir,
     }
 }
 
-/// A fresh "browser": its own cookie jar, no redirect following.
+impl TestApp {
+    /// A signoff running elsewhere (another process) at `address`, on the
+    /// database `pool` also opens. Used by `tests/durability.rs`.
+    #[allow(dead_code)]
+    pub fn external(address: String, pool: SqlitePool, data_dir: TempDir) -> Self {
+        Self {
+            address,
+            pool,
+            in_process: None,
+            client: browser(),
+            _data_dir: data_dir,
+        }
+    }
+
+    /// The in-process application's state.
+    pub fn state(&self) -> &AppState {
+        self.in_process
+            .as_ref()
+            .expect("only an in-process app has its state here")
+    }
+}
+
+/// A fresh "browser": its own cookie jar, no redirect following. A request
+/// that gets no answer in 30 s fails the test instead of hanging the run.
 pub fn browser() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .cookie_store(true)
+        .timeout(std::time::Duration::from_secs(30))
         .build()
         .expect("HTTP client")
 }
@@ -260,22 +285,118 @@ impl TestApp {
 
 /// Reads the dialog's hidden fields from its HTML.
 pub fn dialog_form(html: &str) -> DialogForm {
-    let field = |name: &str| {
-        let marker = format!("name=\"{name}\" value=\"");
-        let start = html
-            .find(&marker)
-            .unwrap_or_else(|| panic!("no {name} field in {html}"))
-            + marker.len();
-        let raw = html[start..].split('"').next().unwrap();
-        raw.replace("&amp;", "&")
-            .replace("&quot;", "\"")
-            .replace("&lt;", "<")
-            .replace("&gt;", ">")
-            .replace("&#x27;", "'")
-            .replace("&#39;", "'")
-    };
     DialogForm {
-        csrf: field("csrf"),
-        request: field("request"),
+        csrf: form_field(html, "csrf"),
+        request: form_field(html, "request"),
     }
+}
+
+/// The value of the first form field called `name` in a page, unescaped.
+pub fn form_field(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {name} field in {html}"))
+        + marker.len();
+    let raw = html[start..].split('"').next().unwrap();
+    raw.replace("&amp;", "&")
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&#x27;", "'")
+        .replace("&#39;", "'")
+}
+
+/// A browser of its own, signed in as `username`.
+pub async fn signed_in(app: &TestApp, username: &str, password: &str) -> reqwest::Client {
+    let client = browser();
+    let csrf = csrf_on(app, &client, "/login").await;
+    let response = client
+        .post(app.url("/api/login"))
+        .header("accept", "text/html")
+        .form(&[
+            ("username", username),
+            ("password", password),
+            ("csrf", &csrf),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&response).path(), "/", "signing in as {username}");
+    client
+}
+
+/// A browser signed in as the demo admin.
+pub async fn admin(app: &TestApp) -> reqwest::Client {
+    signed_in(app, demo::ADMIN, demo::ADMIN_PASSWORD).await
+}
+
+pub async fn page(
+    app: &TestApp,
+    client: &reqwest::Client,
+    path: &str,
+) -> (reqwest::StatusCode, String) {
+    let response = client.get(app.url(path)).send().await.unwrap();
+    (response.status(), response.text().await.unwrap())
+}
+
+/// The CSRF token of the forms `path` shows this browser.
+pub async fn csrf_on(app: &TestApp, client: &reqwest::Client, path: &str) -> String {
+    let (_, html) = page(app, client, path).await;
+    form_field(&html, "csrf")
+}
+
+/// Posts an admin form as a browser without JavaScript does, with this
+/// browser's CSRF token.
+pub async fn post(
+    app: &TestApp,
+    client: &reqwest::Client,
+    path: &str,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
+    let csrf = csrf_on(app, client, "/admin/users").await;
+    let mut fields = vec![("csrf", csrf.as_str())];
+    fields.extend_from_slice(form);
+    client
+        .post(app.url(path))
+        .header("accept", "text/html")
+        .form(&fields)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Checks a JWT's RS256 signature against the key `/jwks.json` publishes
+/// under its `kid`, and its `iss` and `aud`; returns the claims.
+pub async fn verify_with_jwks(app: &TestApp, jwt: &str, audience: &str) -> serde_json::Value {
+    use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
+    let jwks: serde_json::Value = app.get("/jwks.json").await.json().await.unwrap();
+    let kid = decode_header(jwt).unwrap().kid.expect("a kid");
+    let jwk = jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["kid"] == kid)
+        .expect("the kid is published");
+    let key =
+        DecodingKey::from_rsa_components(jwk["n"].as_str().unwrap(), jwk["e"].as_str().unwrap())
+            .unwrap();
+    let mut validation = Validation::new(Algorithm::RS256);
+    validation.set_audience(&[audience]);
+    validation.set_issuer(&[app.address.as_str()]);
+    decode::<serde_json::Value>(jwt, &key, &validation)
+        .unwrap()
+        .claims
+}
+
+/// A JWT's claims, unverified (for tests that verify elsewhere or need not).
+pub fn claims_of(jwt: &str) -> serde_json::Value {
+    use base64::Engine;
+    let payload = jwt.split('.').nth(1).expect("a JWT has a payload");
+    serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .unwrap(),
+    )
+    .unwrap()
 }

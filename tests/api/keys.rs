@@ -7,10 +7,10 @@ use crate::helpers::{VERIFIER, query_param, spawn_app};
 #[tokio::test]
 async fn after_rotation_new_tokens_use_the_new_key_and_the_old_key_stays_published() {
     let app = spawn_app().await;
-    let old_kid = app.state.keys.active_kid();
+    let old_kid = app.state().keys.active_kid();
 
     let new_kid = rotate_keys(&app.pool).await.unwrap();
-    app.state.keys.reload(&app.pool).await.unwrap();
+    app.state().keys.reload(&app.pool).await.unwrap();
 
     let jwks: Value = app.get("/jwks.json").await.json().await.unwrap();
     let kids: Vec<&str> = jwks["keys"]

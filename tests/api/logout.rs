@@ -7,7 +7,7 @@ use signoff::server::commands::demo;
 use signoff::server::commands::{ClientSpec, add_client};
 
 use crate::helpers::{
-    POST_LOGOUT, TestApp, browser, dialog_form, header, location, query_param, spawn_app,
+    POST_LOGOUT, TestApp, browser, claims_of, dialog_form, header, location, query_param, spawn_app,
 };
 
 /// The OIDF suite's end-session state: 90 printable characters incl. & = # % ? / " < >.
@@ -18,11 +18,6 @@ fn oidf_state() -> String {
 }
 
 /// The claims of a JWT, without checking anything.
-fn claims_of(jwt: &str) -> serde_json::Value {
-    let payload = jwt.split('.').nth(1).expect("a JWT has a payload");
-    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
-}
-
 async fn op_session_ended(app: &TestApp) -> bool {
     let (ended,): (Option<i64>,) =
         sqlx::query_as("SELECT ended_at FROM op_sessions ORDER BY created_at DESC LIMIT 1")
@@ -317,7 +312,7 @@ async fn an_expired_hint_for_a_recent_session_still_counts() {
     let hint = app.signed_in_id_token().await;
     let mut claims = claims_of(&hint);
     claims["exp"] = serde_json::json!(claims["iat"].as_i64().unwrap() - 3600);
-    let expired = app.state.keys.sign(&claims).unwrap();
+    let expired = app.state().keys.sign(&claims).unwrap();
 
     let (status, html) = dialog(
         &app,

@@ -4,6 +4,7 @@ mod helpers;
 
 mod admin;
 mod authorize;
+mod backchannel;
 mod bad_input;
 mod errors;
 mod health;
@@ -11,6 +12,7 @@ mod keys;
 mod login;
 mod logout;
 mod orcid;
+mod receiver;
 mod security_headers;
 mod startup;
 mod token;

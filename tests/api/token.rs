@@ -1,8 +1,7 @@
-use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
 use serde_json::Value;
 use signoff::server::commands::demo;
 
-use crate::helpers::{CALLBACK, VERIFIER, query_param, spawn_app};
+use crate::helpers::{CALLBACK, VERIFIER, query_param, spawn_app, verify_with_jwks};
 
 async fn fresh_code(app: &crate::helpers::TestApp) -> String {
     let target = app.sign_in_and_authorize(&[]).await;
@@ -23,21 +22,7 @@ async fn a_code_is_exchanged_for_an_id_token_that_verifies_against_the_jwks() {
     assert_eq!(body["expires_in"], 3600);
     let id_token = body["id_token"].as_str().unwrap();
 
-    let jwks: Value = app.get("/jwks.json").await.json().await.unwrap();
-    let kid = decode_header(id_token).unwrap().kid.expect("a kid");
-    let jwk = jwks["keys"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|k| k["kid"] == kid)
-        .expect("kid is published");
-    let key =
-        DecodingKey::from_rsa_components(jwk["n"].as_str().unwrap(), jwk["e"].as_str().unwrap())
-            .unwrap();
-    let mut validation = Validation::new(Algorithm::RS256);
-    validation.set_audience(&[demo::CLIENT_ID]);
-    validation.set_issuer(&[app.address.as_str()]);
-    let claims = decode::<Value>(id_token, &key, &validation).unwrap().claims;
+    let claims = verify_with_jwks(&app, id_token, demo::CLIENT_ID).await;
     assert_eq!(claims["nonce"], "nonce-1");
     assert_eq!(claims["azp"], demo::CLIENT_ID);
     assert_eq!(claims["preferred_username"], demo::USER);

@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use serde::{Deserialize, Serialize};
 
+use super::deliveries::{DeliverySummary, DeliveryTable};
 use super::{
     Access, AdminFrame, AdminLayout, AdminTable, Csrf, Section, UriList, admin_page, path_param,
     query_param,
@@ -19,6 +20,8 @@ pub struct ClientSummary {
     /// "front-channel, back-channel", or empty.
     pub logout_channels: String,
     pub active_sessions: i64,
+    /// Back-channel logouts to this client that failed for good.
+    pub failed_deliveries: i64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,6 +41,8 @@ pub struct ClientEditor {
     /// A secret just created: shown this once, never again.
     pub secret_once: Option<String>,
     pub created_at: Option<String>,
+    /// The latest back-channel logouts sent to this client.
+    pub deliveries: Vec<DeliverySummary>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -122,6 +127,7 @@ fn ClientListView(list: ClientList) -> impl IntoView {
                                 .into_iter()
                                 .map(|c| {
                                     let href = format!("/admin/clients/{}", c.client_id);
+                                    let failed_href = format!("/admin/deliveries?client_id={}", c.client_id);
                                     view! {
                                         <tr>
                                             <td><a href=href>{c.name}</a></td>
@@ -130,7 +136,14 @@ fn ClientListView(list: ClientList) -> impl IntoView {
                                             <td>
                                                 {c.post_logout_redirect_uris.into_iter().map(|u| view! { <code class="uri">{u}</code> }).collect_view()}
                                             </td>
-                                            <td>{if c.logout_channels.is_empty() { "none".to_owned() } else { c.logout_channels }}</td>
+                                            <td>
+                                                {if c.logout_channels.is_empty() { "none".to_owned() } else { c.logout_channels }}
+                                                {(c.failed_deliveries > 0).then(|| view! {
+                                                    <a class="badge failed" href=failed_href>
+                                                        {format!("{} failed", c.failed_deliveries)}
+                                                    </a>
+                                                })}
+                                            </td>
                                             <td class="number">{c.active_sessions}</td>
                                         </tr>
                                     }
@@ -236,6 +249,7 @@ fn ClientEditorView(editor: ClientEditor) -> impl IntoView {
         errors,
         secret_once,
         created_at,
+        deliveries,
     } = editor;
     let csrf = frame.csrf.clone();
     let title = match &original {
@@ -394,6 +408,27 @@ fn ClientEditorView(editor: ClientEditor) -> impl IntoView {
                     <a href="/admin/clients">"Cancel"</a>
                 </div>
             </form>
+            {editing
+                .clone()
+                .map(|id| {
+                    let failed = deliveries.iter().filter(|d| d.status == "failed").count();
+                    let log = format!("/admin/deliveries?client_id={id}");
+                    view! {
+                        <section class="deliveries" aria-labelledby="deliveries-heading">
+                            <h2 id="deliveries-heading">"Back-channel logouts"</h2>
+                            {(failed > 0)
+                                .then(|| {
+                                    view! {
+                                        <p class="error" role="alert">
+                                            {format!("{failed} of the latest back-channel logouts to this client failed.")}
+                                        </p>
+                                    }
+                                })}
+                            <DeliveryTable deliveries=deliveries csrf=csrf.clone() back=format!("/admin/clients/{id}") />
+                            <p><a href=log>"The whole delivery log of this client"</a></p>
+                        </section>
+                    }
+                })}
             {editing
                 .map(|id| {
                     view! {

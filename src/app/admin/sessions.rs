@@ -72,7 +72,10 @@ fn SessionListView(list: SessionList) -> impl IntoView {
                                             <td>{s.username}</td>
                                             <td><code>{s.sid_prefix}"…"</code></td>
                                             <td>{s.started}</td>
-                                            <td>{s.clients.into_iter().map(|c| view! { <code class="tag">{c}</code> }).collect_view()}</td>
+                                            <td>
+                                                {s.clients.into_iter().map(|c| view! { <code class="tag">{c}</code> }).collect_view()}
+                                                <a class="small-link" href=format!("/admin/deliveries?sid={}", s.sid)>"Logout deliveries"</a>
+                                            </td>
                                             <td>
                                                 <form method="post" action=EndSession::PATH>
                                                     <Csrf token=csrf.clone() />

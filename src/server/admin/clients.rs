@@ -14,6 +14,7 @@ use crate::oidc::client_metadata::{
 };
 use crate::server::crypto::{random_token, sha256_b64};
 use crate::server::db::audit_events::record_audit_event;
+use crate::server::db::backchannel_deliveries::count_failed_deliveries_by_client;
 use crate::server::db::clients::{
     ClientRow, delete_client, find_client, insert_client, list_clients, update_client,
     update_client_secret,
@@ -96,6 +97,9 @@ pub async fn list(search: String) -> Result<Access<ClientList>, ServerFnError> {
     let active = count_active_rp_sessions_by_client(&ctx.state.pool)
         .await
         .map_err(internal("counting client sessions failed"))?;
+    let failed = count_failed_deliveries_by_client(&ctx.state.pool)
+        .await
+        .map_err(internal("counting failed deliveries failed"))?;
     let clients = rows
         .into_iter()
         .map(|row| {
@@ -110,6 +114,7 @@ pub async fn list(search: String) -> Result<Access<ClientList>, ServerFnError> {
             .collect();
             ClientSummary {
                 active_sessions: active.get(&row.client_id).copied().unwrap_or(0),
+                failed_deliveries: failed.get(&row.client_id).copied().unwrap_or(0),
                 client_type: row.client_type().as_str().into(),
                 logout_channels: channels.join(", "),
                 post_logout_redirect_uris: row.post_logout_redirect_uris.0,
@@ -148,6 +153,10 @@ pub async fn editor(client_id: Option<String>) -> Result<Access<ClientEditor>, S
         errors: Vec::new(),
         secret_once: None,
         created_at: row.as_ref().map(|r| format_time(r.created_at)),
+        deliveries: match &client_id {
+            Some(id) => super::deliveries::for_client(&ctx, id, 10).await?,
+            None => Vec::new(),
+        },
     };
     match flash {
         Some(AdminFlash::ClientForm {

@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod clients;
+pub mod deliveries;
 pub mod sessions;
 pub mod users;
 

@@ -1,0 +1,121 @@
+//! Admin: the back-channel delivery log and Resend.
+
+use axum::http::StatusCode;
+use leptos::prelude::ServerFnError;
+
+use super::{AdminContext, AdminFlash, format_time};
+use crate::app::admin::Access;
+use crate::app::admin::deliveries::{DeliveryLog, DeliverySummary};
+use crate::server::backchannel::now_ms;
+use crate::server::db::backchannel_deliveries::{DeliveryRow, insert_resend, list_deliveries};
+use crate::server::error::internal;
+use crate::server::login::is_console_path;
+use crate::server::respond::set_status;
+
+const LOG_LIMIT: i64 = 200;
+
+/// A delivery row as the console shows it.
+pub fn summary(row: DeliveryRow) -> DeliverySummary {
+    let last_result = match (row.last_status, row.last_error) {
+        (_, Some(error)) => error,
+        (Some(status), None) => format!("HTTP {status}"),
+        (None, None) => "not attempted yet".into(),
+    };
+    DeliverySummary {
+        id: row.id,
+        sid_prefix: row.sid.chars().take(8).collect(),
+        sid: row.sid,
+        client_id: row.client_id,
+        reason: row.reason,
+        status: row.status,
+        attempts: row.attempts,
+        last_result,
+        updated: format_time(row.updated_at / 1000),
+    }
+}
+
+/// The latest deliveries to one client (for its page).
+pub async fn for_client(
+    ctx: &AdminContext,
+    client_id: &str,
+    limit: i64,
+) -> Result<Vec<DeliverySummary>, ServerFnError> {
+    Ok(
+        list_deliveries(&ctx.state.pool, Some(client_id), None, limit)
+            .await
+            .map_err(internal("listing deliveries failed"))?
+            .into_iter()
+            .map(summary)
+            .collect(),
+    )
+}
+
+pub async fn log(client_id: String, sid: String) -> Result<Access<DeliveryLog>, ServerFnError> {
+    let ctx = match AdminContext::for_page().await? {
+        Ok(ctx) => ctx,
+        Err(denial) => return Ok(Access::Denied(denial)),
+    };
+    let flash = ctx.take_flash().await?;
+    let deliveries = list_deliveries(
+        &ctx.state.pool,
+        Some(client_id.as_str()).filter(|c| !c.is_empty()),
+        Some(sid.as_str()).filter(|s| !s.is_empty()),
+        LOG_LIMIT,
+    )
+    .await
+    .map_err(internal("listing deliveries failed"))?
+    .into_iter()
+    .map(summary)
+    .collect();
+    Ok(Access::Granted(DeliveryLog {
+        frame: ctx.frame(flash.as_ref()).await?,
+        client_id,
+        sid,
+        deliveries,
+    }))
+}
+
+/// A new delivery of the same logout (a new token, a new `jti`), attempted now.
+pub async fn resend(csrf: String, id: i64, back: String) -> Result<(), ServerFnError> {
+    let ctx = AdminContext::for_change(&csrf).await?;
+    let now = now_ms();
+    let mut tx = ctx.begin().await?;
+    let Some(new_id) = insert_resend(&mut *tx, id, now)
+        .await
+        .map_err(internal("queueing the resend failed"))?
+    else {
+        set_status(StatusCode::NOT_FOUND);
+        return Err(ServerFnError::new("no such delivery"));
+    };
+    ctx.audit(
+        &mut tx,
+        "backchannel.resent",
+        &id.to_string(),
+        serde_json::json!({ "delivery": new_id }),
+        now / 1000,
+    )
+    .await?;
+    tx.commit()
+        .await
+        .map_err(internal("committing the resend failed"))?;
+    ctx.state.notifier.deliver_now(&[new_id]).await;
+    let back = if is_console_path(&back) {
+        back
+    } else {
+        "/admin/deliveries".to_owned()
+    };
+    let (path, query) = back.split_once('?').unwrap_or((&back, ""));
+    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect();
+    let pairs: Vec<(&str, &str)> = pairs
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    ctx.done(
+        path,
+        &pairs,
+        AdminFlash::Notice(format!("Logout sent again (delivery {new_id}).")),
+    )
+    .await
+}

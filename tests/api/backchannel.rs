@@ -1,0 +1,373 @@
+//! Back-channel logout: the token as the OIDF back-channel test checks it,
+//! delivery, retries, refusals, the SSRF guard and every trigger.
+
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+use jsonwebtoken::decode_header;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use signoff::server::commands::demo;
+
+use crate::helpers::{
+    POST_LOGOUT, TestApp, admin, claims_of, dialog_form, form_field, location, post, spawn_app,
+    spawn_app_with, verify_with_jwks,
+};
+use crate::receiver::{Answer, Receiver};
+
+const EVENT: &str = "http://schemas.openid.net/event/backchannel-logout";
+
+async fn set_backchannel_uri(app: &TestApp, client_id: &str, uri: &str) {
+    sqlx::query("UPDATE clients SET backchannel_logout_uri = ? WHERE client_id = ?")
+        .bind(uri)
+        .bind(client_id)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+}
+
+/// The dialog's Yes for a logout the demo client starts with `id_token`.
+async fn logout_yes(app: &TestApp, id_token: &str) -> reqwest::Response {
+    let path = app.logout_path(&[
+        ("id_token_hint", id_token),
+        ("post_logout_redirect_uri", POST_LOGOUT),
+        ("state", "bc-state"),
+    ]);
+    let html = app.get(&path).await.text().await.unwrap();
+    app.confirm(&dialog_form(&html), "yes").await
+}
+
+#[derive(Debug, sqlx::FromRow)]
+struct Delivery {
+    client_id: String,
+    status: String,
+    attempts: i64,
+    last_status: Option<i64>,
+    last_error: Option<String>,
+    reason: String,
+}
+
+async fn deliveries(app: &TestApp) -> Vec<Delivery> {
+    sqlx::query_as(
+        "SELECT client_id, status, attempts, last_status, last_error, reason \
+         FROM backchannel_deliveries ORDER BY id",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap()
+}
+
+/// Waits until the only delivery leaves `pending`.
+async fn settled(app: &TestApp, within: Duration) -> Delivery {
+    let deadline = Instant::now() + within;
+    loop {
+        let mut rows = deliveries(app).await;
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        if rows[0].status != "pending" || Instant::now() > deadline {
+            return rows.remove(0);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn the_logout_token_passes_the_oidf_back_channel_checks() {
+    let app = spawn_app().await;
+    let receiver = Receiver::start(&[Answer::Status(200)]).await;
+    set_backchannel_uri(&app, demo::CLIENT_ID, &receiver.uri()).await;
+    let id_token = app.signed_in_id_token().await;
+    let id_claims = claims_of(&id_token);
+
+    let response = logout_yes(&app, &id_token).await;
+    // The first attempt came before the redirect (RP-Initiated Logout §3).
+    assert_eq!(receiver.received().len(), 1);
+    let target = location(&response);
+    assert!(target.as_str().starts_with(POST_LOGOUT));
+
+    let got = receiver.received().remove(0);
+    assert_eq!(got.content_type, "application/x-www-form-urlencoded");
+    assert_eq!(got.fields, vec!["logout_token"]);
+    let header = decode_header(&got.logout_token).unwrap();
+    assert_eq!(header.alg, jsonwebtoken::Algorithm::RS256);
+    assert_eq!(header.typ.as_deref(), Some("logout+jwt"));
+    let claims = verify_with_jwks(&app, &got.logout_token, demo::CLIENT_ID).await;
+    assert_eq!(
+        claims["events"],
+        json!({ EVENT: {} }),
+        "events is exactly that"
+    );
+    assert!(
+        claims.get("nonce").is_none(),
+        "a logout token never has a nonce"
+    );
+    assert_eq!(claims["sid"], id_claims["sid"], "the ID token's sid");
+    assert_eq!(claims["sub"], id_claims["sub"], "the ID token's sub");
+    assert_eq!(claims["aud"], demo::CLIENT_ID);
+    assert!(!claims["jti"].as_str().unwrap().is_empty());
+    let (iat, exp) = (
+        claims["iat"].as_i64().unwrap(),
+        claims["exp"].as_i64().unwrap(),
+    );
+    assert!(
+        exp > iat && exp - iat <= 120,
+        "exp at most two minutes ahead"
+    );
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    assert!((now - iat).abs() <= 5);
+
+    let row = settled(&app, Duration::from_secs(1)).await;
+    assert_eq!((row.status.as_str(), row.attempts), ("delivered", 1));
+    assert_eq!(row.last_status, Some(200));
+    assert_eq!(row.reason, "rp_initiated_logout");
+}
+
+#[tokio::test]
+async fn a_retry_after_a_server_error_carries_a_new_jti() {
+    let app = spawn_app().await;
+    let receiver = Receiver::start(&[Answer::Status(503), Answer::Status(204)]).await;
+    set_backchannel_uri(&app, demo::CLIENT_ID, &receiver.uri()).await;
+    let id_token = app.signed_in_id_token().await;
+    logout_yes(&app, &id_token).await;
+
+    let got = receiver.wait_for(2, Duration::from_secs(10)).await;
+    assert_eq!(got.len(), 2, "retried after the 503");
+    let jtis: HashSet<String> = got
+        .iter()
+        .map(|r| {
+            claims_of(&r.logout_token)["jti"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(jtis.len(), 2, "every attempt is a new token");
+    let row = settled(&app, Duration::from_secs(2)).await;
+    assert_eq!((row.status.as_str(), row.attempts), ("delivered", 2));
+    assert_eq!(row.last_status, Some(204));
+}
+
+#[tokio::test]
+async fn a_400_is_a_final_answer() {
+    let app = spawn_app().await;
+    let receiver = Receiver::start(&[Answer::Status(400)]).await;
+    set_backchannel_uri(&app, demo::CLIENT_ID, &receiver.uri()).await;
+    let id_token = app.signed_in_id_token().await;
+    logout_yes(&app, &id_token).await;
+
+    let row = settled(&app, Duration::from_secs(2)).await;
+    assert_eq!(row.status, "failed");
+    assert_eq!(row.last_status, Some(400));
+    // Longer than the first retry could take: still one request.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(receiver.received().len(), 1);
+}
+
+#[tokio::test]
+async fn a_client_that_never_answers_does_not_hold_the_user() {
+    let app = spawn_app().await;
+    let receiver = Receiver::start(&[Answer::Hang]).await;
+    set_backchannel_uri(&app, demo::CLIENT_ID, &receiver.uri()).await;
+    let id_token = app.signed_in_id_token().await;
+
+    let started = Instant::now();
+    let response = logout_yes(&app, &id_token).await;
+    let waited = started.elapsed();
+    assert!(location(&response).as_str().starts_with(POST_LOGOUT));
+    // The bound is 2.5 s; the dialog's own requests add a little.
+    assert!(
+        waited < Duration::from_secs(4),
+        "the user waited {waited:?}"
+    );
+    assert_eq!(receiver.received().len(), 1, "the attempt was made");
+    assert_eq!(
+        deliveries(&app).await[0].status,
+        "pending",
+        "and will be retried"
+    );
+}
+
+#[tokio::test]
+async fn private_targets_are_refused_when_the_flag_is_off() {
+    let app = spawn_app_with(false).await;
+    let receiver = Receiver::start(&[Answer::Status(200)]).await;
+    let port = receiver.addr.port();
+    let targets = [
+        format!("http://127.0.0.1:{port}/backchannel-logout"),
+        "https://10.0.0.1/backchannel-logout".to_owned(),
+        "http://169.254.169.254/latest/meta-data".to_owned(),
+        format!("http://localhost:{port}/backchannel-logout"),
+    ];
+    for target in &targets {
+        set_backchannel_uri(&app, demo::CLIENT_ID, target).await;
+        app.signed_in_id_token().await;
+        // Forced logout: /userStatus.json?logUserOut=true is a trigger too.
+        let status = app.get("/userStatus.json?logUserOut=true").await;
+        assert_eq!(status.status(), StatusCode::OK);
+        let rows = deliveries(&app).await;
+        let row = rows.last().unwrap();
+        assert_eq!(row.status, "failed", "{target}: {row:?}");
+        let error = row.last_error.as_deref().unwrap_or_default();
+        assert!(error.starts_with("refused"), "{target}: {error}");
+        assert!(error.contains("SIGNOFF_ALLOW_PRIVATE_LOGOUT_TARGETS"));
+    }
+    assert!(
+        receiver.received().is_empty(),
+        "nothing reached the network"
+    );
+    assert_eq!(deliveries(&app).await.len(), targets.len());
+}
+
+#[tokio::test]
+async fn every_kind_of_logout_notifies_the_session_clients() {
+    let app = spawn_app().await;
+    let receiver = Receiver::start(&[Answer::Status(200)]).await;
+    set_backchannel_uri(&app, demo::CLIENT_ID, &receiver.uri()).await;
+    let admin = admin(&app).await;
+    let sid_of = |token: &str| claims_of(token)["sid"].as_str().unwrap().to_owned();
+
+    // 1. /signout
+    let sid = sid_of(&app.signed_in_id_token().await);
+    app.get("/signout").await;
+    // 2. the admin's "Sign out" of one session
+    let sid2 = sid_of(&app.signed_in_id_token().await);
+    post(&app, &admin, "/api/admin/session/end", &[("sid", &sid2)]).await;
+    // 3. disabling the user
+    let sid3 = sid_of(&app.signed_in_id_token().await);
+    for action in ["disable", "enable"] {
+        let form = [("username", demo::USER), ("action", action)];
+        post(&app, &admin, "/api/admin/user/change", &form).await;
+    }
+    // 4. expiry: a session older than its lifetime, ended by the maintenance task
+    let sid4 = sid_of(&app.signed_in_id_token().await);
+    sqlx::query("UPDATE op_sessions SET created_at = created_at - 13 * 3600 WHERE sid = ?")
+        .bind(&sid4)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let ended = signoff::server::maintenance::expire_op_sessions(app.state())
+        .await
+        .unwrap();
+    assert_eq!(ended, 1);
+
+    let got = receiver.wait_for(4, Duration::from_secs(5)).await;
+    let sids: Vec<String> = got.iter().map(|r| sid_of(&r.logout_token)).collect();
+    assert_eq!(sids, vec![sid, sid2, sid3, sid4.clone()]);
+    let reasons: Vec<String> = deliveries(&app)
+        .await
+        .into_iter()
+        .map(|d| d.reason)
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            "forced_logout_signout",
+            "admin_signed_out",
+            "user_disabled",
+            "expired"
+        ]
+    );
+    let (end_reason,): (String,) =
+        sqlx::query_as("SELECT end_reason FROM op_sessions WHERE sid = ?")
+            .bind(&sid4)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(end_reason, "expired");
+}
+
+#[tokio::test]
+async fn no_tells_only_the_client_that_asked() {
+    let app = spawn_app().await;
+    let receiver = Receiver::start(&[Answer::Status(200)]).await;
+    set_backchannel_uri(&app, demo::CLIENT_ID, &receiver.uri()).await;
+    let id_token = app.signed_in_id_token().await;
+    let path = app.logout_path(&[
+        ("id_token_hint", id_token.as_str()),
+        ("post_logout_redirect_uri", POST_LOGOUT),
+    ]);
+    let html = app.get(&path).await.text().await.unwrap();
+    app.confirm(&dialog_form(&html), "no").await;
+
+    let got = receiver.wait_for(1, Duration::from_secs(3)).await;
+    assert_eq!(got.len(), 1);
+    assert_eq!(
+        claims_of(&got[0].logout_token)["sid"],
+        claims_of(&id_token)["sid"]
+    );
+    assert!(app.silent_authorize().await.is_ok(), "the OP session stays");
+}
+
+#[tokio::test]
+async fn a_resend_from_the_console_sends_a_new_token() {
+    let app = spawn_app().await;
+    let receiver = Receiver::start(&[Answer::Status(400), Answer::Status(200)]).await;
+    set_backchannel_uri(&app, demo::CLIENT_ID, &receiver.uri()).await;
+    let id_token = app.signed_in_id_token().await;
+    logout_yes(&app, &id_token).await;
+    assert_eq!(settled(&app, Duration::from_secs(2)).await.status, "failed");
+
+    let admin = admin(&app).await;
+    let client_page = admin
+        .get(app.url("/admin/clients/demo-rp"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(client_page.contains("of the latest back-channel logouts to this client failed"));
+    assert!(client_page.contains("the client answered HTTP 400"));
+    let response = admin
+        .post(app.url("/api/admin/delivery/resend"))
+        .header("accept", "text/html")
+        .form(&[
+            ("csrf", form_field(&client_page, "csrf").as_str()),
+            ("id", "1"),
+            ("back", "/admin/clients/demo-rp"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&response).path(), "/admin/clients/demo-rp");
+
+    let got = receiver.wait_for(2, Duration::from_secs(3)).await;
+    assert_eq!(got.len(), 2);
+    assert_ne!(
+        claims_of(&got[0].logout_token)["jti"],
+        claims_of(&got[1].logout_token)["jti"]
+    );
+    let rows = deliveries(&app).await;
+    assert_eq!(rows.len(), 2);
+    assert_eq!(
+        (rows[1].status.as_str(), rows[1].reason.as_str()),
+        ("delivered", "resent")
+    );
+    assert_eq!(rows[1].client_id, demo::CLIENT_ID);
+}
+
+#[tokio::test]
+async fn a_client_without_a_back_channel_uri_gets_nothing() {
+    let app = spawn_app().await;
+    let id_token = app.signed_in_id_token().await;
+    logout_yes(&app, &id_token).await;
+    assert!(deliveries(&app).await.is_empty());
+}
+
+#[tokio::test]
+async fn discovery_advertises_both_logout_channels() {
+    let app = spawn_app().await;
+    let m: Value = app
+        .get("/.well-known/openid-configuration")
+        .await
+        .json()
+        .await
+        .unwrap();
+    for flag in [
+        "frontchannel_logout_supported",
+        "frontchannel_logout_session_supported",
+        "backchannel_logout_supported",
+        "backchannel_logout_session_supported",
+    ] {
+        assert_eq!(m[flag], true, "{flag}");
+    }
+}
