@@ -7,6 +7,7 @@ mod authorize;
 mod backchannel;
 mod bad_input;
 mod errors;
+mod frontchannel;
 mod health;
 mod keys;
 mod login;

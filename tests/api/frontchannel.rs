@@ -1,0 +1,126 @@
+//! Front-channel logout: the page of iframes between the logout and where it goes.
+
+use reqwest::StatusCode;
+use signoff::server::commands::demo;
+
+use crate::helpers::{
+    POST_LOGOUT, TestApp, claims_of, dialog_form, header, location, query_param, spawn_app,
+};
+
+const FC_URI: &str = "http://127.0.0.1:8080/fc?tenant=a";
+
+async fn with_frontchannel(app: &TestApp) {
+    sqlx::query("UPDATE clients SET frontchannel_logout_uri = ? WHERE client_id = ?")
+        .bind(FC_URI)
+        .bind(demo::CLIENT_ID)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+}
+
+/// Signs in, says Yes to the logout, and returns the ID token and where the
+/// confirmation sent the browser.
+async fn yes(app: &TestApp) -> (String, url::Url) {
+    let id_token = app.signed_in_id_token().await;
+    let path = app.logout_path(&[
+        ("id_token_hint", id_token.as_str()),
+        ("post_logout_redirect_uri", POST_LOGOUT),
+        ("state", "fc & state"),
+    ]);
+    let html = app.get(&path).await.text().await.unwrap();
+    let target = location(&app.confirm(&dialog_form(&html), "yes").await);
+    (id_token, target)
+}
+
+#[tokio::test]
+async fn yes_shows_an_iframe_per_client_then_continues_to_the_post_logout_uri() {
+    let app = spawn_app().await;
+    with_frontchannel(&app).await;
+    let (id_token, target) = yes(&app).await;
+    assert_eq!(target.path(), "/logout/frontchannel");
+
+    let path = format!("/logout/frontchannel?{}", target.query().unwrap());
+    let response = app.get(&path).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(header(&response, "cache-control"), "no-store");
+    let csp = header(&response, "content-security-policy").to_owned();
+    assert!(csp.contains("frame-src http://127.0.0.1:8080;"), "{csp}");
+    assert!(csp.contains("frame-ancestors 'none'"));
+    let html = response.text().await.unwrap();
+
+    let sid = claims_of(&id_token)["sid"].as_str().unwrap().to_owned();
+    let mut expected = url::Url::parse(FC_URI).unwrap();
+    expected
+        .query_pairs_mut()
+        .append_pair("iss", &app.address)
+        .append_pair("sid", &sid);
+    let src = format!("src=\"{}\"", expected.as_str().replace('&', "&amp;"));
+    assert!(
+        html.contains(&src),
+        "the iframe keeps tenant=a and adds iss and sid: {html}"
+    );
+    assert!(
+        html.contains("<noscript>"),
+        "the iframes load without JavaScript too"
+    );
+    let mut continue_to = url::Url::parse(POST_LOGOUT).unwrap();
+    continue_to
+        .query_pairs_mut()
+        .append_pair("state", "fc & state");
+    let link = format!("href=\"{}\"", continue_to.as_str().replace('&', "&amp;"));
+    assert!(
+        html.contains(&link),
+        "Continue goes to the post-logout URI with its state"
+    );
+    assert!(html.contains("Demo relying party"), "the client is named");
+
+    // Read-only: it can be loaded again.
+    assert_eq!(app.get(&path).await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_client_without_a_frontchannel_uri_is_redirected_directly() {
+    let app = spawn_app().await;
+    let (_, target) = yes(&app).await;
+    assert!(target.as_str().starts_with(POST_LOGOUT));
+}
+
+#[tokio::test]
+async fn signout_continues_to_the_login_page_through_the_frontchannel_page() {
+    let app = spawn_app().await;
+    with_frontchannel(&app).await;
+    app.signed_in_id_token().await;
+    let target = location(&app.get("/signout").await);
+    assert_eq!(target.path(), "/logout/frontchannel");
+    let html = app
+        .get(&format!("/logout/frontchannel?{}", target.query().unwrap()))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains(&format!("href=\"{}/login\"", app.address)));
+}
+
+#[tokio::test]
+async fn an_unknown_or_expired_page_frames_nothing() {
+    let app = spawn_app().await;
+    for path in ["/logout/frontchannel?id=nope", "/logout/frontchannel"] {
+        let response = app.get(path).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        assert!(header(&response, "content-security-policy").contains("frame-src 'none'"));
+        let html = response.text().await.unwrap();
+        assert!(!html.contains("<iframe"));
+        assert!(html.contains("You are signed out"));
+    }
+}
+
+#[tokio::test]
+async fn the_page_id_is_unguessable_and_the_plan_is_not_in_the_url() {
+    let app = spawn_app().await;
+    with_frontchannel(&app).await;
+    let (id_token, target) = yes(&app).await;
+    let id = query_param(&target, "id").unwrap();
+    assert!(id.len() >= 43, "256 random bits");
+    let sid = claims_of(&id_token)["sid"].as_str().unwrap().to_owned();
+    assert!(!target.as_str().contains(&sid));
+}
