@@ -10,8 +10,10 @@ E2E_DB_DIR := target/e2e
 
 .PHONY: run test setup setup-browser lint unit e2e bundle-size screenshots
 
+# The demo clients' logout URIs are on loopback, which the SSRF guard refuses
+# unless told that this is a development setup.
 run: setup
-	SIGNOFF_DEMO=true cargo leptos serve --release
+	SIGNOFF_DEMO=true SIGNOFF_ALLOW_PRIVATE_LOGOUT_TARGETS=true cargo leptos serve --release
 
 test: setup-browser lint unit e2e bundle-size
 
@@ -32,7 +34,8 @@ unit:
 # A fresh database with the demo data for every end-to-end run.
 e2e:
 	rm -rf $(E2E_DB_DIR) && mkdir -p $(E2E_DB_DIR)
-	SIGNOFF_DEMO=true SIGNOFF_DATABASE_URL="sqlite://$(E2E_DB_DIR)/signoff.db?mode=rwc" cargo leptos end-to-end --release
+	SIGNOFF_DEMO=true SIGNOFF_ALLOW_PRIVATE_LOGOUT_TARGETS=true \
+	SIGNOFF_DATABASE_URL="sqlite://$(E2E_DB_DIR)/signoff.db?mode=rwc" cargo leptos end-to-end --release
 
 bundle-size:
 	scripts/check-bundle-size.sh

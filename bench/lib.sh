@@ -11,6 +11,7 @@ start_server() {
   work="$(mktemp -d)"
   trap 'kill "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
   base="http://127.0.0.1:$port"
+  SIGNOFF_ALLOW_PRIVATE_LOGOUT_TARGETS="${SIGNOFF_ALLOW_PRIVATE_LOGOUT_TARGETS:-false}" \
   SIGNOFF_DEMO=true SIGNOFF_LOG=warn SIGNOFF_LISTEN="127.0.0.1:$port" SIGNOFF_ISSUER="$base" \
     SIGNOFF_DATABASE_URL="sqlite://$work/bench.db?mode=rwc" LEPTOS_SITE_ROOT="$ROOT/target/site" "$BIN" &
   server=$!

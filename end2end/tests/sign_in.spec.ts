@@ -12,7 +12,7 @@ test.describe("signing in to a relying party", () => {
     await page.goto((await rp.authorizationUrl()).href);
     const login = new LoginPage(page);
     await login.expectShown();
-    const callback = page.waitForRequest(RelyingParty.isCallback);
+    const callback = page.waitForRequest((r) => rp.isCallback(r));
     await login.signInAs(demo.user, demo.password);
     const callbackUrl = (await callback).url();
     await expect(page.getByRole("heading", { name: "Relying party" })).toBeVisible();
@@ -46,7 +46,7 @@ test.describe("signing in to a relying party", () => {
     await login.signInAs(demo.user, "not-the-password");
 
     await expect(login.error).toHaveText("The username or password is incorrect.");
-    const callback = page.waitForRequest(RelyingParty.isCallback);
+    const callback = page.waitForRequest((r) => rp.isCallback(r));
     await login.signInAs(demo.user, demo.password);
     await callback;
     await expect(page.getByRole("heading", { name: "Relying party" })).toBeVisible();
@@ -55,13 +55,13 @@ test.describe("signing in to a relying party", () => {
   test("a signed-in user gets a code for prompt=none without seeing a page", async ({ page, baseURL }) => {
     const rp = await RelyingParty.discover(baseURL!);
     await page.goto((await rp.authorizationUrl()).href);
-    const first = page.waitForRequest(RelyingParty.isCallback);
+    const first = page.waitForRequest((r) => rp.isCallback(r));
     await new LoginPage(page).signInAs(demo.user, demo.password);
     await first;
     await expect(page.getByRole("heading", { name: "Relying party" })).toBeVisible();
 
     const again = await RelyingParty.discover(baseURL!);
-    const second = page.waitForRequest(RelyingParty.isCallback);
+    const second = page.waitForRequest((r) => again.isCallback(r));
     await page.goto((await again.authorizationUrl({ prompt: "none" })).href);
     await expect(page.getByRole("heading", { name: "Relying party" })).toBeVisible();
     const tokens = await again.redeem((await second).url());

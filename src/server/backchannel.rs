@@ -14,7 +14,7 @@ use url::{Host, Url};
 
 use super::crypto::random_token;
 use super::db::backchannel_deliveries::{
-    AttemptResult, DeliveryRow, claim_delivery, list_due_deliveries, next_due_at, record_attempt,
+    AttemptResult, DeliveryRow, claim_deliveries, list_due_deliveries, next_due_at, record_attempt,
 };
 use super::keys::SigningKeys;
 use super::ssrf::{ForbiddenTarget, find_forbidden, forbidden_reason, guarded_resolver};
@@ -104,19 +104,21 @@ impl BackchannelNotifier {
         if ids.is_empty() {
             return;
         }
-        let mut running = Vec::with_capacity(ids.len());
-        for &id in ids {
-            match claim_delivery(&self.0.pool, id, now_ms(), LEASE_MS).await {
-                Ok(Some(row)) => {
-                    let this = self.clone();
-                    running.push(tokio::spawn(async move { this.attempt(row).await }));
-                }
-                Ok(None) => {}
-                Err(err) => {
-                    tracing::error!(error = %err, id, "claiming a back-channel delivery failed")
-                }
+        let claimed = match claim_deliveries(&self.0.pool, ids, now_ms(), LEASE_MS).await {
+            Ok(rows) => rows,
+            Err(err) => {
+                // The worker delivers them instead.
+                tracing::error!(error = %err, "claiming back-channel deliveries failed");
+                Vec::new()
             }
-        }
+        };
+        let running: Vec<_> = claimed
+            .into_iter()
+            .map(|row| {
+                let this = self.clone();
+                tokio::spawn(async move { this.attempt(row).await })
+            })
+            .collect();
         let all = async {
             for task in running {
                 let _ = task.await;
@@ -160,11 +162,10 @@ impl BackchannelNotifier {
     /// Claims and starts every due delivery; returns how long to sleep.
     async fn deliver_due(&self) -> sqlx::Result<Duration> {
         let now = now_ms();
-        for id in list_due_deliveries(&self.0.pool, now, 256).await? {
-            if let Some(row) = claim_delivery(&self.0.pool, id, now, LEASE_MS).await? {
-                let this = self.clone();
-                tokio::spawn(async move { this.attempt(row).await });
-            }
+        let due = list_due_deliveries(&self.0.pool, now, 256).await?;
+        for row in claim_deliveries(&self.0.pool, &due, now, LEASE_MS).await? {
+            let this = self.clone();
+            tokio::spawn(async move { this.attempt(row).await });
         }
         Ok(match next_due_at(&self.0.pool).await? {
             Some(at) => {

@@ -71,24 +71,25 @@ pub async fn insert_resend(
     Ok(row.map(|(id,)| id))
 }
 
-/// Takes a due delivery for one attempt: its next attempt moves `lease_ms`
-/// ahead, so nobody else takes it meanwhile (and a crash mid-attempt only
-/// delays it). `None` when it is not pending or not due.
-pub async fn claim_delivery(
+/// Takes due deliveries for one attempt each: their next attempt moves
+/// `lease_ms` ahead, so nobody else takes them meanwhile (and a crash
+/// mid-attempt only delays them). Rows not pending or not due are skipped.
+pub async fn claim_deliveries(
     db: impl SqliteExecutor<'_>,
-    id: i64,
+    ids: &[i64],
     now_ms: i64,
     lease_ms: i64,
-) -> sqlx::Result<Option<DeliveryRow>> {
+) -> sqlx::Result<Vec<DeliveryRow>> {
+    let ids = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
     sqlx::query_as(&format!(
         "UPDATE backchannel_deliveries SET next_attempt_at = ?3, attempts = attempts + 1, \
-         updated_at = ?2 WHERE id = ?1 AND status = 'pending' AND next_attempt_at <= ?2 \
-         RETURNING {COLUMNS}"
+         updated_at = ?2 WHERE id IN (SELECT value FROM json_each(?1)) AND status = 'pending' \
+         AND next_attempt_at <= ?2 RETURNING {COLUMNS}"
     ))
-    .bind(id)
+    .bind(ids)
     .bind(now_ms)
     .bind(now_ms + lease_ms)
-    .fetch_optional(db)
+    .fetch_all(db)
     .await
 }
 

@@ -1,0 +1,46 @@
+import { expect, test } from "@playwright/test";
+import { demo } from "./fixtures/demo";
+import { LogoutDialog } from "./fixtures/logout_dialog";
+import { RelyingParty } from "./fixtures/relying_party";
+import { expectLogoutRecorded } from "./fixtures/rp_events";
+
+test.describe("front- and back-channel logout", () => {
+  test("a logout from one RP reaches both RPs of the session, and the user ends at the post-logout URI", async ({
+    page,
+    baseURL,
+  }, testInfo) => {
+    const hydrated = testInfo.project.use.javaScriptEnabled !== false;
+    const front = await RelyingParty.discover(baseURL!, {
+      clientId: demo.frontchannelClientId,
+      clientSecret: demo.clientSecret,
+      postLogoutRedirectUri: demo.postLogoutRedirectUri,
+    });
+    const back = await RelyingParty.discover(baseURL!, {
+      clientId: demo.backchannelClientId,
+      clientSecret: demo.clientSecret,
+      postLogoutRedirectUri: demo.backchannelPostLogoutRedirectUri,
+      redirectUri: demo.backchannelRedirectUri,
+    });
+    const frontToken = await front.signIn(page, demo.user, demo.password);
+    const backToken = await back.signIn(page, demo.user, demo.password);
+    const sid = (JSON.parse(Buffer.from(frontToken.split(".")[1], "base64url").toString()) as { sid: string }).sid;
+    const backSid = (JSON.parse(Buffer.from(backToken.split(".")[1], "base64url").toString()) as { sid: string }).sid;
+    expect(backSid).toBe(sid);
+
+    await page.goto(front.endSessionUrl(frontToken, "two-rps").href);
+    const arrived = page.waitForRequest((r) => r.url().startsWith(demo.postLogoutRedirectUri), { timeout: 15_000 });
+    await new LogoutDialog(page).yes.click();
+    if (!hydrated) {
+      await expect(page.getByRole("heading", { name: "Signing you out of your applications" })).toBeVisible();
+      // Without JavaScript the iframes load from <noscript>; the user continues.
+      await expectLogoutRecorded("front", sid);
+      await page.getByRole("link", { name: "Continue" }).click();
+    }
+    expect(new URL((await arrived).url()).searchParams.get("state")).toBe("two-rps");
+
+    const frontEvent = await expectLogoutRecorded("front", sid);
+    expect(frontEvent.iss).toBe(baseURL);
+    const backEvent = await expectLogoutRecorded("back", sid);
+    expect(backEvent.alg).toBe("RS256");
+  });
+});
