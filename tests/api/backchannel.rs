@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use jsonwebtoken::decode_header;
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::json;
 use signoff::server::commands::demo;
 
 use crate::helpers::{
@@ -351,23 +351,4 @@ async fn a_client_without_a_back_channel_uri_gets_nothing() {
     let id_token = app.signed_in_id_token().await;
     logout_yes(&app, &id_token).await;
     assert!(deliveries(&app).await.is_empty());
-}
-
-#[tokio::test]
-async fn discovery_advertises_both_logout_channels() {
-    let app = spawn_app().await;
-    let m: Value = app
-        .get("/.well-known/openid-configuration")
-        .await
-        .json()
-        .await
-        .unwrap();
-    for flag in [
-        "frontchannel_logout_supported",
-        "frontchannel_logout_session_supported",
-        "backchannel_logout_supported",
-        "backchannel_logout_session_supported",
-    ] {
-        assert_eq!(m[flag], true, "{flag}");
-    }
 }

@@ -158,6 +158,14 @@ async fn discovery_describes_the_endpoints_and_capabilities() {
         .unwrap();
 
     assert_eq!(m["issuer"], app.address);
+    for flag in [
+        "frontchannel_logout_supported",
+        "frontchannel_logout_session_supported",
+        "backchannel_logout_supported",
+        "backchannel_logout_session_supported",
+    ] {
+        assert_eq!(m[flag], true, "{flag}");
+    }
     assert_eq!(m["token_endpoint"], app.url("/token"));
     assert_eq!(m["jwks_uri"], app.url("/jwks.json"));
     assert_eq!(
