@@ -163,7 +163,12 @@ impl BackchannelNotifier {
     async fn deliver_due(&self) -> sqlx::Result<Duration> {
         let now = now_ms();
         let due = list_due_deliveries(&self.0.pool, now, 256).await?;
-        for row in claim_deliveries(&self.0.pool, &due, now, LEASE_MS).await? {
+        let claimed = if due.is_empty() {
+            Vec::new()
+        } else {
+            claim_deliveries(&self.0.pool, &due, now, LEASE_MS).await?
+        };
+        for row in claimed {
             let this = self.clone();
             tokio::spawn(async move { this.attempt(row).await });
         }

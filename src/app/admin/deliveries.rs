@@ -5,7 +5,9 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use serde::{Deserialize, Serialize};
 
-use super::{Access, AdminFrame, AdminLayout, AdminTable, Csrf, Section, admin_page, query_param};
+use super::{
+    Access, AdminFrame, AdminLayout, AdminTable, PostButton, Section, admin_page, query_param,
+};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeliverySummary {
@@ -108,12 +110,13 @@ pub fn DeliveryTable(
                             <td class="number">{d.attempts}</td>
                             <td>{d.last_result}</td>
                             <td>
-                                <form method="post" action=ResendDelivery::PATH>
-                                    <Csrf token=csrf.clone() />
-                                    <input type="hidden" name="id" value=d.id />
-                                    <input type="hidden" name="back" value=back.clone() />
-                                    <button type="submit" class="secondary small" aria-label=label>"Resend"</button>
-                                </form>
+                                <PostButton
+                                    action=ResendDelivery::PATH
+                                    csrf=csrf.clone()
+                                    fields=vec![("id", d.id.to_string()), ("back", back.clone())]
+                                    text="Resend"
+                                    label
+                                />
                             </td>
                         </tr>
                     }

@@ -166,6 +166,30 @@ pub fn AdminTable(
     .into_any()
 }
 
+/// A one-click change: a form of hidden fields and one small button,
+/// labelled `label` for screen readers when `text` alone is ambiguous.
+#[component]
+pub fn PostButton(
+    action: &'static str,
+    csrf: String,
+    fields: Vec<(&'static str, String)>,
+    text: &'static str,
+    label: String,
+) -> impl IntoView {
+    view! {
+        <form method="post" action=action class="inline">
+            <Csrf token=csrf />
+            {fields
+                .into_iter()
+                .map(|(name, value)| view! { <input type="hidden" name=name value=value /> })
+                .collect_view()}
+            <button type="submit" class="secondary small" aria-label=label>
+                {text}
+            </button>
+        </form>
+    }
+}
+
 /// The hidden CSRF field every admin form carries.
 #[component]
 pub fn Csrf(token: String) -> impl IntoView {

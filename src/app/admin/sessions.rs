@@ -4,7 +4,9 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use serde::{Deserialize, Serialize};
 
-use super::{Access, AdminFrame, AdminLayout, AdminTable, Csrf, Section, admin_page, query_param};
+use super::{
+    Access, AdminFrame, AdminLayout, AdminTable, PostButton, Section, admin_page, query_param,
+};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionSummary {
@@ -77,12 +79,13 @@ fn SessionListView(list: SessionList) -> impl IntoView {
                                                 <a class="small-link" href=format!("/admin/deliveries?sid={}", s.sid)>"Logout deliveries"</a>
                                             </td>
                                             <td>
-                                                <form method="post" action=EndSession::PATH>
-                                                    <Csrf token=csrf.clone() />
-                                                    <input type="hidden" name="sid" value=s.sid />
-                                                    <input type="hidden" name="user" value=user.clone() />
-                                                    <button type="submit" class="secondary small" aria-label=label>"Sign out"</button>
-                                                </form>
+                                                <PostButton
+                                                    action=EndSession::PATH
+                                                    csrf=csrf.clone()
+                                                    fields=vec![("sid", s.sid), ("user", user.clone())]
+                                                    text="Sign out"
+                                                    label
+                                                />
                                             </td>
                                         </tr>
                                     }

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use serde::{Deserialize, Serialize};
 
-use super::{Access, AdminFrame, AdminLayout, AdminTable, Csrf, Section, admin_page};
+use super::{Access, AdminFrame, AdminLayout, AdminTable, Csrf, PostButton, Section, admin_page};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserSummary {
@@ -110,14 +110,11 @@ fn ActionButton(
     text: &'static str,
 ) -> impl IntoView {
     let label = format!("{text} {username}");
-    view! {
-        <form method="post" action=ChangeUser::PATH class="inline">
-            <Csrf token=csrf />
-            <input type="hidden" name="username" value=username />
-            <input type="hidden" name="action" value=action.value() />
-            <button type="submit" class="secondary small" aria-label=label>{text}</button>
-        </form>
-    }
+    let fields = vec![
+        ("username", username),
+        ("action", action.value().to_owned()),
+    ];
+    view! { <PostButton action=ChangeUser::PATH csrf fields text label /> }
 }
 
 #[component]
