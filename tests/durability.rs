@@ -61,7 +61,7 @@ async fn start_signoff(database_url: &str, port: u16) -> Child {
     panic!("signoff did not start on port {port}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_delivery_pending_when_the_server_is_killed_arrives_after_a_restart() {
     let data_dir = tempfile::tempdir().unwrap();
     let database_url = format!("sqlite://{}/signoff.db?mode=rwc", data_dir.path().display());

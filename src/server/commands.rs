@@ -57,7 +57,7 @@ pub async fn add_user(pool: &SqlitePool, spec: UserSpec, actor: &str) -> anyhow:
     validate_password(&spec.password)?;
     let hash = hash_password(spec.password).await?;
     let now = now();
-    let mut tx = pool.begin().await?;
+    let mut tx = super::db::begin_write(pool).await?;
     insert_user(
         &mut *tx,
         &NewUser {
@@ -146,7 +146,7 @@ pub async fn add_client(pool: &SqlitePool, spec: ClientSpec) -> anyhow::Result<O
 /// a minute) and the old keys stay published so issued tokens still verify.
 pub async fn rotate_keys(pool: &SqlitePool) -> anyhow::Result<String> {
     let kid = keys::insert_new_key(pool).await?;
-    let mut tx = pool.begin().await?;
+    let mut tx = super::db::begin_write(pool).await?;
     audit(&mut tx, "keys.rotated", &kid, serde_json::json!({}), now()).await?;
     tx.commit().await?;
     Ok(kid)

@@ -84,9 +84,7 @@ pub async fn sign_in(
     state.throttle.record_success(&username);
 
     let sid = random_token();
-    let mut tx = state
-        .pool
-        .begin()
+    let mut tx = super::db::begin_write(&state.pool)
         .await
         .map_err(internal("starting a transaction failed"))?;
     insert_op_session(&mut *tx, &sid, user.id, now)

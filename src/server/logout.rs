@@ -130,7 +130,7 @@ pub async fn end_op_session_everywhere(
     reason: &str,
     detail: serde_json::Value,
 ) -> anyhow::Result<Ended> {
-    let mut tx = state.pool.begin().await?;
+    let mut tx = super::db::begin_write(&state.pool).await?;
     let ended = end_op_session_in(&mut tx, sid, actor, reason, detail, now_ms()).await?;
     tx.commit().await.context("committing the logout")?;
     state.notifier.deliver_now(&ended.deliveries).await;
@@ -194,7 +194,7 @@ pub async fn end_client_session(
 ) -> anyhow::Result<Ended> {
     let now_ms = now_ms();
     let now = now_ms / 1000;
-    let mut tx = state.pool.begin().await?;
+    let mut tx = super::db::begin_write(&state.pool).await?;
     let closed = end_rp_sessions(&mut *tx, sid, Some(client_id), now)
         .await
         .context("closing the client session")?;
@@ -230,7 +230,7 @@ pub async fn audit_decision(
     subject: &str,
     detail: serde_json::Value,
 ) -> anyhow::Result<()> {
-    let mut tx = state.pool.begin().await?;
+    let mut tx = super::db::begin_write(&state.pool).await?;
     audit(&mut tx, actor, "logout.decided", subject, detail, now()).await?;
     tx.commit().await?;
     Ok(())

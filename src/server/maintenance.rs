@@ -53,7 +53,7 @@ pub async fn expire_op_sessions(state: &AppState) -> anyhow::Result<usize> {
     if expired.is_empty() {
         return Ok(0);
     }
-    let mut tx = state.pool.begin().await?;
+    let mut tx = super::db::begin_write(&state.pool).await?;
     for sid in &expired {
         end_op_session_in(
             &mut tx,

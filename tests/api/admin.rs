@@ -108,7 +108,7 @@ async fn audit_count(app: &TestApp, actor: &str, action: &str, subject: &str) ->
     n
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_anonymous_visitor_is_sent_to_login_and_back() {
     let app = spawn_app().await;
     let response = app.get("/admin/clients?search=demo").await;
@@ -136,7 +136,7 @@ async fn an_anonymous_visitor_is_sent_to_login_and_back() {
     assert_eq!(back.query(), Some("search=demo"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_login_never_returns_to_another_host() {
     let app = spawn_app().await;
     let csrf = app.login_csrf(None).await;
@@ -158,7 +158,7 @@ async fn a_login_never_returns_to_another_host() {
     assert_eq!(target.path(), "/");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_non_admin_gets_403_on_every_page_and_every_server_fn() {
     let app = spawn_app().await;
     let user = signed_in(&app, demo::USER, demo::PASSWORD).await;
@@ -214,7 +214,7 @@ async fn a_non_admin_gets_403_on_every_page_and_every_server_fn() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admin_pages_are_never_cached_or_framed() {
     let app = spawn_app().await;
     let admin = admin(&app).await;
@@ -227,7 +227,7 @@ async fn admin_pages_are_never_cached_or_framed() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_change_without_this_browsers_csrf_token_is_refused() {
     let app = spawn_app().await;
     let admin = admin(&app).await;
@@ -251,7 +251,7 @@ async fn a_change_without_this_browsers_csrf_token_is_refused() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_new_confidential_client_gets_a_secret_shown_once_and_stored_hashed() {
     let app = spawn_app().await;
     let admin = admin(&app).await;
@@ -278,7 +278,7 @@ async fn a_new_confidential_client_gets_a_secret_shown_once_and_stored_hashed() 
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_empty_client_id_gets_a_generated_one() {
     let app = spawn_app().await;
     let admin = admin(&app).await;
@@ -307,7 +307,7 @@ async fn refused_form(app: &TestApp, admin: &reqwest::Client, form: &[(&str, &st
     html
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_validation_rule_refuses_bad_input_next_to_its_field() {
     let app = spawn_app().await;
     let admin = admin(&app).await;
@@ -457,7 +457,7 @@ async fn every_validation_rule_refuses_bad_input_next_to_its_field() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_rule_accepts_what_it_should() {
     let app = spawn_app().await;
     let admin = admin(&app).await;
@@ -521,7 +521,7 @@ async fn each_rule_accepts_what_it_should() {
     assert_eq!(secret, None, "a public client has no secret");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn removing_a_post_logout_uri_stops_logout_from_redirecting_to_it() {
     let app = spawn_app().await;
     let id_token = app.signed_in_id_token().await;
@@ -558,7 +558,7 @@ async fn removing_a_post_logout_uri_stops_logout_from_redirecting_to_it() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn editing_keeps_the_client_id_and_the_secret() {
     let app = spawn_app().await;
     let admin = admin(&app).await;
@@ -585,7 +585,7 @@ async fn editing_keeps_the_client_id_and_the_secret() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_new_secret_replaces_the_old_one() {
     let app = spawn_app().await;
     let admin = admin(&app).await;
@@ -622,7 +622,7 @@ async fn a_new_secret_replaces_the_old_one() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deleting_a_client_ends_its_client_sessions_and_revokes_its_tokens() {
     let app = spawn_app().await;
     let code = query_param(&app.sign_in_and_authorize(&[]).await, "code").unwrap();
@@ -708,7 +708,7 @@ async fn user_sid(app: &TestApp) -> String {
     sid
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signing_out_a_session_ends_it_through_the_termination_path() {
     let app = spawn_app().await;
     app.signed_in_id_token().await;
@@ -753,7 +753,7 @@ async fn signing_out_a_session_ends_it_through_the_termination_path() {
     assert!(detail.contains("admin_signed_out"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn disabling_a_user_ends_their_sessions_and_stops_their_login() {
     let app = spawn_app().await;
     app.signed_in_id_token().await;
@@ -798,7 +798,7 @@ async fn disabling_a_user_ends_their_sessions_and_stops_their_login() {
     signed_in(&app, demo::USER, demo::PASSWORD).await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_admin_cannot_disable_or_demote_themselves() {
     let app = spawn_app().await;
     let admin = admin(&app).await;
@@ -819,7 +819,7 @@ async fn an_admin_cannot_disable_or_demote_themselves() {
     assert_eq!(count(&app, "SELECT COUNT(*) FROM users WHERE username = 'admin' AND is_admin = 1 AND disabled_at IS NULL").await, 1);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn users_are_created_reset_and_promoted() {
     let app = spawn_app().await;
     let admin = admin(&app).await;
@@ -874,7 +874,7 @@ async fn users_are_created_reset_and_promoted() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_audit_log_is_newest_first_and_paginated() {
     let app = spawn_app().await;
     for i in 0..60 {

@@ -2,7 +2,7 @@ use signoff::server::commands::demo;
 
 use crate::helpers::{CALLBACK, header, location, query_param, spawn_app};
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unregistered_redirect_uri_gets_an_error_page_and_no_redirect() {
     let app = spawn_app().await;
     let path = app
@@ -18,7 +18,7 @@ async fn an_unregistered_redirect_uri_gets_an_error_page_and_no_redirect() {
     assert!(body.contains("not registered for this client"), "{body}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unknown_client_gets_an_error_page() {
     let app = spawn_app().await;
     let path = app
@@ -31,7 +31,7 @@ async fn an_unknown_client_gets_an_error_page() {
     assert!(response.headers().get("location").is_none());
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_public_client_without_pkce_is_sent_back_invalid_request() {
     let app = spawn_app().await;
     let path = format!(
@@ -52,7 +52,7 @@ async fn a_public_client_without_pkce_is_sent_back_invalid_request() {
     assert!(query_param(&target, "code").is_none());
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_malformed_pkce_challenge_is_sent_back_invalid_request() {
     let app = spawn_app().await;
     let path = app
@@ -67,7 +67,7 @@ async fn a_malformed_pkce_challenge_is_sent_back_invalid_request() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn prompt_none_without_a_session_returns_login_required() {
     let app = spawn_app().await;
 
@@ -85,7 +85,7 @@ async fn prompt_none_without_a_session_returns_login_required() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn prompt_none_with_a_session_issues_a_code_without_any_page() {
     let app = spawn_app().await;
     app.sign_in_and_authorize(&[]).await;
@@ -98,7 +98,7 @@ async fn prompt_none_with_a_session_issues_a_code_without_any_page() {
     assert_eq!(query_param(&target, "state").as_deref(), Some("st-1"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn prompt_login_asks_a_signed_in_user_to_sign_in_again() {
     let app = spawn_app().await;
     app.sign_in_and_authorize(&[]).await;
@@ -108,7 +108,7 @@ async fn prompt_login_asks_a_signed_in_user_to_sign_in_again() {
     assert_eq!(target.path(), "/login");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_sign_in_flow_returns_a_code_and_state_to_the_client() {
     let app = spawn_app().await;
 
@@ -125,7 +125,7 @@ async fn the_sign_in_flow_returns_a_code_and_state_to_the_client() {
     assert_eq!(clients, 1, "the client is recorded in the OP session");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_parked_request_can_be_continued_only_once() {
     let app = spawn_app().await;
     app.sign_in_and_authorize(&[]).await;

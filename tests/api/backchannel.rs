@@ -70,7 +70,7 @@ async fn settled(app: &TestApp, within: Duration) -> Delivery {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_logout_token_passes_the_oidf_back_channel_checks() {
     let app = spawn_app().await;
     let receiver = Receiver::start(&[Answer::Status(200)]).await;
@@ -121,7 +121,7 @@ async fn the_logout_token_passes_the_oidf_back_channel_checks() {
     assert_eq!(row.reason, "rp_initiated_logout");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_retry_after_a_server_error_carries_a_new_jti() {
     let app = spawn_app().await;
     let receiver = Receiver::start(&[Answer::Status(503), Answer::Status(204)]).await;
@@ -146,7 +146,7 @@ async fn a_retry_after_a_server_error_carries_a_new_jti() {
     assert_eq!(row.last_status, Some(204));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_400_is_a_final_answer() {
     let app = spawn_app().await;
     let receiver = Receiver::start(&[Answer::Status(400)]).await;
@@ -162,7 +162,7 @@ async fn a_400_is_a_final_answer() {
     assert_eq!(receiver.received().len(), 1);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_that_never_answers_does_not_hold_the_user() {
     let app = spawn_app().await;
     let receiver = Receiver::start(&[Answer::Hang]).await;
@@ -186,7 +186,7 @@ async fn a_client_that_never_answers_does_not_hold_the_user() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn private_targets_are_refused_when_the_flag_is_off() {
     let app = spawn_app_with(false).await;
     let receiver = Receiver::start(&[Answer::Status(200)]).await;
@@ -217,7 +217,7 @@ async fn private_targets_are_refused_when_the_flag_is_off() {
     assert_eq!(deliveries(&app).await.len(), targets.len());
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_kind_of_logout_notifies_the_session_clients() {
     let app = spawn_app().await;
     let receiver = Receiver::start(&[Answer::Status(200)]).await;
@@ -275,7 +275,7 @@ async fn every_kind_of_logout_notifies_the_session_clients() {
     assert_eq!(end_reason, "expired");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_tells_only_the_client_that_asked() {
     let app = spawn_app().await;
     let receiver = Receiver::start(&[Answer::Status(200)]).await;
@@ -297,7 +297,7 @@ async fn no_tells_only_the_client_that_asked() {
     assert!(app.silent_authorize().await.is_ok(), "the OP session stays");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_resend_from_the_console_sends_a_new_token() {
     let app = spawn_app().await;
     let receiver = Receiver::start(&[Answer::Status(400), Answer::Status(200)]).await;
@@ -345,7 +345,7 @@ async fn a_resend_from_the_console_sends_a_new_token() {
     assert_eq!(rows[1].client_id, demo::CLIENT_ID);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_without_a_back_channel_uri_gets_nothing() {
     let app = spawn_app().await;
     let id_token = app.signed_in_id_token().await;

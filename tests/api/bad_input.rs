@@ -2,7 +2,7 @@
 
 use crate::helpers::spawn_app;
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_repeated_or_oversized_authorize_parameter_is_a_400_page() {
     let app = spawn_app().await;
     let repeated = format!("{}&state=again", app.authorize_path(&[]));
@@ -16,7 +16,7 @@ async fn a_repeated_or_oversized_authorize_parameter_is_a_400_page() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn malformed_token_requests_are_oauth_errors() {
     let app = spawn_app().await;
     let cases: Vec<(&str, Vec<u8>)> = vec![
@@ -54,7 +54,7 @@ async fn malformed_token_requests_are_oauth_errors() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_oversized_body_is_refused_with_413() {
     let app = spawn_app().await;
     let body = format!("code={}", "a".repeat(100 * 1024));
@@ -71,7 +71,7 @@ async fn an_oversized_body_is_refused_with_413() {
     assert_eq!(response.status(), 413);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn garbage_bearer_tokens_are_401() {
     let app = spawn_app().await;
     for auth in [
@@ -91,7 +91,7 @@ async fn garbage_bearer_tokens_are_401() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_login_form_missing_fields_gets_an_html_400_page() {
     let app = spawn_app().await;
 
@@ -113,7 +113,7 @@ async fn a_login_form_missing_fields_gets_an_html_400_page() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_oversized_login_is_refused_without_a_500() {
     let app = spawn_app().await;
     let csrf = app.login_csrf(None).await;

@@ -1,6 +1,6 @@
 use crate::helpers::{header, spawn_app};
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unknown_path_is_a_404_html_page() {
     let app = spawn_app().await;
 
@@ -12,7 +12,7 @@ async fn an_unknown_path_is_a_404_html_page() {
     assert!(body.contains("Page not found"), "{body}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_post_to_an_unknown_path_is_also_404() {
     let app = spawn_app().await;
 
@@ -27,7 +27,7 @@ async fn a_post_to_an_unknown_path_is_also_404() {
     assert_eq!(response.status(), 404);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_internal_error_is_a_500_page_that_hides_the_cause() {
     let app = spawn_app().await;
     // The home page reads the database; with the pool closed that read fails.
@@ -44,7 +44,7 @@ async fn an_internal_error_is_a_500_page_that_hides_the_cause() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_home_page_renders_with_the_schema_version() {
     let app = spawn_app().await;
 

@@ -32,7 +32,7 @@ async fn yes(app: &TestApp) -> (String, url::Url) {
     (id_token, target)
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn yes_shows_an_iframe_per_client_then_continues_to_the_post_logout_uri() {
     let app = spawn_app().await;
     with_frontchannel(&app).await;
@@ -78,14 +78,14 @@ async fn yes_shows_an_iframe_per_client_then_continues_to_the_post_logout_uri() 
     assert_eq!(app.get(&path).await.status(), StatusCode::OK);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_without_a_frontchannel_uri_is_redirected_directly() {
     let app = spawn_app().await;
     let (_, target) = yes(&app).await;
     assert!(target.as_str().starts_with(POST_LOGOUT));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signout_continues_to_the_login_page_through_the_frontchannel_page() {
     let app = spawn_app().await;
     with_frontchannel(&app).await;
@@ -101,7 +101,7 @@ async fn signout_continues_to_the_login_page_through_the_frontchannel_page() {
     assert!(html.contains(&format!("href=\"{}/login\"", app.address)));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unknown_or_expired_page_frames_nothing() {
     let app = spawn_app().await;
     for path in ["/logout/frontchannel?id=nope", "/logout/frontchannel"] {
@@ -114,7 +114,7 @@ async fn an_unknown_or_expired_page_frames_nothing() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_page_id_is_unguessable_and_the_plan_is_not_in_the_url() {
     let app = spawn_app().await;
     with_frontchannel(&app).await;

@@ -1,6 +1,6 @@
 use crate::helpers::{header, spawn_app};
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn healthz_answers_200_when_the_database_answers() {
     let app = spawn_app().await;
 
@@ -11,7 +11,7 @@ async fn healthz_answers_200_when_the_database_answers() {
     assert_eq!(response.text().await.unwrap(), "ok\n");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn healthz_answers_503_when_the_database_is_gone() {
     let app = spawn_app().await;
     app.pool.close().await;

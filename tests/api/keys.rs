@@ -4,7 +4,7 @@ use signoff::server::commands::rotate_keys;
 
 use crate::helpers::{VERIFIER, query_param, spawn_app};
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn after_rotation_new_tokens_use_the_new_key_and_the_old_key_stays_published() {
     let app = spawn_app().await;
     let old_kid = app.state().keys.active_kid();
@@ -32,7 +32,7 @@ async fn after_rotation_new_tokens_use_the_new_key_and_the_old_key_stays_publish
     assert_eq!(header.kid.as_deref(), Some(new_kid.as_str()));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_first_start_creates_exactly_one_rsa_key() {
     let app = spawn_app().await;
 

@@ -10,7 +10,7 @@ async fn count_op_sessions(pool: &sqlx::SqlitePool) -> i64 {
     n
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_login_page_has_labelled_fields_and_a_sign_in_button() {
     let app = spawn_app().await;
 
@@ -24,7 +24,7 @@ async fn the_login_page_has_labelled_fields_and_a_sign_in_button() {
     assert!(body.contains(r#"action="/api/login""#));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_password_gets_the_generic_error_and_no_session() {
     let app = spawn_app().await;
     let csrf = app.login_csrf(None).await;
@@ -46,7 +46,7 @@ async fn a_wrong_password_gets_the_generic_error_and_no_session() {
     assert_eq!(count_op_sessions(&app.pool).await, 0);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unknown_user_gets_the_same_answer_as_a_wrong_password() {
     let app = spawn_app().await;
     let csrf = app.login_csrf(None).await;
@@ -56,7 +56,7 @@ async fn an_unknown_user_gets_the_same_answer_as_a_wrong_password() {
     assert_eq!(query_param(&target, "error").as_deref(), Some("invalid"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_forged_csrf_token_signs_nobody_in() {
     let app = spawn_app().await;
     app.login_csrf(None).await;
@@ -70,7 +70,7 @@ async fn a_forged_csrf_token_signs_nobody_in() {
     assert_eq!(count_op_sessions(&app.pool).await, 0);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn repeated_failures_are_throttled_even_for_the_right_password() {
     let app = spawn_app().await;
     let csrf = app.login_csrf(None).await;
@@ -87,7 +87,7 @@ async fn repeated_failures_are_throttled_even_for_the_right_password() {
     assert_eq!(query_param(&target, "error").as_deref(), Some("throttled"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_good_login_creates_an_op_session_and_a_new_browser_session_id() {
     let app = spawn_app().await;
     let csrf = app.login_csrf(None).await;
@@ -124,7 +124,7 @@ async fn a_good_login_creates_an_op_session_and_a_new_browser_session_id() {
     assert_eq!(action, "login.succeeded");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_session_cookie_is_http_only_and_same_site_lax() {
     let app = spawn_app().await;
     let response = app.get("/login").await;

@@ -35,7 +35,7 @@ async fn dialog(app: &TestApp, pairs: &[(&str, &str)]) -> (reqwest::StatusCode, 
     (status, response.text().await.unwrap())
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn yes_ends_the_op_session_and_redirects_with_the_exact_state() {
     let app = spawn_app().await;
     let hint = app.signed_in_id_token().await;
@@ -83,7 +83,7 @@ async fn yes_ends_the_op_session_and_redirects_with_the_exact_state() {
     assert_eq!(action, "logout.op_session_ended");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_keeps_the_op_session_removes_the_client_and_still_redirects() {
     let app = spawn_app().await;
     let hint = app.signed_in_id_token().await;
@@ -114,7 +114,7 @@ async fn no_keeps_the_op_session_removes_the_client_and_still_redirects() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_state_means_no_state_in_the_redirect() {
     let app = spawn_app().await;
     let hint = app.signed_in_id_token().await;
@@ -132,7 +132,7 @@ async fn no_state_means_no_state_in_the_redirect() {
     assert_eq!(target.as_str(), POST_LOGOUT);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_a_post_logout_uri_the_user_sees_the_signed_out_page() {
     let app = spawn_app().await;
     let hint = app.signed_in_id_token().await;
@@ -151,7 +151,7 @@ async fn without_a_post_logout_uri_the_user_sees_the_signed_out_page() {
     assert!(op_session_ended(&app).await);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_parameters_or_only_state_ask_then_sign_out_without_redirect() {
     for pairs in [vec![], vec![("state", "only")]] {
         let app = spawn_app().await;
@@ -188,7 +188,7 @@ async fn assert_refused_without_redirect(app: &TestApp, pairs: &[(&str, &str)], 
     assert!(op_session_ended(app).await);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unregistered_uri_or_one_with_an_added_query_is_refused() {
     for bad in [
         "http://127.0.0.1:8080/bad_post_logout_redirect_uri",
@@ -209,7 +209,7 @@ async fn an_unregistered_uri_or_one_with_an_added_query_is_refused() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hint_with_alg_none_is_refused() {
     let app = spawn_app().await;
     let hint = app.signed_in_id_token().await;
@@ -228,7 +228,7 @@ async fn a_hint_with_alg_none_is_refused() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hint_signed_by_a_foreign_key_is_refused() {
     let app = spawn_app().await;
     let hint = app.signed_in_id_token().await;
@@ -258,7 +258,7 @@ async fn a_hint_signed_by_a_foreign_key_is_refused() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_uri_without_hint_or_client_id_is_not_followed() {
     let app = spawn_app().await;
     app.signed_in_id_token().await;
@@ -270,7 +270,7 @@ async fn a_uri_without_hint_or_client_id_is_not_followed() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_id_that_contradicts_the_hint_is_refused() {
     let app = spawn_app().await;
     let hint = app.signed_in_id_token().await;
@@ -286,7 +286,7 @@ async fn a_client_id_that_contradicts_the_hint_is_refused() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn client_id_is_enough_to_validate_the_uri_but_the_user_is_asked() {
     let app = spawn_app().await;
     app.signed_in_id_token().await;
@@ -306,7 +306,7 @@ async fn client_id_is_enough_to_validate_the_uri_but_the_user_is_asked() {
     assert_eq!(target.as_str(), format!("{POST_LOGOUT}?state=s"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_expired_hint_for_a_recent_session_still_counts() {
     let app = spawn_app().await;
     let hint = app.signed_in_id_token().await;
@@ -327,7 +327,7 @@ async fn an_expired_hint_for_a_recent_session_still_counts() {
     assert_eq!(target.as_str(), POST_LOGOUT);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_registered_uri_with_its_own_query_keeps_it() {
     let app = spawn_app().await;
     let with_query = "https://rp.example.com/bye?tenant=a";
@@ -359,7 +359,7 @@ async fn a_registered_uri_with_its_own_query_keeps_it() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_post_parks_the_request_and_never_puts_the_hint_in_a_url() {
     let app = spawn_app().await;
     let hint = app.signed_in_id_token().await;
@@ -390,7 +390,7 @@ async fn a_post_parks_the_request_and_never_puts_the_hint_in_a_url() {
     assert_eq!(target.as_str(), format!("{POST_LOGOUT}?state=p"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_forged_csrf_token_ends_nothing() {
     let app = spawn_app().await;
     let hint = app.signed_in_id_token().await;
@@ -412,7 +412,7 @@ async fn a_forged_csrf_token_ends_nothing() {
     assert!(app.silent_authorize().await.is_ok());
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stale_dialog_still_honours_the_validated_redirect() {
     let app = spawn_app().await;
     let hint = app.signed_in_id_token().await;
@@ -433,7 +433,7 @@ async fn a_stale_dialog_still_honours_the_validated_redirect() {
     assert_eq!(target.as_str(), format!("{POST_LOGOUT}?state=s"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_a_session_a_valid_request_redirects_at_once_and_others_see_signed_out() {
     let app = spawn_app().await;
     let hint = app.signed_in_id_token().await;
@@ -460,7 +460,7 @@ async fn without_a_session_a_valid_request_redirects_at_once_and_others_see_sign
     assert!(page.text().await.unwrap().contains("You are signed out"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn when_required_skips_the_dialog_only_for_a_request_that_proves_itself() {
     let app = spawn_app().await;
     sqlx::query("UPDATE clients SET logout_confirmation = 'when_required'")
@@ -495,7 +495,7 @@ async fn when_required_skips_the_dialog_only_for_a_request_that_proves_itself() 
     assert!(op_session_ended(&app).await);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ui_locales_picks_german_and_unknown_tags_are_no_error() {
     let app = spawn_app().await;
     let hint = app.signed_in_id_token().await;
@@ -516,7 +516,7 @@ async fn ui_locales_picks_german_and_unknown_tags_are_no_error() {
     assert!(html.contains("Do you also want to sign out of signoff?"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn duplicated_or_oversized_parameters_get_a_400_page() {
     let app = spawn_app().await;
     app.signed_in_id_token().await;
@@ -531,7 +531,7 @@ async fn duplicated_or_oversized_parameters_get_a_400_page() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn discovery_advertises_the_end_session_endpoint() {
     let app = spawn_app().await;
     let m: serde_json::Value = app
@@ -543,7 +543,7 @@ async fn discovery_advertises_the_end_session_endpoint() {
     assert_eq!(m["end_session_endpoint"], app.url("/logout"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_registered_with_the_cli_policy_is_honoured() {
     let app = spawn_app().await;
     add_client(

@@ -6,7 +6,7 @@ async fn status(app: &TestApp, query: &str) -> reqwest::Response {
     app.get(&format!("/userStatus.json{query}")).await
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn user_status_reports_the_session_without_changing_it() {
     let app = spawn_app().await;
     assert_eq!(
@@ -23,7 +23,7 @@ async fn user_status_reports_the_session_without_changing_it() {
     assert!(app.silent_authorize().await.is_ok());
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn log_user_out_ends_the_op_session_by_get_and_by_post() {
     for post in [false, true] {
         let app = spawn_app().await;
@@ -53,7 +53,7 @@ async fn log_user_out_ends_the_op_session_by_get_and_by_post() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_valid_callback_gets_jsonp() {
     let app = spawn_app().await;
     app.signed_in_id_token().await;
@@ -72,7 +72,7 @@ async fn a_valid_callback_gets_jsonp() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bad_callback_is_a_400_and_the_user_stays_signed_in() {
     let app = spawn_app().await;
     app.signed_in_id_token().await;
@@ -95,7 +95,7 @@ async fn a_bad_callback_is_a_400_and_the_user_stays_signed_in() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn credentialed_cors_only_for_registered_client_origins() {
     let app = spawn_app().await;
     let ask = |origin: &'static str| {
@@ -121,7 +121,7 @@ async fn credentialed_cors_only_for_registered_client_origins() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signout_ends_the_session_and_sends_the_user_to_login() {
     let app = spawn_app().await;
     app.signed_in_id_token().await;
@@ -141,7 +141,7 @@ async fn signout_ends_the_session_and_sends_the_user_to_login() {
     assert_eq!(reason, "forced_logout_signout");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signout_without_a_session_still_goes_to_login() {
     let app = spawn_app().await;
     let response = app.get("/signout").await;

@@ -10,7 +10,7 @@ fn assert_common_headers(response: &reqwest::Response) {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_kind_of_response_carries_the_security_headers() {
     let app = spawn_app().await;
     for path in ["/", "/nope", "/healthz"] {
@@ -19,7 +19,7 @@ async fn every_kind_of_response_carries_the_security_headers() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_page_allows_only_its_own_nonced_inline_script() {
     let app = spawn_app().await;
 
@@ -41,7 +41,7 @@ async fn a_page_allows_only_its_own_nonced_inline_script() {
     assert!(nonced >= scripts, "{scripts} scripts but {nonced} nonces");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_page_gets_a_fresh_nonce() {
     let app = spawn_app().await;
 
@@ -54,7 +54,7 @@ async fn each_page_gets_a_fresh_nonce() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_internal_error_page_also_forbids_framing() {
     let app = spawn_app().await;
     app.pool.close().await;

@@ -1,6 +1,6 @@
 use crate::helpers::spawn_app;
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn start_up_applies_the_migrations_and_records_an_audit_event() {
     let app = spawn_app().await;
 
@@ -15,7 +15,7 @@ async fn start_up_applies_the_migrations_and_records_an_audit_event() {
     assert!(detail.contains(env!("CARGO_PKG_VERSION")), "{detail}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_browser_session_table_lives_in_the_same_database() {
     let app = spawn_app().await;
 
@@ -29,7 +29,7 @@ async fn the_browser_session_table_lives_in_the_same_database() {
     assert_eq!(count, 1);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_database_runs_in_wal_mode() {
     let app = spawn_app().await;
 

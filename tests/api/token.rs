@@ -8,7 +8,7 @@ async fn fresh_code(app: &crate::helpers::TestApp) -> String {
     query_param(&target, "code").expect("a code")
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_code_is_exchanged_for_an_id_token_that_verifies_against_the_jwks() {
     let app = spawn_app().await;
     let code = fresh_code(&app).await;
@@ -45,7 +45,7 @@ async fn a_code_is_exchanged_for_an_id_token_that_verifies_against_the_jwks() {
     assert_eq!(userinfo["sub"], claims["sub"]);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reused_code_is_refused_and_revokes_the_first_access_token() {
     let app = spawn_app().await;
     let code = fresh_code(&app).await;
@@ -71,7 +71,7 @@ async fn a_reused_code_is_refused_and_revokes_the_first_access_token() {
     assert_eq!(userinfo.status(), 401);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_missing_or_wrong_pkce_verifier_is_invalid_grant() {
     let app = spawn_app().await;
     let code = fresh_code(&app).await;
@@ -96,7 +96,7 @@ async fn a_missing_or_wrong_pkce_verifier_is_invalid_grant() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_client_secret_is_invalid_client_with_a_challenge() {
     let app = spawn_app().await;
     let code = fresh_code(&app).await;
@@ -123,7 +123,7 @@ async fn a_wrong_client_secret_is_invalid_client_with_a_challenge() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn client_secret_post_is_accepted_too() {
     let app = spawn_app().await;
     let code = fresh_code(&app).await;
@@ -146,7 +146,7 @@ async fn client_secret_post_is_accepted_too() {
     assert_eq!(response.status(), 200);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn discovery_describes_the_endpoints_and_capabilities() {
     let app = spawn_app().await;
 
@@ -178,7 +178,7 @@ async fn discovery_describes_the_endpoints_and_capabilities() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn expired_codes_and_tokens_are_purged_but_live_ones_stay() {
     let app = spawn_app().await;
     let code = fresh_code(&app).await;

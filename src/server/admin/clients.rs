@@ -41,7 +41,7 @@ pub async fn register_client(
     actor: &str,
 ) -> anyhow::Result<()> {
     let now = now();
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::server::db::begin_write(pool).await?;
     if find_client(&mut *tx, &client.client_id).await?.is_some() {
         anyhow::bail!("a client with client_id {:?} exists", client.client_id);
     }

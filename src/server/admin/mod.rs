@@ -191,9 +191,7 @@ impl AdminContext {
     }
 
     pub async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, ServerFnError> {
-        self.state
-            .pool
-            .begin()
+        super::db::begin_write(&self.state.pool)
             .await
             .map_err(internal("starting a transaction failed"))
     }

@@ -58,6 +58,16 @@ pub async fn connect_and_migrate(database_url: &str) -> anyhow::Result<SqlitePoo
     Ok(pool)
 }
 
+/// Starts a transaction that will write. `BEGIN IMMEDIATE` takes SQLite's
+/// write lock up front (waiting up to the busy timeout), so a transaction that
+/// reads before it writes cannot fail with `SQLITE_BUSY` when another
+/// connection wrote in between, as a deferred `BEGIN` would in WAL mode.
+pub async fn begin_write(
+    pool: &SqlitePool,
+) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
+    pool.begin_with("BEGIN IMMEDIATE").await
+}
+
 /// The cheapest query that proves the database answers.
 pub async fn ping(pool: &SqlitePool) -> sqlx::Result<()> {
     sqlx::query("SELECT 1").execute(pool).await.map(|_| ())

@@ -140,7 +140,9 @@ async fn issue_code(
         code_challenge: request.code_challenge.clone(),
         expires_at: now + CODE_LIFETIME_SECS,
     };
-    let mut tx = state.pool.begin().await.context("starting a transaction")?;
+    let mut tx = crate::server::db::begin_write(&state.pool)
+        .await
+        .context("starting a transaction")?;
     insert_authorization_code(&mut *tx, &sha256_b64(&code), &row)
         .await
         .context("storing the code")?;
