@@ -15,6 +15,8 @@ E2E_DB_DIR := target/e2e
 run: setup
 	SIGNOFF_DEMO=true SIGNOFF_ALLOW_PRIVATE_LOGOUT_TARGETS=true cargo leptos serve --release
 
+# Incremental state is only worth its disk (3 GB cold) when editing.
+test: export CARGO_INCREMENTAL := 0
 test: setup-browser lint unit e2e bundle-size
 
 setup:
