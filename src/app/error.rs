@@ -94,30 +94,8 @@ pub fn ErrorTemplate(errors: ArcRwSignal<Errors>) -> impl IntoView {
 /// router (protocol handlers, panics).
 #[cfg(feature = "ssr")]
 pub fn render_error_document(error: UiError) -> String {
-    let owner = Owner::new();
-    owner.with(|| {
-        view! {
-            <!DOCTYPE html>
-            <html lang="en">
-                <head>
-                    <meta charset="utf-8" />
-                    <meta name="viewport" content="width=device-width, initial-scale=1" />
-                    <title>{format!("{error} · signoff")}</title>
-                    <link rel="stylesheet" href="/pkg/signoff.css" />
-                </head>
-                <body>
-                    <header class="site-header">
-                        <a href="/" class="brand">
-                            "signoff"
-                        </a>
-                    </header>
-                    <main>
-                        <ErrorBody error />
-                    </main>
-                </body>
-            </html>
-        }
-        .to_html()
+    super::render_document("en", format!("{error} · signoff"), move || {
+        view! { <ErrorBody error /> }
     })
 }
 

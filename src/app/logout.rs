@@ -2,6 +2,7 @@
 //! Both are server-rendered forms that work without JavaScript.
 
 use leptos::prelude::*;
+#[cfg(feature = "ssr")]
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -10,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::i18n::{Locale, Texts, texts};
 
 /// What is wrong with a request, in words the user can read.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ProblemKind {
     InvalidHint,
     UnknownClient,
@@ -32,7 +33,7 @@ impl ProblemKind {
 }
 
 /// The confirmation dialog's content.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Dialog {
     pub locale: Locale,
     pub client_name: Option<String>,
@@ -44,8 +45,8 @@ pub struct Dialog {
     pub csrf: String,
 }
 
-/// What GET /logout shows.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// What GET /logout shows when it does not redirect.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum LogoutView {
     Dialog(Dialog),
     /// No OP session (or nothing left to ask): the signed-out page.
@@ -53,16 +54,28 @@ pub enum LogoutView {
         locale: Locale,
         problem: Option<ProblemKind>,
     },
-    /// The server answered with a redirect.
-    Redirected,
 }
 
-/// Decides what `/logout` shows for the request in the page URL (GET) or the
-/// stored POST. Reads only, unless the client's policy lets a request that
-/// proves itself skip the dialog.
-#[server]
-pub async fn load_logout_view() -> Result<LogoutView, ServerFnError> {
-    crate::server::logout::view_for_page().await
+#[cfg(feature = "ssr")]
+impl LogoutView {
+    /// The whole page. GET /logout is the end-session endpoint's hot path, so
+    /// a plain handler renders it without the router; it has no island.
+    pub fn render(self) -> String {
+        match self {
+            LogoutView::Dialog(dialog) => {
+                let t = texts(dialog.locale);
+                super::render_document(dialog.locale.tag(), t.dialog_title.to_owned(), || {
+                    view! { <DialogView dialog /> }
+                })
+            }
+            LogoutView::SignedOut { locale, problem } => {
+                let t = texts(locale);
+                super::render_document(locale.tag(), t.signed_out_title.to_owned(), move || {
+                    view! { <SignedOutView locale problem /> }
+                })
+            }
+        }
+    }
 }
 
 /// The dialog's answer. CSRF-protected; the decision is made again from the
@@ -78,30 +91,11 @@ pub async fn confirm_logout(
     Ok(())
 }
 
-#[component]
-pub fn LogoutPage() -> impl IntoView {
-    let view = Resource::new(|| (), |_| load_logout_view());
-    view! {
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                view.await
-                    .map(|v| match v {
-                        LogoutView::Dialog(dialog) => view! { <DialogView dialog /> }.into_any(),
-                        LogoutView::SignedOut { locale, problem } => {
-                            view! { <SignedOutView locale problem /> }.into_any()
-                        }
-                        LogoutView::Redirected => ().into_any(),
-                    })
-            })}
-        </Suspense>
-    }
-}
-
+#[cfg(feature = "ssr")]
 #[component]
 fn DialogView(dialog: Dialog) -> impl IntoView {
     let t = texts(dialog.locale);
     view! {
-        <Title text=t.dialog_title />
         <section class="card narrow" lang=dialog.locale.tag() aria-labelledby="logout-heading">
             <h1 id="logout-heading">{t.dialog_title}</h1>
             {dialog.problem.map(|problem| view! { <ProblemNotice problem t /> })}
@@ -136,7 +130,6 @@ fn ProblemNotice(problem: ProblemKind, t: &'static Texts) -> impl IntoView {
 fn SignedOutView(locale: Locale, problem: Option<ProblemKind>) -> impl IntoView {
     let t = texts(locale);
     view! {
-        <Title text=t.signed_out_title />
         <section class="card narrow" lang=locale.tag() aria-labelledby="done-heading">
             {problem.map(|problem| view! { <ProblemNotice problem t /> })}
             <h1 id="done-heading">{t.signed_out_title}</h1>
@@ -223,7 +216,13 @@ pub fn FrontchannelPage() -> impl IntoView {
                 plan.await
                     .map(|plan| match plan {
                         Some(plan) => view! { <FrontchannelView plan /> }.into_any(),
-                        None => view! { <SignedOutView locale=Locale::En problem=None /> }.into_any(),
+                        None => {
+                            view! {
+                                <Title text=texts(Locale::En).signed_out_title />
+                                <SignedOutView locale=Locale::En problem=None />
+                            }
+                                .into_any()
+                        }
                     })
             })}
         </Suspense>

@@ -20,7 +20,7 @@ use admin::users::UserListPage;
 use error::{ErrorPage, ErrorTemplate, UiError};
 use home::HomePage;
 use login::LoginPage;
-use logout::{FrontchannelPage, LogoutDonePage, LogoutPage};
+use logout::{FrontchannelPage, LogoutDonePage};
 
 /// The HTML document around [`App`], rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -42,6 +42,40 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+/// A complete, script-free document in the site's frame (header, stylesheet)
+/// for pages rendered outside the Leptos router: the end-session dialog, whose
+/// budget leaves no room for the router's pipeline, and the error pages of the
+/// plain handlers. Neither has an island, so there is nothing to hydrate.
+#[cfg(feature = "ssr")]
+pub fn render_document<V: IntoView + 'static>(
+    lang: &'static str,
+    title: String,
+    body: impl FnOnce() -> V,
+) -> String {
+    Owner::new().with(|| {
+        view! {
+            <!DOCTYPE html>
+            <html lang=lang>
+                <head>
+                    <meta charset="utf-8" />
+                    <meta name="viewport" content="width=device-width, initial-scale=1" />
+                    <title>{title}</title>
+                    <link rel="stylesheet" href="/pkg/signoff.css" />
+                </head>
+                <body>
+                    <header class="site-header">
+                        <a href="/" class="brand">
+                            "signoff"
+                        </a>
+                    </header>
+                    <main>{body()}</main>
+                </body>
+            </html>
+        }
+        .to_html()
+    })
 }
 
 /// An empty island: once the WASM runs, it marks the document as hydrated.
@@ -74,7 +108,6 @@ pub fn App() -> impl IntoView {
                     <Routes fallback=|| view! { <ErrorPage error=UiError::NotFound /> }>
                         <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
                         <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
-                        <Route path=path!("/logout") view=LogoutPage ssr=SsrMode::Async />
                         <Route path=path!("/logout/done") view=LogoutDonePage ssr=SsrMode::Async />
                         <Route path=path!("/logout/frontchannel") view=FrontchannelPage ssr=SsrMode::Async />
                         <Route path=path!("/admin") view=ClientListPage ssr=SsrMode::Async />

@@ -5,22 +5,27 @@
 //! It is not the *OP session* (`op_sessions`, keyed by `sid`), which is what an
 //! ID token names and what logout ends. The two have separate names on purpose.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use async_trait::async_trait;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use serde::{Deserialize, Serialize};
 use sqlx::SqlitePool;
 use tokio::task::JoinHandle;
 use tower_sessions::cookie::SameSite;
-use tower_sessions::session_store::ExpiredDeletion;
-use tower_sessions::{Expiry, Session, SessionManagerLayer};
+use tower_sessions::session::{Id, Record};
+use tower_sessions::session_store::{self, ExpiredDeletion};
+use tower_sessions::{Expiry, Session, SessionManagerLayer, SessionStore};
 use tower_sessions_sqlx_store::SqliteStore;
 
 use super::config::CookieSameSite;
 use super::crypto::{constant_time_eq, random_token};
 use super::db::op_sessions::{ActiveOpSession, find_active_op_session};
+use super::read_cache::ReadCache;
+use super::startup::{CACHE_TTL, CACHED_ROWS};
 use crate::oidc::Issuer;
 use crate::oidc::authorize::AuthorizationRequest;
 
@@ -35,7 +40,51 @@ const CLEANUP_PERIOD: Duration = Duration::from_secs(300);
 /// At most this many authorization requests wait for a login per browser.
 const MAX_PENDING: usize = 8;
 
-pub type BrowserSessionLayer = SessionManagerLayer<SqliteStore>;
+pub type BrowserSessionLayer = SessionManagerLayer<CachedSessionStore>;
+
+/// The browser session store: SQLite, with the sessions in use kept in memory,
+/// so a request that only reads its session (the logout dialog, ORCID's status
+/// poll) costs no database round trip. Writes go to SQLite first and then
+/// forget the cached copy (see `read_cache` for why that stays coherent).
+#[derive(Clone, Debug)]
+pub struct CachedSessionStore {
+    store: SqliteStore,
+    cache: Arc<ReadCache<Id, Record>>,
+}
+
+#[async_trait]
+impl SessionStore for CachedSessionStore {
+    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        self.store.create(record).await?;
+        self.cache.forget(&record.id);
+        Ok(())
+    }
+
+    async fn save(&self, record: &Record) -> session_store::Result<()> {
+        self.store.save(record).await?;
+        self.cache.forget(&record.id);
+        Ok(())
+    }
+
+    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        if let Some(record) = self.cache.get(id) {
+            // As the SQLite store does: an expired session is no session.
+            return Ok((record.expiry_date > time::OffsetDateTime::now_utc()).then_some(record));
+        }
+        let began = self.cache.generation();
+        let found = self.store.load(id).await?;
+        if let Some(record) = &found {
+            self.cache.put(began, *id, record.clone());
+        }
+        Ok(found)
+    }
+
+    async fn delete(&self, id: &Id) -> session_store::Result<()> {
+        self.store.delete(id).await?;
+        self.cache.forget(id);
+        Ok(())
+    }
+}
 
 /// Builds the session layer and starts the task that deletes expired sessions.
 pub async fn layer(
@@ -62,6 +111,10 @@ pub async fn layer(
     });
 
     let secure = issuer.is_https();
+    let store = CachedSessionStore {
+        store,
+        cache: Arc::new(ReadCache::new(CACHED_ROWS, CACHE_TTL)),
+    };
     let layer = SessionManagerLayer::new(store)
         .with_name(if secure {
             COOKIE_NAME_HTTPS

@@ -12,6 +12,11 @@ use axum::http::{HeaderValue, Response};
 pub const DEFAULT_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; \
      frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
+/// The end-session dialog and its signed-out page: no script at all, no
+/// framing. No `form-action`, for the reason [`page_csp`] gives.
+pub const DIALOG_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; \
+     frame-src 'none'; frame-ancestors 'none'; base-uri 'none'";
+
 /// The policy for Leptos pages: scripts only from our origin or carrying this
 /// response's nonce, and `wasm-unsafe-eval` so the hydration module can compile.
 ///

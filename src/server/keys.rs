@@ -6,7 +6,10 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use anyhow::Context;
-use jsonwebtoken::{Algorithm, EncodingKey, Header, Validation};
+use aws_lc_rs::signature::{ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256, RsaPublicKeyComponents};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use rsa::RsaPrivateKey;
 use rsa::pkcs8::{EncodePrivateKey, LineEnding};
 use rsa::traits::PublicKeyParts;
@@ -28,8 +31,9 @@ struct ActiveKey {
 
 struct KeySet {
     active: ActiveKey,
-    /// Every published key, for verifying tokens we issued (id_token_hint).
-    verifying: Vec<(String, jsonwebtoken::DecodingKey)>,
+    /// Every published key, for verifying tokens we issued (id_token_hint),
+    /// parsed once: parsing an RSA key costs more than the check itself.
+    verifying: Vec<(String, ParsedPublicKey)>,
     /// The serialized JWK Set, built once per load: `/jwks.json` only copies it.
     jwks_json: Arc<str>,
     kids: Vec<String>,
@@ -133,22 +137,22 @@ impl HintVerifier for SigningKeys {
             None => None,
         }
         .ok_or(HintError::BadSignature)?;
-        let mut validation = Validation::new(Algorithm::RS256);
-        // Expiry, issuer and audience are checked by oidc::end_session::check_hint,
-        // which accepts expired hints for recent sessions.
-        validation.validate_exp = false;
-        validation.validate_aud = false;
-        validation.required_spec_claims.clear();
-        let data = jsonwebtoken::decode::<RawHintClaims>(jwt, key, &validation).map_err(|e| {
-            use jsonwebtoken::errors::ErrorKind;
-            match e.kind() {
-                ErrorKind::InvalidSignature
-                | ErrorKind::InvalidAlgorithm
-                | ErrorKind::InvalidKeyFormat => HintError::BadSignature,
-                _ => HintError::Malformed,
-            }
-        })?;
-        let c = data.claims;
+        // JWS compact serialization (RFC 7515 §5.2): the signature covers the
+        // first two parts exactly as sent. Expiry, issuer and audience are
+        // checked by oidc::end_session::check_hint, which accepts expired
+        // hints for recent sessions.
+        let (signed, signature) = jwt.rsplit_once('.').ok_or(HintError::Malformed)?;
+        let (_, payload) = signed.split_once('.').ok_or(HintError::Malformed)?;
+        let signature = URL_SAFE_NO_PAD
+            .decode(signature)
+            .map_err(|_| HintError::Malformed)?;
+        key.verify_sig(signed.as_bytes(), &signature)
+            .map_err(|_| HintError::BadSignature)?;
+        let payload = URL_SAFE_NO_PAD
+            .decode(payload)
+            .map_err(|_| HintError::Malformed)?;
+        let c: RawHintClaims =
+            serde_json::from_slice(&payload).map_err(|_| HintError::Malformed)?;
         Ok(HintClaims {
             iss: c.iss,
             sub: c.sub,
@@ -192,7 +196,7 @@ fn key_set(rows: &[SigningKeyRow]) -> anyhow::Result<KeySet> {
     let verifying = keys
         .iter()
         .map(|jwk| {
-            jsonwebtoken::DecodingKey::from_rsa_components(&jwk.n, &jwk.e)
+            parse_public_key(jwk)
                 .map(|key| (jwk.kid.clone(), key))
                 .with_context(|| format!("public key {} is invalid", jwk.kid))
         })
@@ -206,6 +210,20 @@ fn key_set(rows: &[SigningKeyRow]) -> anyhow::Result<KeySet> {
         jwks_json: serde_json::to_string(&JwkSet { keys })?.into(),
         kids: rows.iter().map(|r| r.kid.clone()).collect(),
     })
+}
+
+/// An RS256 verification key from its JWK (RFC 7518 §6.3.1: n and e are
+/// base64url big-endian integers).
+fn parse_public_key(jwk: &RsaPublicJwk) -> anyhow::Result<ParsedPublicKey> {
+    let n = URL_SAFE_NO_PAD
+        .decode(&jwk.n)
+        .context("n is not base64url")?;
+    let e = URL_SAFE_NO_PAD
+        .decode(&jwk.e)
+        .context("e is not base64url")?;
+    RsaPublicKeyComponents { n, e }
+        .to_parsed_public_key(&RSA_PKCS1_2048_8192_SHA256)
+        .map_err(|e| anyhow::anyhow!("not an RSA public key: {e}"))
 }
 
 /// Generates an RSA key (about 0.1 s, off the async runtime) and stores it as
@@ -235,4 +253,84 @@ fn generate_rsa_key() -> anyhow::Result<SigningKeyRow> {
         private_key_pem: pem,
         public_jwk: serde_json::to_string(&jwk)?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys() -> SigningKeys {
+        let row = generate_rsa_key().expect("a key");
+        SigningKeys(Arc::new(RwLock::new(Arc::new(
+            key_set(&[row]).expect("a key set"),
+        ))))
+    }
+
+    fn hint(keys: &SigningKeys) -> String {
+        let claims = serde_json::json!({
+            "iss": "https://op.example", "sub": "u1", "aud": "rp", "sid": "s1", "exp": 1,
+        });
+        keys.sign(&claims).expect("signed")
+    }
+
+    #[test]
+    fn a_hint_we_signed_verifies_and_yields_its_claims() {
+        let keys = keys();
+        let claims = keys.verify_signature(&hint(&keys)).expect("verifies");
+        assert_eq!(claims.iss, "https://op.example");
+        assert_eq!(claims.aud, vec!["rp".to_owned()]);
+        assert_eq!(claims.sid.as_deref(), Some("s1"));
+    }
+
+    #[test]
+    fn a_changed_payload_or_signature_is_a_bad_signature() {
+        let keys = keys();
+        let jwt = hint(&keys);
+        let parts: Vec<&str> = jwt.split('.').collect();
+        let other = URL_SAFE_NO_PAD.encode(br#"{"iss":"x","sub":"u2","aud":"rp","exp":1}"#);
+        let forged = format!("{}.{other}.{}", parts[0], parts[2]);
+        assert_eq!(keys.verify_signature(&forged), Err(HintError::BadSignature));
+        let mut sig = URL_SAFE_NO_PAD.decode(parts[2]).unwrap();
+        sig[10] ^= 1;
+        let flipped = format!("{}.{}.{}", parts[0], parts[1], URL_SAFE_NO_PAD.encode(sig));
+        assert_eq!(
+            keys.verify_signature(&flipped),
+            Err(HintError::BadSignature)
+        );
+    }
+
+    #[test]
+    fn a_key_we_never_published_is_a_bad_signature() {
+        let ours = keys();
+        let theirs = keys();
+        assert_eq!(
+            ours.verify_signature(&hint(&theirs)),
+            Err(HintError::BadSignature)
+        );
+    }
+
+    #[test]
+    fn alg_none_and_broken_compact_serializations_are_refused() {
+        let keys = keys();
+        let jwt = hint(&keys);
+        let parts: Vec<&str> = jwt.split('.').collect();
+        let none = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","kid":"x"}"#);
+        assert!(
+            keys.verify_signature(&format!("{none}.{}.", parts[1]))
+                .is_err()
+        );
+        let hs256 = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","kid":"x"}"#);
+        assert_eq!(
+            keys.verify_signature(&format!("{hs256}.{}.{}", parts[1], parts[2])),
+            Err(HintError::BadSignature)
+        );
+        for broken in [
+            "",
+            "a.b",
+            &format!("{jwt}.extra"),
+            &format!("{}.{}.!!", parts[0], parts[1]),
+        ] {
+            assert!(keys.verify_signature(broken).is_err(), "{broken}");
+        }
+    }
 }

@@ -9,28 +9,68 @@ use super::db::access_tokens::revoke_access_tokens_for_session;
 use super::db::audit_events::record_audit_event;
 use super::db::backchannel_deliveries::insert_backchannel_deliveries;
 use super::db::clients::find_logout_client;
-use super::db::op_sessions::{end_op_session, find_op_session_end};
+use super::db::op_sessions::{
+    OP_SESSION_LIFETIME_SECS, end_op_session, find_active_op_session, find_op_session_end,
+};
 use super::db::rp_sessions::end_rp_sessions;
 use super::protocol::now;
-use super::state::AppState;
+use super::state::{AppState, LiveOpSession};
 use crate::oidc::end_session::{
-    CurrentSession, EndSessionRequest, HintVerifier, HintedSession, LogoutPlan, check_hint,
-    plan_logout,
+    CurrentSession, EndSessionRequest, HintVerifier, HintedSession, LogoutClient, LogoutPlan,
+    check_hint, plan_logout,
 };
 
-/// The browser's live OP session, if it has one.
+/// The browser's live OP session, if it has one: from the cache when it is
+/// there, since the dialog and ORCID's status poll ask on every request.
 pub async fn current_session(
     state: &AppState,
     session: &BrowserSession,
 ) -> anyhow::Result<Option<CurrentSession>> {
-    Ok(session
-        .active_op_session(&state.pool)
-        .await?
-        .map(|s| CurrentSession {
-            sid: s.sid,
-            subject: s.subject,
-            username: s.username,
-        }))
+    let Some(sid) = session
+        .op_sid()
+        .await
+        .context("reading the browser session")?
+    else {
+        return Ok(None);
+    };
+    let now = now();
+    if let Some(live) = state.op_sessions.get(&sid) {
+        return Ok((live.expires_at > now).then_some(live.session));
+    }
+    let began = state.op_sessions.generation();
+    let Some(found) = find_active_op_session(&state.pool, &sid, now)
+        .await
+        .context("loading the OP session")?
+    else {
+        return Ok(None);
+    };
+    let live = LiveOpSession {
+        session: CurrentSession {
+            sid: found.sid,
+            subject: found.subject,
+            username: found.username,
+        },
+        expires_at: found.created_at + OP_SESSION_LIFETIME_SECS,
+    };
+    state.op_sessions.put(began, sid, live.clone());
+    Ok(Some(live.session))
+}
+
+/// A client's logout settings, from the cache when they are there.
+async fn logout_client(state: &AppState, client_id: &str) -> anyhow::Result<Option<LogoutClient>> {
+    if let Some(client) = state.logout_clients.get(&client_id.to_owned()) {
+        return Ok(Some(client));
+    }
+    let began = state.logout_clients.generation();
+    let found = find_logout_client(&state.pool, client_id)
+        .await
+        .context("loading the client")?;
+    if let Some(client) = &found {
+        state
+            .logout_clients
+            .put(began, client_id.to_owned(), client.clone());
+    }
+    Ok(found)
 }
 
 /// Signs this browser out: the OP session everywhere, then the browser session
@@ -75,9 +115,7 @@ pub async fn load_plan(
             Ok(claims) => {
                 let named = claims.azp.clone().or_else(|| claims.aud.first().cloned());
                 hint_client = match &named {
-                    Some(id) => find_logout_client(&state.pool, id)
-                        .await
-                        .context("loading the hint's client")?,
+                    Some(id) => logout_client(state, id).await?,
                     None => None,
                 };
                 let hinted = match (&claims.sid, current) {
@@ -105,11 +143,7 @@ pub async fn load_plan(
     let client = match (&hint, &request.client_id) {
         (Some(Ok(_)), _) => Ok(hint_client),
         (_, None) => Ok(None),
-        (_, Some(id)) => find_logout_client(&state.pool, id)
-            .await
-            .context("loading the client")?
-            .map(Some)
-            .ok_or(()),
+        (_, Some(id)) => logout_client(state, id).await?.map(Some).ok_or(()),
     };
     Ok(plan_logout(request, hint, client, current))
 }
@@ -133,13 +167,15 @@ pub async fn end_op_session_everywhere(
     let mut tx = super::db::begin_write(&state.pool).await?;
     let ended = end_op_session_in(&mut tx, sid, actor, reason, detail, now_ms()).await?;
     tx.commit().await.context("committing the logout")?;
+    state.op_sessions.forget(&ended.sid);
     state.notifier.deliver_now(&ended.deliveries).await;
     Ok(ended)
 }
 
 /// The termination itself, inside the caller's transaction, so a change that
 /// ends sessions (disabling a user, say) commits with its sessions' ends and
-/// their outbox rows. The caller starts the deliveries after its commit.
+/// their outbox rows. After its commit, the caller forgets the session in
+/// `AppState::op_sessions` and starts the deliveries.
 pub async fn end_op_session_in(
     tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
     sid: &str,
@@ -264,7 +300,7 @@ use super::error::internal;
 use super::headers::set_page_csp;
 use super::login::browser_session;
 use super::protocol::local_url;
-use super::respond::{mark_no_store, redirect_page, set_status};
+use super::respond::mark_no_store;
 use super::state::app_state;
 use crate::app::i18n::{Locale, negotiate};
 use crate::app::logout::{Dialog, FrontchannelFrame, FrontchannelPlan, LogoutView, ProblemKind};
@@ -281,28 +317,28 @@ fn problem_kind(problem: Problem) -> ProblemKind {
     }
 }
 
-/// GET /logout: decide from the page's query (or the stored POST it names).
-pub async fn view_for_page() -> Result<LogoutView, ServerFnError> {
-    let state = app_state()?;
-    let session = browser_session().await?;
-    let parts: axum::http::request::Parts = leptos_axum::extract()
-        .await
-        .map_err(internal("request parts are missing"))?;
-    mark_no_store();
-    let accept_language = parts
-        .headers
-        .get(ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok());
-    let current = current_session(&state, &session)
-        .await
-        .map_err(internal("loading the session failed"))?;
+/// What GET /logout answers.
+#[derive(Debug)]
+pub enum PageAnswer {
+    /// The dialog or the signed-out page, with its status (400 names a problem).
+    Show(StatusCode, LogoutView),
+    /// Nothing to ask: on to a validated post-logout URI, or to our own pages.
+    Redirect(Url),
+}
 
-    let Some((request_text, params)) =
-        request_params(&state, parts.uri.query().unwrap_or("")).await?
-    else {
-        set_status(StatusCode::BAD_REQUEST);
+/// GET /logout: decides from the query, or from the stored POST it names.
+/// Reads only, unless the client's policy lets a request that proves itself
+/// skip the dialog.
+pub async fn page_answer(
+    state: &AppState,
+    session: &BrowserSession,
+    query: &str,
+    accept_language: Option<&str>,
+) -> anyhow::Result<PageAnswer> {
+    let current = current_session(state, session).await?;
+    let Some((request_text, params)) = request_params(state, query).await? else {
         let locale = negotiate(None, accept_language);
-        return Ok(match current {
+        let view = match current {
             Some(current) => LogoutView::Dialog(Dialog {
                 locale,
                 client_name: None,
@@ -310,78 +346,65 @@ pub async fn view_for_page() -> Result<LogoutView, ServerFnError> {
                 mismatch: false,
                 problem: Some(ProblemKind::BadRequest),
                 request: String::new(),
-                csrf: session
-                    .csrf_token()
-                    .await
-                    .map_err(internal("reading the CSRF token failed"))?,
+                csrf: session.csrf_token().await?,
             }),
             None => LogoutView::SignedOut {
                 locale,
                 problem: Some(ProblemKind::BadRequest),
             },
-        });
+        };
+        return Ok(PageAnswer::Show(StatusCode::BAD_REQUEST, view));
     };
     let request = EndSessionRequest::from_params(&params);
     let locale = negotiate(request.ui_locales.as_deref(), accept_language);
-    let plan = load_plan(&state, &request, current.as_ref())
-        .await
-        .map_err(internal("deciding the logout failed"))?;
+    let plan = load_plan(state, &request, current.as_ref()).await?;
     let problem = plan.problem.map(problem_kind);
-    if problem.is_some() {
-        set_status(StatusCode::BAD_REQUEST);
-    }
+    let status = if problem.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
 
-    match current {
+    Ok(match current {
         // Nothing to end (RIL §4: idempotent): honour a validated redirect.
         None => match plan.redirect {
-            Some(url) => {
-                redirect_page(&url);
-                Ok(LogoutView::Redirected)
-            }
-            None => Ok(LogoutView::SignedOut { locale, problem }),
+            Some(url) => PageAnswer::Redirect(url),
+            None => PageAnswer::Show(status, LogoutView::SignedOut { locale, problem }),
         },
         // `when_required` and the request proves itself: no dialog.
         Some(current) if !plan.must_confirm => {
             let ended = sign_out_browser(
-                &state,
-                &session,
+                state,
+                session,
                 &current,
                 "rp_initiated_logout",
                 decision_detail(&plan, "signed_out_without_dialog"),
             )
-            .await
-            .map_err(internal("ending the session failed"))?;
+            .await?;
             let target = match plan.redirect {
                 Some(url) => url,
-                None => done_url(&state, locale, "signed_out", None)?,
+                None => done_url(state, locale, "signed_out", None)?,
             };
-            let target = frontchannel_or(&state, &ended, target, locale)
-                .await
-                .map_err(internal("preparing the front-channel logout failed"))?;
-            redirect_page(&target);
-            Ok(LogoutView::Redirected)
+            PageAnswer::Redirect(frontchannel_or(state, &ended, target, locale).await?)
         }
-        Some(current) => Ok(LogoutView::Dialog(Dialog {
-            locale,
-            client_name: plan.client.map(|c| c.name),
-            username: current.username,
-            mismatch: plan.session_mismatch,
-            problem,
-            request: request_text,
-            csrf: session
-                .csrf_token()
-                .await
-                .map_err(internal("reading the CSRF token failed"))?,
-        })),
-    }
+        Some(current) => PageAnswer::Show(
+            status,
+            LogoutView::Dialog(Dialog {
+                locale,
+                client_name: plan.client.map(|c| c.name),
+                username: current.username,
+                mismatch: plan.session_mismatch,
+                problem,
+                request: request_text,
+                csrf: session.csrf_token().await?,
+            }),
+        ),
+    })
 }
 
 /// The request's parameters, from the query or from the stored POST named by
 /// `pending`. `None` when they are malformed or the stored request expired.
-async fn request_params(
-    state: &AppState,
-    query: &str,
-) -> Result<Option<(String, Params)>, ServerFnError> {
+async fn request_params(state: &AppState, query: &str) -> anyhow::Result<Option<(String, Params)>> {
     let Ok(params) = Params::parse(query.as_bytes()) else {
         return Ok(None);
     };
@@ -390,7 +413,7 @@ async fn request_params(
     };
     let stored = find_logout_request(&state.pool, pending, now())
         .await
-        .map_err(internal("loading the stored logout request failed"))?;
+        .context("loading the stored logout request")?;
     Ok(stored.and_then(|text| Params::parse(text.as_bytes()).ok().map(|p| (text, p))))
 }
 
@@ -431,9 +454,10 @@ pub async fn confirm(
         )
         .await
         .map_err(internal("writing the audit event failed"))?;
-        return plan
-            .redirect
-            .map_or_else(|| done_url(&state, locale, "signed_out", None), Ok);
+        return plan.redirect.map_or_else(
+            || done_url(&state, locale, "signed_out", None).map_err(internal("no result URL")),
+            Ok,
+        );
     };
     if !session
         .verify_csrf(&csrf)
@@ -455,9 +479,10 @@ pub async fn confirm(
             )
             .await
             .map_err(internal("ending the session failed"))?;
-            let target = plan
-                .redirect
-                .map_or_else(|| done_url(&state, locale, "signed_out", None), Ok)?;
+            let target = plan.redirect.map_or_else(
+                || done_url(&state, locale, "signed_out", None).map_err(internal("no result URL")),
+                Ok,
+            )?;
             frontchannel_or(&state, &ended, target, locale)
                 .await
                 .map_err(internal("preparing the front-channel logout failed"))
@@ -485,7 +510,10 @@ pub async fn confirm(
                 }
             };
             let target = plan.redirect.map_or_else(
-                || done_url(&state, locale, "still_signed_in", Some(&current.username)),
+                || {
+                    done_url(&state, locale, "still_signed_in", Some(&current.username))
+                        .map_err(internal("no result URL"))
+                },
                 Ok,
             )?;
             frontchannel_or(&state, &ended, target, locale)
@@ -511,13 +539,13 @@ fn done_url(
     locale: Locale,
     outcome: &str,
     user: Option<&str>,
-) -> Result<Url, ServerFnError> {
+) -> anyhow::Result<Url> {
     let mut pairs = vec![("outcome", outcome), ("lang", locale.tag())];
     if let Some(user) = user {
         pairs.push(("user", user));
     }
     local_url(&state.settings.issuer, "/logout/done", &pairs)
-        .ok_or_else(|| ServerFnError::new("internal error"))
+        .context("building the result page URL")
 }
 
 /// Where the browser goes after a logout that ended `ended`: `target` itself,

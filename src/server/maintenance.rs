@@ -66,6 +66,9 @@ pub async fn expire_op_sessions(state: &AppState) -> anyhow::Result<usize> {
         .await?;
     }
     tx.commit().await.context("committing the expiries")?;
+    for sid in &expired {
+        state.op_sessions.forget(sid);
+    }
     // The worker makes the first attempts; no user is waiting on these.
     state.notifier.wake();
     tracing::info!(count = expired.len(), "ended expired OP sessions");

@@ -18,6 +18,7 @@ pub mod logout;
 pub mod maintenance;
 pub mod passwords;
 pub mod protocol;
+pub mod read_cache;
 pub mod respond;
 pub mod ssrf;
 pub mod startup;

@@ -1,13 +1,13 @@
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use anyhow::Context;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 use leptos::config::{LeptosOptions, get_configuration};
-use leptos_axum::{LeptosRoutes, generate_route_list};
+use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use sqlx::SqlitePool;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
@@ -18,6 +18,7 @@ use super::backchannel::BackchannelNotifier;
 use super::config::Settings;
 use super::db::audit_events::{NewAuditEvent, insert_audit_event};
 use super::keys::SigningKeys;
+use super::read_cache::ReadCache;
 use super::state::AppState;
 use super::{browser_session, commands, db, error, headers, health, maintenance, protocol};
 use crate::app::{App, shell};
@@ -25,6 +26,12 @@ use crate::oidc::discovery::ProviderMetadata;
 
 /// No legitimate request body here comes close; anything larger is a 413.
 const MAX_BODY_BYTES: usize = 64 * 1024;
+/// The read caches (see `read_cache`): at most this many browser and OP
+/// sessions each (a few hundred bytes apiece), and clients.
+pub const CACHED_ROWS: usize = 10_000;
+const CACHED_CLIENTS: usize = 1_000;
+/// A cached row is read again after this long, whatever happened.
+pub const CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// A bound, migrated, ready-to-serve signoff.
 pub struct Application {
@@ -78,6 +85,8 @@ impl Application {
             throttle: Arc::default(),
             discovery_json,
             notifier,
+            op_sessions: Arc::new(ReadCache::new(CACHED_ROWS, CACHE_TTL)),
+            logout_clients: Arc::new(ReadCache::new(CACHED_CLIENTS, CACHE_TTL)),
         };
         let router = router(state.clone()).layer(session_layer);
         record_start(&pool, local_addr).await?;
@@ -120,14 +129,22 @@ impl Application {
     }
 }
 
+/// The Leptos route list, generated once per process. Generating it sets a
+/// process-wide flag that parks, forever, every resource first polled
+/// meanwhile (leptos#4773, leptos_server 0.8.8). A second app built in the same
+/// process, as every API test does, hung pages of the apps already serving.
+fn route_list() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 fn router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let options = state.leptos_options.clone();
     Router::new()
         .route("/healthz", get(health::healthz))
         .merge(protocol::routes())
         .leptos_routes(&state, routes, move || shell(options.clone()))
-        .merge(protocol::routes_beside_pages())
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .with_state(state)
 }

@@ -8,7 +8,17 @@ use sqlx::SqlitePool;
 use super::backchannel::BackchannelNotifier;
 use super::config::Settings;
 use super::keys::SigningKeys;
+use super::read_cache::ReadCache;
 use super::throttle::LoginThrottle;
+use crate::oidc::end_session::{CurrentSession, LogoutClient};
+
+/// A live OP session as the end-session endpoint caches it.
+#[derive(Clone, Debug)]
+pub struct LiveOpSession {
+    pub session: CurrentSession,
+    /// When it expires (unix seconds) if nothing ends it sooner.
+    pub expires_at: i64,
+}
 
 /// Shared by every handler and, through Leptos context, every server function.
 #[derive(Clone, FromRef)]
@@ -22,6 +32,12 @@ pub struct AppState {
     pub discovery_json: Arc<str>,
     /// Delivers back-channel logouts.
     pub notifier: BackchannelNotifier,
+    /// Live OP sessions by sid, for the end-session endpoint. Whatever ends
+    /// one forgets it after its commit.
+    pub op_sessions: Arc<ReadCache<String, LiveOpSession>>,
+    /// Clients' logout settings by client_id. The console forgets a client
+    /// after it changes or deletes it.
+    pub logout_clients: Arc<ReadCache<String, LogoutClient>>,
 }
 
 /// The state inside a server function or during SSR (`leptos_routes` provides it).

@@ -30,6 +30,10 @@ pub async fn spawn_app() -> TestApp {
 
 /// As [`spawn_app`], choosing whether the SSRF guard lets loopback through.
 pub async fn spawn_app_with(allow_private_logout_targets: bool) -> TestApp {
+    // `SIGNOFF_TEST_LOG=debug cargo test ... one_test` shows the server's log.
+    if let Ok(filter) = std::env::var("SIGNOFF_TEST_LOG") {
+        let _ = signoff::server::telemetry::init(&filter);
+    }
     let data_dir = tempfile::tempdir().expect("temporary directory");
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
     let addr = listener.local_addr().expect("local address");

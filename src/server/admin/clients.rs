@@ -334,6 +334,7 @@ async fn update(
     tx.commit()
         .await
         .map_err(internal("committing the change failed"))?;
+    ctx.state.logout_clients.forget(&metadata.client_id);
     Ok(Ok(match secret {
         Some(secret) => AdminFlash::Secret {
             client_id: metadata.client_id.clone(),
@@ -366,6 +367,7 @@ pub async fn regenerate_secret(csrf: String, client_id: String) -> Result<(), Se
     tx.commit()
         .await
         .map_err(internal("committing the change failed"))?;
+    ctx.state.logout_clients.forget(&client_id);
     ctx.done(
         &editor_path(Some(&client_id)),
         &[],
@@ -401,6 +403,7 @@ pub async fn delete(csrf: String, client_id: String) -> Result<(), ServerFnError
     tx.commit()
         .await
         .map_err(internal("committing the deletion failed"))?;
+    ctx.state.logout_clients.forget(&client_id);
     ctx.done(
         "/admin/clients",
         &[],

@@ -131,6 +131,7 @@ pub async fn change(
     let mut tx = ctx.begin().await?;
     let mut detail = serde_json::json!({});
     let mut deliveries = Vec::new();
+    let mut ended_sids = Vec::new();
     match action {
         UserAction::ResetPassword => {
             update_user_password(&mut *tx, user.id, hash.as_deref().unwrap_or_default()).await
@@ -157,6 +158,7 @@ pub async fn change(
             .await
             .map_err(internal("ending the user's session failed"))?;
             deliveries.extend(ended.deliveries);
+            ended_sids.push(ended.sid);
         }
         detail = serde_json::json!({ "ended_sessions": sids.len() });
     }
@@ -165,6 +167,9 @@ pub async fn change(
     tx.commit()
         .await
         .map_err(internal("committing the change failed"))?;
+    for sid in &ended_sids {
+        ctx.state.op_sessions.forget(sid);
+    }
     ctx.state.notifier.deliver_now(&deliveries).await;
     ctx.done(
         "/admin/users",

@@ -5,6 +5,7 @@ use sqlx::{FromRow, SqliteExecutor};
 pub struct ActiveOpSession {
     pub sid: String,
     pub auth_time: i64,
+    pub created_at: i64,
     pub user_id: i64,
     pub subject: String,
     pub username: String,
@@ -39,7 +40,7 @@ pub async fn find_active_op_session(
     now: i64,
 ) -> sqlx::Result<Option<ActiveOpSession>> {
     sqlx::query_as(
-        "SELECT s.sid, s.auth_time, u.id AS user_id, u.subject, u.username, u.is_admin \
+        "SELECT s.sid, s.auth_time, s.created_at, u.id AS user_id, u.subject, u.username, u.is_admin \
          FROM op_sessions s JOIN users u ON u.id = s.user_id \
          WHERE s.sid = ? AND s.ended_at IS NULL AND u.disabled_at IS NULL AND s.created_at > ?",
     )

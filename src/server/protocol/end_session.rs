@@ -1,14 +1,58 @@
 use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, header};
-use axum::response::Response;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 
 use super::{local_url, now, see_other};
 use crate::oidc::Params;
+use crate::server::browser_session::BrowserSession;
 use crate::server::crypto::random_token;
 use crate::server::db::logout_requests::insert_logout_request;
 use crate::server::error::AppError;
+use crate::server::headers::DIALOG_CSP;
+use crate::server::logout::{PageAnswer, page_answer};
 use crate::server::state::AppState;
+
+/// `GET /logout` (RP-Initiated Logout §2): the confirmation dialog, the
+/// signed-out page, or a redirect when there is nothing to ask. The dialog
+/// names the user and carries a CSRF token, so it is never cached, and it may
+/// not be framed (spec digest §6: clickjacking).
+pub async fn get_logout(
+    State(state): State<AppState>,
+    session: BrowserSession,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Result<Response, AppError> {
+    let accept_language = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok());
+    let answer = page_answer(
+        &state,
+        &session,
+        query.as_deref().unwrap_or(""),
+        accept_language,
+    )
+    .await?;
+    let mut response = match answer {
+        // 302, the status RP-Initiated Logout's examples use.
+        PageAnswer::Redirect(url) => {
+            (StatusCode::FOUND, [(header::LOCATION, url.as_str())]).into_response()
+        }
+        PageAnswer::Show(status, view) => (
+            status,
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            view.render(),
+        )
+            .into_response(),
+    };
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(DIALOG_CSP),
+    );
+    Ok(response)
+}
 
 /// `POST /logout` (RP-Initiated Logout §2, form serialization). A cross-site
 /// POST carries no SameSite=Lax cookie, and the hint must not end up in a URL,

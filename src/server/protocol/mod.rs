@@ -19,12 +19,6 @@ use url::Url;
 use super::state::AppState;
 use crate::oidc::{Issuer, OAuthError, OAuthErrorCode};
 
-/// Routes that share a path with a Leptos page; added after `leptos_routes`,
-/// which would otherwise replace them.
-pub fn routes_beside_pages() -> Router<AppState> {
-    Router::new().route("/logout", post(end_session::post_logout))
-}
-
 pub fn routes() -> Router<AppState> {
     // Public metadata and the bearer/code-authenticated endpoints may be called
     // from browser-based clients; no cookies are involved, so any origin is fine.
@@ -51,6 +45,10 @@ pub fn routes() -> Router<AppState> {
             get(orcid::user_status).post(orcid::user_status),
         )
         .route("/signout", get(orcid::signout))
+        .route(
+            "/logout",
+            get(end_session::get_logout).post(end_session::post_logout),
+        )
         .route(
             "/authorize/continue",
             get(authorize::continue_authorization),
