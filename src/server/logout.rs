@@ -58,7 +58,7 @@ pub async fn current_session(
 
 /// A client's logout settings, from the cache when they are there.
 async fn logout_client(state: &AppState, client_id: &str) -> anyhow::Result<Option<LogoutClient>> {
-    if let Some(client) = state.logout_clients.get(&client_id.to_owned()) {
+    if let Some(client) = state.logout_clients.get(client_id) {
         return Ok(Some(client));
     }
     let began = state.logout_clients.generation();

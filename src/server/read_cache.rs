@@ -13,6 +13,7 @@
 //! Entries also age out after the cache's time to live, so that a row changed
 //! behind signoff's back (a hand edit) is read again soon.
 
+use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::Mutex;
@@ -55,7 +56,11 @@ impl<K: Hash + Eq, V: Clone> ReadCache<K, V> {
     }
 
     /// The cached value, if it is younger than the time to live.
-    pub fn get(&self, key: &K) -> Option<V> {
+    pub fn get<Q>(&self, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
         let inner = self.lock();
         let (value, stored) = inner.entries.get(key)?;
         (stored.elapsed() < self.ttl).then(|| value.clone())
