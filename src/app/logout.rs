@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::i18n::{Locale, Texts, texts};
 
 /// What is wrong with a request, in words the user can read.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ProblemKind {
     InvalidHint,
     UnknownClient,
@@ -59,15 +59,16 @@ pub enum LogoutView {
 #[cfg(feature = "ssr")]
 impl LogoutView {
     /// The whole page. GET /logout is the end-session endpoint's hot path, so
-    /// a plain handler renders it without the router; it has no island.
+    /// a plain handler renders it without the router (it has no island), and
+    /// the dialog is filled into markup rendered once per shape.
     pub fn render(self) -> String {
         match self {
-            LogoutView::Dialog(dialog) => {
-                let t = texts(dialog.locale);
-                super::render_document(dialog.locale.tag(), t.dialog_title.to_owned(), || {
-                    view! { <DialogView dialog /> }
-                })
-            }
+            LogoutView::Dialog(dialog) => dialog_template(&dialog).fill(|slot| match slot {
+                "client_name" => dialog.client_name.as_deref().unwrap_or_default(),
+                "username" => &dialog.username,
+                "request" => &dialog.request,
+                _ => &dialog.csrf,
+            }),
             LogoutView::SignedOut { locale, problem } => {
                 let t = texts(locale);
                 super::render_document(locale.tag(), t.signed_out_title.to_owned(), move || {
@@ -76,6 +77,62 @@ impl LogoutView {
             }
         }
     }
+}
+
+/// What the dialog's markup depends on besides the per-request values.
+#[cfg(feature = "ssr")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+struct DialogShape {
+    locale: Locale,
+    names_client: bool,
+    mismatch: bool,
+    problem: Option<ProblemKind>,
+}
+
+/// The dialog for `dialog`'s shape, rendered on first use (at most 72 shapes).
+#[cfg(feature = "ssr")]
+fn dialog_template(dialog: &Dialog) -> std::sync::Arc<super::page_template::PageTemplate> {
+    use std::collections::HashMap;
+    use std::sync::{Arc, LazyLock, RwLock};
+
+    use super::page_template::{PageTemplate, slot};
+
+    static TEMPLATES: LazyLock<RwLock<HashMap<DialogShape, Arc<PageTemplate>>>> =
+        LazyLock::new(RwLock::default);
+    let shape = DialogShape {
+        locale: dialog.locale,
+        names_client: dialog.client_name.is_some(),
+        mismatch: dialog.mismatch,
+        problem: dialog.problem,
+    };
+    if let Some(template) = TEMPLATES
+        .read()
+        .unwrap_or_else(|p| p.into_inner())
+        .get(&shape)
+    {
+        return template.clone();
+    }
+    let slotted = Dialog {
+        client_name: dialog.client_name.as_ref().map(|_| slot("client_name")),
+        username: slot("username"),
+        request: slot("request"),
+        csrf: slot("csrf"),
+        ..dialog.clone()
+    };
+    let template = Arc::new(PageTemplate::compile(&render_dialog(slotted)));
+    TEMPLATES
+        .write()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(shape, template.clone());
+    template
+}
+
+#[cfg(feature = "ssr")]
+fn render_dialog(dialog: Dialog) -> String {
+    let t = texts(dialog.locale);
+    super::render_document(dialog.locale.tag(), t.dialog_title.to_owned(), || {
+        view! { <DialogView dialog /> }
+    })
 }
 
 /// The dialog's answer. CSRF-protected; the decision is made again from the
@@ -357,5 +414,67 @@ fn FrontchannelFrames(
                     }
                 })
         }}
+    }
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::*;
+
+    fn dialog(
+        locale: Locale,
+        client: bool,
+        mismatch: bool,
+        problem: Option<ProblemKind>,
+    ) -> Dialog {
+        Dialog {
+            locale,
+            client_name: client.then(|| "Shop and more".to_owned()),
+            username: "ada.lovelace".to_owned(),
+            mismatch,
+            problem,
+            request: "id_token_hint=eyJ.x.y&state=s-1".to_owned(),
+            csrf: "Zm9vYmFy".to_owned(),
+        }
+    }
+
+    #[test]
+    fn the_filled_dialog_is_the_page_leptos_renders_for_every_shape() {
+        let problems = [
+            None,
+            Some(ProblemKind::InvalidHint),
+            Some(ProblemKind::UnknownClient),
+            Some(ProblemKind::UnverifiableRedirect),
+            Some(ProblemKind::UnregisteredRedirect),
+            Some(ProblemKind::BadRequest),
+        ];
+        for locale in [Locale::En, Locale::De, Locale::Fr] {
+            for client in [false, true] {
+                for mismatch in [false, true] {
+                    for problem in problems {
+                        let d = dialog(locale, client, mismatch, problem);
+                        // Twice: the first call renders the template, the second reuses it.
+                        for _ in 0..2 {
+                            assert_eq!(
+                                LogoutView::Dialog(d.clone()).render(),
+                                render_dialog(d.clone()),
+                                "{locale:?} {client} {mismatch} {problem:?}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn values_in_the_filled_dialog_are_escaped() {
+        let mut d = dialog(Locale::En, true, false, None);
+        d.client_name = Some("<img src=x onerror=alert(1)>".to_owned());
+        d.request = "state=\"><script>x</script>".to_owned();
+        let html = LogoutView::Dialog(d).render();
+        assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;"));
+        assert!(!html.contains("<script>x"));
+        assert!(html.contains("value=\"state=&quot;&gt;&lt;script&gt;x&lt;/script&gt;\""));
     }
 }

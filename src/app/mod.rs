@@ -6,6 +6,8 @@ mod home;
 pub mod i18n;
 mod login;
 pub mod logout;
+#[cfg(feature = "ssr")]
+mod page_template;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};

@@ -78,7 +78,7 @@ impl Application {
         let deliveries = notifier.spawn_worker();
 
         let state = AppState {
-            leptos_options,
+            leptos_options: Arc::new(leptos_options),
             pool: pool.clone(),
             settings: Arc::new(settings),
             keys,
@@ -140,7 +140,7 @@ fn route_list() -> Vec<AxumRouteListing> {
 
 fn router(state: AppState) -> Router {
     let routes = route_list();
-    let options = state.leptos_options.clone();
+    let options = (*state.leptos_options).clone();
     Router::new()
         .route("/healthz", get(health::healthz))
         .merge(protocol::routes())

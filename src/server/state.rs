@@ -21,9 +21,10 @@ pub struct LiveOpSession {
 }
 
 /// Shared by every handler and, through Leptos context, every server function.
-#[derive(Clone, FromRef)]
+/// Handlers clone it on every request, so every field is a cheap clone.
+#[derive(Clone)]
 pub struct AppState {
-    pub leptos_options: LeptosOptions,
+    pub leptos_options: Arc<LeptosOptions>,
     pub pool: SqlitePool,
     pub settings: Arc<Settings>,
     pub keys: SigningKeys,
@@ -38,6 +39,18 @@ pub struct AppState {
     /// Clients' logout settings by client_id. The console forgets a client
     /// after it changes or deletes it.
     pub logout_clients: Arc<ReadCache<String, LogoutClient>>,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        (*state.leptos_options).clone()
+    }
+}
+
+impl FromRef<AppState> for SqlitePool {
+    fn from_ref(state: &AppState) -> Self {
+        state.pool.clone()
+    }
 }
 
 /// The state inside a server function or during SSR (`leptos_routes` provides it).
