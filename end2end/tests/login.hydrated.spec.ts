@@ -1,10 +1,11 @@
 import { expect, test } from "@playwright/test";
 import { LoginPage } from "./fixtures/login_page";
+import { waitForHydration } from "./fixtures/hydration";
 
 test.describe("the login page, hydrated", () => {
   test("lets the user reveal the password they typed", async ({ page }) => {
     await page.goto("/login");
-    await expect(page.locator("html")).toHaveAttribute("data-hydrated", "true");
+    await waitForHydration(page);
     const login = new LoginPage(page);
     await login.password.fill("s3cret-words");
     await expect(login.password).toHaveAttribute("type", "password");

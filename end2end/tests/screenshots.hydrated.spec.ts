@@ -1,5 +1,6 @@
 import { expect, test } from "@playwright/test";
 import { copyFileSync, mkdirSync } from "node:fs";
+import { waitForHydration } from "./fixtures/hydration";
 import { join } from "node:path";
 import { AdminConsole } from "./fixtures/admin_console";
 
@@ -18,7 +19,7 @@ test("screenshots of the client list and the client edit page", async ({ page },
   for (const [path, file, heading] of shots) {
     await admin.open(path);
     await expect(page.getByRole("heading", { name: heading, exact: true })).toBeVisible();
-    await expect(page.locator("html[data-hydrated]")).toHaveCount(1);
+    await waitForHydration(page);
     const out = testInfo.outputPath(file);
     await page.screenshot({ path: out, fullPage: true });
     const dir = process.env.SIGNOFF_SCREENSHOTS_DIR;
