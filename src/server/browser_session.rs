@@ -24,8 +24,7 @@ use tower_sessions_sqlx_store::SqliteStore;
 use super::config::CookieSameSite;
 use super::crypto::{constant_time_eq, random_token};
 use super::db::op_sessions::{ActiveOpSession, find_active_op_session};
-use super::read_cache::ReadCache;
-use super::startup::{CACHE_TTL, CACHED_ROWS};
+use super::read_cache::{CACHE_TTL, CACHED_ROWS, ReadCache};
 use crate::oidc::Issuer;
 use crate::oidc::authorize::AuthorizationRequest;
 

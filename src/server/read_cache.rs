@@ -19,6 +19,13 @@ use std::hash::Hash;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+/// The caches' sizes: at most this many browser and OP sessions each (a few
+/// hundred bytes apiece), and clients.
+pub const CACHED_ROWS: usize = 10_000;
+pub const CACHED_CLIENTS: usize = 1_000;
+/// A cached row is read again after this long, whatever happened.
+pub const CACHE_TTL: Duration = Duration::from_secs(60);
+
 /// A bounded map from `K` to `V` with generation-checked inserts.
 #[derive(Debug)]
 pub struct ReadCache<K, V> {

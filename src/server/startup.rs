@@ -18,7 +18,7 @@ use super::backchannel::BackchannelNotifier;
 use super::config::Settings;
 use super::db::audit_events::{NewAuditEvent, insert_audit_event};
 use super::keys::SigningKeys;
-use super::read_cache::ReadCache;
+use super::read_cache::{CACHE_TTL, CACHED_CLIENTS, CACHED_ROWS, ReadCache};
 use super::state::AppState;
 use super::{browser_session, commands, db, error, headers, health, maintenance, protocol};
 use crate::app::{App, shell};
@@ -26,12 +26,6 @@ use crate::oidc::discovery::ProviderMetadata;
 
 /// No legitimate request body here comes close; anything larger is a 413.
 const MAX_BODY_BYTES: usize = 64 * 1024;
-/// The read caches (see `read_cache`): at most this many browser and OP
-/// sessions each (a few hundred bytes apiece), and clients.
-pub const CACHED_ROWS: usize = 10_000;
-const CACHED_CLIENTS: usize = 1_000;
-/// A cached row is read again after this long, whatever happened.
-pub const CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// A bound, migrated, ready-to-serve signoff.
 pub struct Application {
