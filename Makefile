@@ -36,7 +36,7 @@ unit:
 # A fresh database with the demo data for every end-to-end run.
 e2e:
 	rm -rf $(E2E_DB_DIR) && mkdir -p $(E2E_DB_DIR)
-	SIGNOFF_DEMO=true SIGNOFF_ALLOW_PRIVATE_LOGOUT_TARGETS=true \
+	SIGNOFF_DEMO=true SIGNOFF_ALLOW_PRIVATE_LOGOUT_TARGETS=true SIGNOFF_RATE_LIMIT=0 \
 	SIGNOFF_DATABASE_URL="sqlite://$(E2E_DB_DIR)/signoff.db?mode=rwc" cargo leptos end-to-end --release
 
 bundle-size:

@@ -41,6 +41,7 @@ async fn start_signoff(database_url: &str, port: u16) -> Child {
         .env("SIGNOFF_DEMO", "true")
         .env("SIGNOFF_ALLOW_PRIVATE_LOGOUT_TARGETS", "true")
         .env("SIGNOFF_LOG", "warn")
+        .env("SIGNOFF_RATE_LIMIT", "0")
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()

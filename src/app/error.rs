@@ -13,6 +13,12 @@ pub enum UiError {
     Forbidden,
     #[error("Page not found")]
     NotFound,
+    /// This address sent more requests than it may (429).
+    #[error("Too many requests")]
+    TooManyRequests,
+    /// Too much work at once to take this request now (503).
+    #[error("Busy")]
+    Busy,
     #[error("Something went wrong")]
     Internal,
 }
@@ -23,6 +29,8 @@ impl UiError {
             UiError::BadRequest(_) => 400,
             UiError::Forbidden => 403,
             UiError::NotFound => 404,
+            UiError::TooManyRequests => 429,
+            UiError::Busy => 503,
             UiError::Internal => 500,
         }
     }
@@ -35,6 +43,12 @@ impl UiError {
             }
             UiError::NotFound => {
                 "There is nothing at this address. Check the link, or start again from the home page."
+            }
+            UiError::TooManyRequests => {
+                "Too many requests came from your network in a short time. Wait a minute, then try again."
+            }
+            UiError::Busy => {
+                "signoff is busy with many sign-ins at this moment. Wait a few seconds, then try again."
             }
             UiError::Internal => {
                 "signoff could not complete this request. Nothing you did caused it; please try again in a moment."

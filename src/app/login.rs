@@ -3,15 +3,10 @@ use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-/// The CSRF token for the login form, bound to this browser's session.
+/// The CSRF token for the login form, bound to this browser's login cookie.
 #[server]
 pub async fn login_form_token() -> Result<String, ServerFnError> {
-    use crate::server::error::internal;
-    let session = crate::server::login::browser_session().await?;
-    session
-        .csrf_token()
-        .await
-        .map_err(internal("creating a CSRF token failed"))
+    crate::server::login::login_form_token().await
 }
 
 /// Signs in. Always answers with a redirect, so it works as a plain form POST:

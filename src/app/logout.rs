@@ -45,6 +45,14 @@ pub struct Dialog {
     pub csrf: String,
 }
 
+/// The signed-out page's way back to the client: a button the user clicks,
+/// for a validated URI of a client that only `client_id` identified.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReturnTo {
+    pub client_name: String,
+    pub url: String,
+}
+
 /// What GET /logout shows when it does not redirect.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum LogoutView {
@@ -53,6 +61,7 @@ pub enum LogoutView {
     SignedOut {
         locale: Locale,
         problem: Option<ProblemKind>,
+        return_to: Option<ReturnTo>,
     },
 }
 
@@ -69,10 +78,14 @@ impl LogoutView {
                 "request" => &dialog.request,
                 _ => &dialog.csrf,
             }),
-            LogoutView::SignedOut { locale, problem } => {
+            LogoutView::SignedOut {
+                locale,
+                problem,
+                return_to,
+            } => {
                 let t = texts(locale);
                 super::render_document(locale.tag(), t.signed_out_title.to_owned(), move || {
-                    view! { <SignedOutView locale problem /> }
+                    view! { <SignedOutView locale problem return_to /> }
                 })
             }
         }
@@ -184,19 +197,34 @@ fn ProblemNotice(problem: ProblemKind, t: &'static Texts) -> impl IntoView {
 }
 
 #[component]
-fn SignedOutView(locale: Locale, problem: Option<ProblemKind>) -> impl IntoView {
+fn SignedOutView(
+    locale: Locale,
+    problem: Option<ProblemKind>,
+    #[prop(optional_no_strip)] return_to: Option<ReturnTo>,
+) -> impl IntoView {
     let t = texts(locale);
     view! {
         <section class="card narrow" lang=locale.tag() aria-labelledby="done-heading">
             {problem.map(|problem| view! { <ProblemNotice problem t /> })}
             <h1 id="done-heading">{t.signed_out_title}</h1>
             <p>{t.signed_out_body}</p>
+            {return_to
+                .map(|r| {
+                    view! {
+                        <p>
+                            <a class="button" href=r.url data-testid="return-to">
+                                {t.return_to} " " {r.client_name}
+                            </a>
+                        </p>
+                    }
+                })}
         </section>
     }
 }
 
-/// `/logout/done?outcome=signed_out|still_signed_in&lang=..&user=..`: the result
-/// when there is no post-logout redirect. Front-channel iframes (issue #6) go here.
+/// `/logout/done?outcome=signed_out|still_signed_in&lang=..`: the result when
+/// there is no post-logout redirect. It names nobody: a name in the URL could
+/// be anyone's, written by anyone.
 #[component]
 pub fn LogoutDonePage() -> impl IntoView {
     #[cfg(feature = "ssr")]
@@ -210,14 +238,13 @@ pub fn LogoutDonePage() -> impl IntoView {
     };
     let t = texts(locale);
     let still = q.get("outcome").as_deref() == Some("still_signed_in");
-    let user = q.get("user").unwrap_or_default();
     view! {
         <Title text=if still { t.still_signed_in_title } else { t.signed_out_title } />
         <section class="card narrow" lang=locale.tag() aria-labelledby="done-heading">
             {if still {
                 view! {
                     <h1 id="done-heading">{t.still_signed_in_title}</h1>
-                    <p>{t.still_signed_in_body} " " <strong>{user}</strong> "."</p>
+                    <p>{t.still_signed_in_body}</p>
                 }
                     .into_any()
             } else {

@@ -29,6 +29,13 @@ pub enum Prompt {
     Login,
 }
 
+/// Longest `state` accepted (2 KiB). Legitimate values are opaque handles of
+/// a few dozen bytes; a cap keeps what a request can make us carry small.
+pub const MAX_STATE_LEN: usize = 2048;
+/// Longest `nonce` accepted (2 KiB); it is stored with the code and copied
+/// into the ID token (Core §3.1.2.1).
+pub const MAX_NONCE_LEN: usize = 2048;
+
 /// A validated authentication request. Only built by [`validate_authorization_request`].
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AuthorizationRequest {
@@ -83,6 +90,17 @@ pub fn validate_authorization_request(
     }
 
     let state = params.get("state").map(str::to_owned);
+    if state.as_ref().is_some_and(|s| s.len() > MAX_STATE_LEN) {
+        // Refused, and not echoed: the client gets the error without it.
+        return Err(Rejection::Redirect {
+            redirect_uri: redirect_uri.to_owned(),
+            state: None,
+            error: OAuthError::new(
+                OAuthErrorCode::InvalidRequest,
+                "state is longer than 2048 bytes",
+            ),
+        });
+    }
     let fail = |code, description| Rejection::Redirect {
         redirect_uri: redirect_uri.to_owned(),
         state: state.clone(),
@@ -151,6 +169,12 @@ pub fn validate_authorization_request(
         None => None,
     };
 
+    if params.get("nonce").is_some_and(|n| n.len() > MAX_NONCE_LEN) {
+        return Err(fail(
+            OAuthErrorCode::InvalidRequest,
+            "nonce is longer than 2048 bytes",
+        ));
+    }
     let prompt =
         parse_prompt(params.get("prompt")).map_err(|d| fail(OAuthErrorCode::InvalidRequest, d))?;
     let max_age = match params.get("max_age") {
@@ -296,6 +320,12 @@ mod tests {
     }
 
     const GOOD: &str = "client_id=rp&redirect_uri=https%3A%2F%2Frp.example.com%2Fcb&response_type=code&scope=openid+email+profile&state=s1&nonce=n1";
+    const GOOD_WITHOUT_STATE: &str = "client_id=rp&redirect_uri=https%3A%2F%2Frp.example.com%2Fcb&response_type=code&scope=openid";
+
+    fn validate(query: &str) -> Result<AuthorizationRequest, Rejection> {
+        let uris = registered();
+        validate_authorization_request(&params(query), Some(client(&uris, false)))
+    }
 
     #[test]
     fn a_good_request_is_accepted_with_unsupported_scopes_dropped() {
@@ -445,6 +475,33 @@ mod tests {
             decide_login(&request(Prompt::Login, Some(0)), existing, true, 100),
             LoginDecision::Proceed
         );
+    }
+
+    #[test]
+    fn a_state_over_2_kib_is_refused_without_echoing_it() {
+        let long = "s".repeat(MAX_STATE_LEN + 1);
+        let query = format!("{GOOD_WITHOUT_STATE}&state={long}");
+        let err = validate(&query).unwrap_err();
+        let Rejection::Redirect { error, state, .. } = err else {
+            panic!("expected a redirect, got {err:?}");
+        };
+        assert_eq!(error.error, OAuthErrorCode::InvalidRequest);
+        assert_eq!(state, None);
+        let at_limit = format!("{GOOD_WITHOUT_STATE}&state={}", "s".repeat(MAX_STATE_LEN));
+        assert!(validate(&at_limit).is_ok());
+    }
+
+    #[test]
+    fn a_nonce_over_2_kib_is_refused_with_the_oauth_error() {
+        let query = format!(
+            "{GOOD_WITHOUT_STATE}&state=s1&nonce={}",
+            "n".repeat(MAX_NONCE_LEN + 1)
+        );
+        let Rejection::Redirect { error, state, .. } = validate(&query).unwrap_err() else {
+            panic!("expected a redirect");
+        };
+        assert_eq!(error.error, OAuthErrorCode::InvalidRequest);
+        assert_eq!(state.as_deref(), Some("s1"));
     }
 
     #[test]

@@ -26,19 +26,61 @@ pub struct EndSessionRequest {
     pub ui_locales: Option<String>,
 }
 
+/// The §2 parameters and the longest value each may have. Real ID tokens are
+/// about a kilobyte; a registered URI is at most 2000 characters (as client
+/// registration enforces); `state` has the same 2 KiB cap as at /authorize.
+const PARAMETER_CAPS: [(&str, usize); 6] = [
+    ("id_token_hint", 4096),
+    ("logout_hint", 256),
+    ("client_id", 256),
+    ("post_logout_redirect_uri", 2000),
+    ("state", 2048),
+    ("ui_locales", 128),
+];
+
+/// An end-session request with a parameter over its cap (§2 values are
+/// small; a request that is not is refused, never stored or echoed).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("the end-session parameter {0} is too long")]
+pub struct TooLong(pub &'static str);
+
 impl EndSessionRequest {
-    /// Unknown parameters are ignored; repeats and oversize values were already
-    /// refused by [`Params::parse`].
-    pub fn from_params(params: &Params) -> Self {
+    /// Unknown parameters are ignored; repeats were already refused by
+    /// [`Params::parse`], and a value over its cap is refused here.
+    pub fn from_params(params: &Params) -> Result<Self, TooLong> {
+        for (name, cap) in PARAMETER_CAPS {
+            if params.get(name).is_some_and(|v| v.len() > cap) {
+                return Err(TooLong(name));
+            }
+        }
         let get = |name| params.get(name).map(str::to_owned);
-        Self {
+        Ok(Self {
             id_token_hint: get("id_token_hint"),
             logout_hint: get("logout_hint"),
             client_id: get("client_id"),
             post_logout_redirect_uri: get("post_logout_redirect_uri"),
             state: get("state"),
             ui_locales: get("ui_locales"),
+        })
+    }
+
+    /// The request as a form body with only the §2 parameters: what is worth
+    /// keeping of a POSTed request while the browser comes back for it.
+    pub fn to_form(&self) -> String {
+        let mut form = url::form_urlencoded::Serializer::new(String::new());
+        for (name, value) in [
+            ("id_token_hint", &self.id_token_hint),
+            ("logout_hint", &self.logout_hint),
+            ("client_id", &self.client_id),
+            ("post_logout_redirect_uri", &self.post_logout_redirect_uri),
+            ("state", &self.state),
+            ("ui_locales", &self.ui_locales),
+        ] {
+            if let Some(value) = value {
+                form.append_pair(name, value);
+            }
         }
+        form.finish()
     }
 }
 
@@ -68,6 +110,8 @@ pub enum HintError {
     Malformed,
     #[error("the ID token's signature or algorithm is not one of ours")]
     BadSignature,
+    #[error("the token is not an ID token (a logout token, or another typed JWT)")]
+    NotAnIdToken,
     #[error("the ID token was issued by someone else")]
     WrongIssuer,
     #[error("the ID token names no client registered here")]
@@ -210,6 +254,26 @@ pub struct LogoutPlan {
     pub session_mismatch: bool,
     /// Whether the user must be asked (only meaningful with a current session).
     pub must_confirm: bool,
+    /// The client was identified by a valid `id_token_hint`, not only by a
+    /// `client_id` anyone can write into a link.
+    pub client_proven: bool,
+}
+
+impl LogoutPlan {
+    /// Where to send the browser at once, with no click (RP-Initiated Logout
+    /// §3): only to a URI validated against a client a valid hint identified.
+    /// A request identified only by `client_id` (spec digest §8, "no hint, URI
+    /// present") never redirects by itself; the user clicks first.
+    pub fn redirect_without_click(&self) -> Option<&Url> {
+        self.redirect.as_ref().filter(|_| self.client_proven)
+    }
+
+    /// The client the dialog's "No" (stay signed in) signs out of: only one a
+    /// valid hint identified, so a bare `client_id` in a crafted link cannot
+    /// make "stay signed in" log the user out of an app of an attacker's choosing.
+    pub fn client_leaving_on_no(&self) -> Option<&LogoutClient> {
+        self.client.as_ref().filter(|_| self.client_proven)
+    }
 }
 
 /// The decision table of the spec digest §8.
@@ -282,12 +346,14 @@ pub fn plan_logout(
         && client
             .as_ref()
             .is_some_and(|c| c.confirmation == ConfirmationPolicy::WhenRequired);
+    let client_proven = valid_hint.is_some() && client.is_some();
     LogoutPlan {
         client,
         redirect,
         problem,
         session_mismatch,
         must_confirm: !skip_allowed,
+        client_proven,
     }
 }
 
@@ -530,6 +596,45 @@ mod tests {
             plan.must_confirm,
             "without a hint nothing proves the request"
         );
+        assert_eq!(plan.redirect_without_click(), None, "only after a click");
+        assert_eq!(
+            plan.client_leaving_on_no(),
+            None,
+            "a bare client_id never makes No sign the user out of that client"
+        );
+    }
+
+    #[test]
+    fn a_client_a_valid_hint_identified_may_be_left_on_no_and_redirected_to() {
+        let plan = plan_logout(
+            &request(Some(URI), None),
+            valid_hint(),
+            Ok(Some(client(ConfirmationPolicy::Always))),
+            Some(&current()),
+        );
+        assert!(plan.client_proven);
+        assert_eq!(
+            plan.client_leaving_on_no().map(|c| c.client_id.as_str()),
+            Some("rp")
+        );
+        assert_eq!(plan.redirect_without_click().map(Url::as_str), Some(URI));
+    }
+
+    #[test]
+    fn parameters_over_their_caps_are_refused_and_only_section_2_parameters_are_kept() {
+        let long_state = format!("state={}", "s".repeat(2049));
+        let parsed = Params::parse(long_state.as_bytes()).unwrap();
+        assert_eq!(
+            EndSessionRequest::from_params(&parsed),
+            Err(TooLong("state"))
+        );
+        let parsed =
+            Params::parse(b"id_token_hint=a.b.c&state=s%201&junk=x&client_id=rp&other=y").unwrap();
+        let request = EndSessionRequest::from_params(&parsed).unwrap();
+        let kept = request.to_form();
+        assert_eq!(kept, "id_token_hint=a.b.c&client_id=rp&state=s+1");
+        let again = EndSessionRequest::from_params(&Params::parse(kept.as_bytes()).unwrap());
+        assert_eq!(again, Ok(request));
     }
 
     #[test]
@@ -595,6 +700,7 @@ mod tests {
             None,
         );
         assert!(plan.redirect.is_some());
+        assert!(plan.redirect_without_click().is_some());
         assert!(!plan.session_mismatch);
     }
 

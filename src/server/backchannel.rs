@@ -4,6 +4,7 @@
 //! picked up again after a restart.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use rand::Rng;
@@ -53,8 +54,12 @@ struct Inner {
     keys: SigningKeys,
     issuer: Issuer,
     http: reqwest::Client,
-    allow_private: bool,
-    in_flight: Semaphore,
+    /// Skip the SSRF guard: private targets allowed, or a proxy enforces it.
+    unguarded: bool,
+    in_flight: Arc<Semaphore>,
+    /// Set when due rows found no free slot: the attempt that frees one wakes
+    /// the worker.
+    starved: AtomicBool,
     wake: Notify,
 }
 
@@ -67,11 +72,15 @@ enum SendError {
 }
 
 impl BackchannelNotifier {
+    /// `proxy`: send through this proxy, which then enforces the outbound
+    /// policy. Without one, `HTTP(S)_PROXY` and `ALL_PROXY` are ignored: a
+    /// proxy from the environment would reach what the SSRF guard refuses.
     pub fn new(
         pool: SqlitePool,
         keys: SigningKeys,
         issuer: Issuer,
         allow_private: bool,
+        proxy: Option<&str>,
     ) -> anyhow::Result<Self> {
         let mut http = reqwest::Client::builder()
             .timeout(ATTEMPT_TIMEOUT)
@@ -83,7 +92,12 @@ impl BackchannelNotifier {
                 env!("CARGO_PKG_VERSION"),
                 " back-channel logout"
             ));
-        if !allow_private {
+        http = match proxy {
+            Some(proxy) => http.proxy(reqwest::Proxy::all(proxy)?),
+            None => http.no_proxy(),
+        };
+        let unguarded = allow_private || proxy.is_some();
+        if !unguarded {
             http = http.dns_resolver(guarded_resolver());
         }
         Ok(Self(Arc::new(Inner {
@@ -91,8 +105,9 @@ impl BackchannelNotifier {
             keys,
             issuer,
             http: http.build()?,
-            allow_private,
-            in_flight: Semaphore::new(MAX_IN_FLIGHT),
+            unguarded,
+            in_flight: Arc::new(Semaphore::new(MAX_IN_FLIGHT)),
+            starved: AtomicBool::new(false),
             wake: Notify::new(),
         })))
     }
@@ -104,21 +119,14 @@ impl BackchannelNotifier {
         if ids.is_empty() {
             return;
         }
-        let claimed = match claim_deliveries(&self.0.pool, ids, now_ms(), LEASE_MS).await {
-            Ok(rows) => rows,
+        let running = match self.start_attempts(ids).await {
+            Ok(running) => running,
             Err(err) => {
                 // The worker delivers them instead.
                 tracing::error!(error = %err, "claiming back-channel deliveries failed");
                 Vec::new()
             }
         };
-        let running: Vec<_> = claimed
-            .into_iter()
-            .map(|row| {
-                let this = self.clone();
-                tokio::spawn(async move { this.attempt(row).await })
-            })
-            .collect();
         let all = async {
             for task in running {
                 let _ = task.await;
@@ -162,16 +170,9 @@ impl BackchannelNotifier {
     /// Claims and starts every due delivery; returns how long to sleep.
     async fn deliver_due(&self) -> sqlx::Result<Duration> {
         let now = now_ms();
-        let due = list_due_deliveries(&self.0.pool, now, 256).await?;
-        let claimed = if due.is_empty() {
-            Vec::new()
-        } else {
-            claim_deliveries(&self.0.pool, &due, now, LEASE_MS).await?
-        };
-        for row in claimed {
-            let this = self.clone();
-            tokio::spawn(async move { this.attempt(row).await });
-        }
+        let free = self.0.in_flight.available_permits();
+        let due = list_due_deliveries(&self.0.pool, now, free.clamp(1, 256) as i64).await?;
+        self.start_attempts(&due).await?;
         Ok(match next_due_at(&self.0.pool).await? {
             Some(at) => {
                 Duration::from_millis((at - now_ms()).clamp(10, MAX_IDLE.as_millis() as i64) as u64)
@@ -180,11 +181,45 @@ impl BackchannelNotifier {
         })
     }
 
+    /// Starts one attempt for as many of `ids` as there are free in-flight
+    /// slots. A row is claimed (its lease starts) only once it has a slot, so
+    /// no lease runs out while its row waits, and no row is sent twice; rows
+    /// left without a slot stay due, and the attempt that frees one wakes
+    /// the worker for them.
+    async fn start_attempts(&self, ids: &[i64]) -> sqlx::Result<Vec<JoinHandle<()>>> {
+        let mut slots = Vec::with_capacity(ids.len());
+        for _ in ids {
+            match self.0.in_flight.clone().try_acquire_owned() {
+                Ok(slot) => slots.push(slot),
+                Err(_) => {
+                    self.0.starved.store(true, Ordering::Release);
+                    break;
+                }
+            }
+        }
+        if slots.is_empty() {
+            return Ok(Vec::new());
+        }
+        let claimed =
+            claim_deliveries(&self.0.pool, &ids[..slots.len()], now_ms(), LEASE_MS).await?;
+        Ok(claimed
+            .into_iter()
+            .zip(slots)
+            .map(|(row, slot)| {
+                let this = self.clone();
+                tokio::spawn(async move {
+                    this.attempt(row).await;
+                    drop(slot);
+                    if this.0.starved.swap(false, Ordering::AcqRel) {
+                        this.0.wake.notify_one();
+                    }
+                })
+            })
+            .collect())
+    }
+
     /// One attempt for a claimed row: a fresh token, one POST, the outcome saved.
     async fn attempt(&self, row: DeliveryRow) {
-        let Ok(_permit) = self.0.in_flight.acquire().await else {
-            return;
-        };
         let jti = random_token();
         let claims = logout_token_claims(
             &self.0.issuer,
@@ -259,7 +294,7 @@ impl BackchannelNotifier {
     /// POSTs `logout_token=…` (BCL §2.5) and returns the HTTP status.
     async fn post(&self, uri: &str, token: &str) -> Result<u16, SendError> {
         let url = Url::parse(uri).map_err(|e| SendError::Forbidden(format!("not a URL: {e}")))?;
-        if !self.0.allow_private {
+        if !self.0.unguarded {
             check_ip_literal(&url).map_err(|e| SendError::Forbidden(e.to_string()))?;
         }
         let response = self

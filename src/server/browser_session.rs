@@ -1,6 +1,7 @@
 //! The *browser session*: tower-sessions' cookie session, stored in SQLite on
 //! the application's pool. It says which browser this is, which OP session it
-//! carries, and holds its CSRF token and pending authorization requests.
+//! carries, and holds its CSRF token. It exists only once someone has signed
+//! in: the sign-in page and a waiting authorization request store nothing.
 //!
 //! It is not the *OP session* (`op_sessions`, keyed by `sid`), which is what an
 //! ID token names and what logout ends. The two have separate names on purpose.
@@ -12,7 +13,7 @@ use anyhow::Context;
 use async_trait::async_trait;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use sqlx::SqlitePool;
 use tokio::task::JoinHandle;
 use tower_sessions::cookie::SameSite;
@@ -26,7 +27,6 @@ use super::crypto::{constant_time_eq, random_token};
 use super::db::op_sessions::{ActiveOpSession, find_active_op_session};
 use super::read_cache::{CACHE_TTL, CACHED_ROWS, ReadCache};
 use crate::oidc::Issuer;
-use crate::oidc::authorize::AuthorizationRequest;
 
 /// `__Host-` makes browsers insist on `Secure`, `Path=/` and no `Domain`.
 pub const COOKIE_NAME_HTTPS: &str = "__Host-signoff";
@@ -36,8 +36,6 @@ pub const TABLE_NAME: &str = "browser_sessions";
 /// A browser session idle for this long is gone.
 pub const IDLE_EXPIRY: time::Duration = time::Duration::hours(12);
 const CLEANUP_PERIOD: Duration = Duration::from_secs(300);
-/// At most this many authorization requests wait for a login per browser.
-const MAX_PENDING: usize = 8;
 
 pub type BrowserSessionLayer = SessionManagerLayer<CachedSessionStore>;
 
@@ -124,21 +122,11 @@ pub async fn layer(
         .with_http_only(true)
         .with_same_site(match same_site {
             CookieSameSite::Lax => SameSite::Lax,
-            CookieSameSite::Strict => SameSite::Strict,
             CookieSameSite::None => SameSite::None,
         })
         .with_path("/")
         .with_expiry(Expiry::OnInactivity(IDLE_EXPIRY));
     Ok((layer, cleanup))
-}
-
-/// An authorization request waiting for the user to sign in.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct PendingAuthorization {
-    pub id: String,
-    pub request: AuthorizationRequest,
-    /// When it started waiting: a login after this satisfies `prompt=login`.
-    pub since: i64,
 }
 
 /// Typed access to the browser session.
@@ -148,7 +136,6 @@ pub struct BrowserSession(Session);
 impl BrowserSession {
     const OP_SID: &'static str = "op.sid";
     const CSRF: &'static str = "csrf";
-    const PENDING: &'static str = "authorize.pending";
     const FLASH: &'static str = "flash";
 
     pub fn new(session: Session) -> Self {
@@ -219,48 +206,6 @@ impl BrowserSession {
         };
         self.0.remove_value(Self::FLASH).await?;
         Ok(serde_json::from_value(raw).ok())
-    }
-
-    /// Parks an authorization request until the user has signed in; returns its id.
-    pub async fn stash_authorization(
-        &self,
-        request: AuthorizationRequest,
-        now: i64,
-    ) -> anyhow::Result<String> {
-        let mut pending: Vec<PendingAuthorization> =
-            self.0.get(Self::PENDING).await?.unwrap_or_default();
-        let id = random_token();
-        pending.push(PendingAuthorization {
-            id: id.clone(),
-            request,
-            since: now,
-        });
-        let excess = pending.len().saturating_sub(MAX_PENDING);
-        pending.drain(..excess);
-        self.0.insert(Self::PENDING, pending).await?;
-        Ok(id)
-    }
-
-    /// Removes and returns a parked request.
-    pub async fn take_authorization(
-        &self,
-        id: &str,
-    ) -> anyhow::Result<Option<PendingAuthorization>> {
-        let mut pending: Vec<PendingAuthorization> =
-            self.0.get(Self::PENDING).await?.unwrap_or_default();
-        let Some(position) = pending.iter().position(|p| p.id == id) else {
-            return Ok(None);
-        };
-        let found = pending.remove(position);
-        self.0.insert(Self::PENDING, pending).await?;
-        Ok(Some(found))
-    }
-
-    /// Whether a parked request with this id exists (without taking it).
-    pub async fn has_authorization(&self, id: &str) -> anyhow::Result<bool> {
-        let pending: Vec<PendingAuthorization> =
-            self.0.get(Self::PENDING).await?.unwrap_or_default();
-        Ok(pending.iter().any(|p| p.id == id))
     }
 }
 

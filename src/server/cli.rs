@@ -52,6 +52,28 @@ pub struct Cli {
     #[arg(long, env = "SIGNOFF_ALLOW_PRIVATE_LOGOUT_TARGETS", global = true)]
     pub allow_private_logout_targets: Option<bool>,
 
+    /// Requests per minute per client address on /authorize, /login, /logout,
+    /// /token, /userStatus.json, /signout and /api/*; 0 turns limiting off [default: 600].
+    #[arg(long, env = "SIGNOFF_RATE_LIMIT", global = true)]
+    pub rate_limit: Option<u32>,
+
+    /// Reverse proxies (CIDRs, comma-separated) whose X-Forwarded-For is believed [default: none].
+    #[arg(long, env = "SIGNOFF_TRUSTED_PROXIES", global = true)]
+    pub trusted_proxies: Option<String>,
+
+    /// Send back-channel logouts through this http(s) proxy, which then enforces
+    /// the outbound policy; without it HTTP(S)_PROXY/ALL_PROXY are ignored [default: none].
+    #[arg(long, env = "SIGNOFF_LOGOUT_PROXY", global = true)]
+    pub logout_proxy: Option<String>,
+
+    /// Days back-channel deliveries are kept [default: 30].
+    #[arg(long, env = "SIGNOFF_DELIVERY_RETENTION_DAYS", global = true)]
+    pub delivery_retention_days: Option<u32>,
+
+    /// Days audit events are kept [default: 365].
+    #[arg(long, env = "SIGNOFF_AUDIT_RETENTION_DAYS", global = true)]
+    pub audit_retention_days: Option<u32>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -159,6 +181,11 @@ impl Cli {
             demo: self.demo,
             cookie_same_site: self.cookie_same_site.clone(),
             allow_private_logout_targets: self.allow_private_logout_targets,
+            rate_limit: self.rate_limit,
+            trusted_proxies: self.trusted_proxies.clone(),
+            logout_proxy: self.logout_proxy.clone(),
+            delivery_retention_days: self.delivery_retention_days,
+            audit_retention_days: self.audit_retention_days,
         };
         Settings::resolve(file, overrides)
     }

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use super::client_addr::{Cidr, CidrError};
 use crate::oidc::{Issuer, IssuerError};
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:3000";
@@ -30,15 +31,32 @@ pub struct Settings {
     /// Deliver back-channel logout to loopback, private, link-local and
     /// metadata addresses. Off by default (SSRF guard); for development and tests.
     pub allow_private_logout_targets: bool,
+    /// Requests per minute per client address on the anonymous entry points
+    /// (`0`: no limit, for load tests and benches).
+    pub rate_limit: u32,
+    /// Reverse proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<Cidr>,
+    /// The proxy back-channel logout goes through, if any; without one,
+    /// `HTTP(S)_PROXY` and `ALL_PROXY` are ignored and the SSRF guard applies.
+    pub logout_proxy: Option<String>,
+    /// Back-channel deliveries are kept this long, then deleted.
+    pub delivery_retention_days: u32,
+    /// Audit events are kept this long, then deleted.
+    pub audit_retention_days: u32,
 }
+
+pub const DEFAULT_RATE_LIMIT: u32 = 600;
+pub const DEFAULT_DELIVERY_RETENTION_DAYS: u32 = 30;
+pub const DEFAULT_AUDIT_RETENTION_DAYS: u32 = 365;
 
 /// `Lax` (default) keeps the cookie off cross-site subrequests, so cross-site
 /// JSONP/CORS calls to /userStatus.json see no session. `None` (https only)
 /// lets them work, at the price of cross-site requests carrying the cookie.
+/// `Strict` is refused: RP-initiated logout is a cross-site navigation, so a
+/// strict cookie would never arrive and the logout would silently do nothing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CookieSameSite {
     Lax,
-    Strict,
     None,
 }
 
@@ -53,6 +71,12 @@ pub struct SettingsLayer {
     pub demo: Option<bool>,
     pub cookie_same_site: Option<String>,
     pub allow_private_logout_targets: Option<bool>,
+    pub rate_limit: Option<u32>,
+    /// Comma- or space-separated CIDRs.
+    pub trusted_proxies: Option<String>,
+    pub logout_proxy: Option<String>,
+    pub delivery_retention_days: Option<u32>,
+    pub audit_retention_days: Option<u32>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -73,8 +97,25 @@ pub enum ConfigError {
     Issuer { value: String, source: IssuerError },
     #[error("database URL {0:?} must start with sqlite:")]
     DatabaseUrl(String),
-    #[error("cookie SameSite {0:?} must be lax, strict, or none (none needs an https issuer)")]
+    #[error("cookie SameSite {0:?} must be lax or none (none needs an https issuer)")]
     SameSite(String),
+    #[error(
+        "cookie SameSite \"strict\" is refused: RP-initiated logout arrives as a cross-site \
+         navigation, which never carries a strict cookie, so every logout from an application \
+         would find no session and silently end nothing; use lax (the default)"
+    )]
+    StrictSameSite,
+    #[error("trusted proxies: {0}")]
+    TrustedProxies(#[from] CidrError),
+    #[error("logout proxy {0:?} must be an http:// or https:// URL")]
+    LogoutProxy(String),
+    #[error(
+        "demo mode is refused with an https issuer: its users and client secrets are published \
+         in the README, so it is for a loopback development setup only"
+    )]
+    DemoOnHttps,
+    #[error("{0} must be at least 1 day")]
+    Retention(&'static str),
 }
 
 impl SettingsLayer {
@@ -124,11 +165,52 @@ impl Settings {
         }
         let cookie_same_site = match same_site.to_ascii_lowercase().as_str() {
             "lax" => CookieSameSite::Lax,
-            "strict" => CookieSameSite::Strict,
+            "strict" => return Err(ConfigError::StrictSameSite),
             "none" if issuer.is_https() => CookieSameSite::None,
             _ => return Err(ConfigError::SameSite(same_site)),
         };
+        if demo && issuer.is_https() {
+            return Err(ConfigError::DemoOnHttps);
+        }
+        let rate_limit = overrides
+            .rate_limit
+            .or(file.rate_limit)
+            .unwrap_or(DEFAULT_RATE_LIMIT);
+        let trusted_proxies = Cidr::parse_list(
+            &overrides
+                .trusted_proxies
+                .or(file.trusted_proxies)
+                .unwrap_or_default(),
+        )?;
+        let logout_proxy = overrides
+            .logout_proxy
+            .or(file.logout_proxy)
+            .filter(|p| !p.trim().is_empty());
+        if let Some(proxy) = &logout_proxy
+            && !url::Url::parse(proxy).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
+        {
+            return Err(ConfigError::LogoutProxy(proxy.clone()));
+        }
+        let delivery_retention_days = overrides
+            .delivery_retention_days
+            .or(file.delivery_retention_days)
+            .unwrap_or(DEFAULT_DELIVERY_RETENTION_DAYS);
+        let audit_retention_days = overrides
+            .audit_retention_days
+            .or(file.audit_retention_days)
+            .unwrap_or(DEFAULT_AUDIT_RETENTION_DAYS);
+        if delivery_retention_days == 0 {
+            return Err(ConfigError::Retention("SIGNOFF_DELIVERY_RETENTION_DAYS"));
+        }
+        if audit_retention_days == 0 {
+            return Err(ConfigError::Retention("SIGNOFF_AUDIT_RETENTION_DAYS"));
+        }
         Ok(Self {
+            rate_limit,
+            trusted_proxies,
+            logout_proxy,
+            delivery_retention_days,
+            audit_retention_days,
             listen,
             issuer,
             database_url,
@@ -225,6 +307,57 @@ mod tests {
         };
         let s = Settings::resolve(SettingsLayer::default(), none_on_https).unwrap();
         assert_eq!(s.cookie_same_site, CookieSameSite::None);
+    }
+
+    #[test]
+    fn strict_same_site_is_refused_with_the_reason() {
+        let strict = SettingsLayer {
+            cookie_same_site: Some("Strict".into()),
+            ..Default::default()
+        };
+        let err = Settings::resolve(SettingsLayer::default(), strict).unwrap_err();
+        assert!(matches!(err, ConfigError::StrictSameSite));
+        assert!(err.to_string().contains("cross-site"), "{err}");
+    }
+
+    #[test]
+    fn demo_mode_is_refused_with_an_https_issuer() {
+        let env = SettingsLayer {
+            issuer: Some("https://id.example.com".into()),
+            demo: Some(true),
+            ..Default::default()
+        };
+        assert!(matches!(
+            Settings::resolve(SettingsLayer::default(), env),
+            Err(ConfigError::DemoOnHttps)
+        ));
+    }
+
+    #[test]
+    fn limits_proxies_and_retention_have_defaults_and_are_checked() {
+        let s = Settings::resolve(SettingsLayer::default(), SettingsLayer::default()).unwrap();
+        assert_eq!(s.rate_limit, DEFAULT_RATE_LIMIT);
+        assert!(s.trusted_proxies.is_empty());
+        assert_eq!(s.delivery_retention_days, 30);
+        assert_eq!(s.audit_retention_days, 365);
+        assert_eq!(s.logout_proxy, None);
+        let s = Settings::resolve(
+            layer("rate_limit = 0\ntrusted_proxies = \"10.0.0.0/8, ::1\""),
+            SettingsLayer::default(),
+        )
+        .unwrap();
+        assert_eq!(s.rate_limit, 0);
+        assert_eq!(s.trusted_proxies.len(), 2);
+        for bad in [
+            "trusted_proxies = \"10.0.0.0/33\"",
+            "logout_proxy = \"socks5://x\"",
+            "audit_retention_days = 0",
+        ] {
+            assert!(
+                Settings::resolve(layer(bad), SettingsLayer::default()).is_err(),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

@@ -56,45 +56,88 @@ pub fn error_page(error: UiError) -> axum::response::Response {
         .into_response()
 }
 
-/// Middleware: a server function called by a plain HTML form (no JavaScript)
-/// that fails answers with a redirect to `/` and a `serverfnerror` header, or
-/// with a text body; the person gets our error page instead. Argument errors
-/// (a tampered or incomplete form) are a 400, anything else a 500.
-pub async fn html_errors_for_forms(
+/// Middleware for server functions (`/api/*`). A failed call never shows
+/// server_fn's internal text (`Args|missing field ...`):
+/// - a missing or malformed argument, or a body that is not UTF-8, is a 400
+///   for every caller (server_fn itself answers 500);
+/// - a plain HTML form (no JavaScript) gets our error page instead of a
+///   redirect to `/` with a `serverfnerror` header: 400 for a tampered or
+///   incomplete form, 403, 404, 429 and 503 as themselves, anything else 500;
+/// - a fetch-style caller gets a JSON error with the same status.
+pub async fn server_fn_errors(
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
-    let from_form = request.uri().path().starts_with("/api/")
-        && request
-            .headers()
-            .get(header::ACCEPT)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.contains("text/html"));
+    if !request.uri().path().starts_with("/api/") {
+        return next.run(request).await;
+    }
+    let from_form = request
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
     let response = next.run(request).await;
     let status = response.status();
     let failed = response.headers().contains_key("serverfnerror")
         || status.is_client_error()
         || status.is_server_error();
-    if !from_form || !failed {
+    if !failed {
         return response;
     }
+    let retry_after = response.headers().get(header::RETRY_AFTER).cloned();
     let body = axum::body::to_bytes(response.into_body(), 4096)
         .await
         .unwrap_or_default();
-    let is_argument_error = [&b"Args|"[..], b"Deserialization|", b"MissingArg|"]
-        .iter()
-        .any(|prefix| body.starts_with(prefix));
-    if status == StatusCode::FORBIDDEN {
-        error_page(UiError::Forbidden)
-    } else if status == StatusCode::NOT_FOUND {
-        error_page(UiError::NotFound)
-    } else if is_argument_error || status.is_client_error() {
-        error_page(UiError::BadRequest(
+    let is_argument_error = [
+        &b"Args|"[..],
+        b"Deserialization|",
+        b"MissingArg|",
+        b"Request|",
+    ]
+    .iter()
+    .any(|prefix| body.starts_with(prefix));
+    let ui = match status {
+        _ if is_argument_error => UiError::BadRequest(
             "The form could not be processed. Go back, reload the page and try again.",
-        ))
+        ),
+        StatusCode::FORBIDDEN => UiError::Forbidden,
+        StatusCode::NOT_FOUND => UiError::NotFound,
+        StatusCode::TOO_MANY_REQUESTS => UiError::TooManyRequests,
+        StatusCode::SERVICE_UNAVAILABLE => UiError::Busy,
+        s if s.is_client_error() => UiError::BadRequest(
+            "The form could not be processed. Go back, reload the page and try again.",
+        ),
+        _ => UiError::Internal,
+    };
+    let mut response = if from_form {
+        error_page(ui)
     } else {
-        error_page(UiError::Internal)
+        json_error(ui)
+    };
+    if let Some(value) = retry_after {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
     }
+    response
+}
+
+/// A server function's failure for a caller that is not an HTML form.
+fn json_error(error: UiError) -> axum::response::Response {
+    let status =
+        StatusCode::from_u16(error.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let code = match error {
+        UiError::BadRequest(_) => "invalid_request",
+        UiError::Forbidden => "access_denied",
+        UiError::NotFound => "not_found",
+        UiError::TooManyRequests => "too_many_requests",
+        UiError::Busy => "temporarily_unavailable",
+        UiError::Internal => "server_error",
+    };
+    (
+        status,
+        [(header::CACHE_CONTROL, "no-store")],
+        axum::Json(serde_json::json!({ "error": code, "error_description": error.to_string() })),
+    )
+        .into_response()
 }
 
 /// For `CatchPanicLayer`: a panic in a handler becomes the generic 500 page.

@@ -140,6 +140,15 @@ impl HintVerifier for SigningKeys {
         if header.alg != Algorithm::RS256 {
             return Err(HintError::BadSignature);
         }
+        // An ID token has no `typ`, or `JWT` (Core §2; RFC 7519 §5.1). A
+        // logout token (`logout+jwt`) or any other typed JWT is not a hint.
+        if header
+            .typ
+            .as_deref()
+            .is_some_and(|typ| !typ.eq_ignore_ascii_case("JWT"))
+        {
+            return Err(HintError::NotAnIdToken);
+        }
         let key = match &header.kid {
             Some(kid) => set
                 .verifying
@@ -165,6 +174,11 @@ impl HintVerifier for SigningKeys {
             .map_err(|_| HintError::Malformed)?;
         let c: RawHintClaims =
             serde_json::from_slice(&payload).map_err(|_| HintError::Malformed)?;
+        // Back-Channel Logout §2.4: a logout token carries `events`; an ID
+        // token never does, whatever its header says.
+        if c.events.is_some() {
+            return Err(HintError::NotAnIdToken);
+        }
         let claims = HintClaims {
             iss: c.iss,
             sub: c.sub,
@@ -190,6 +204,7 @@ struct RawHintClaims {
     azp: Option<String>,
     sid: Option<String>,
     exp: i64,
+    events: Option<serde::de::IgnoredAny>,
 }
 
 #[derive(serde::Deserialize)]
@@ -328,6 +343,34 @@ mod tests {
         assert_eq!(
             keys.verify_signature(&flipped),
             Err(HintError::BadSignature)
+        );
+    }
+
+    #[test]
+    fn a_logout_token_or_another_typed_jwt_is_never_a_hint() {
+        let keys = keys();
+        let claims = serde_json::json!({
+            "iss": "https://op.example", "sub": "u1", "aud": "rp", "sid": "s1", "exp": 1,
+        });
+        for typ in ["logout+jwt", "at+jwt"] {
+            let typed = keys.sign_typed(&claims, typ).unwrap();
+            assert_eq!(
+                keys.verify_signature(&typed),
+                Err(HintError::NotAnIdToken),
+                "{typ}"
+            );
+        }
+        let mut with_events = claims.clone();
+        with_events["events"] =
+            serde_json::json!({ "http://schemas.openid.net/event/backchannel-logout": {} });
+        let untyped_logout_token = keys.sign(&with_events).unwrap();
+        assert_eq!(
+            keys.verify_signature(&untyped_logout_token),
+            Err(HintError::NotAnIdToken)
+        );
+        assert!(
+            keys.verify_signature(&keys.sign_typed(&claims, "jwt").unwrap())
+                .is_ok()
         );
     }
 

@@ -1,21 +1,29 @@
 //! Signing in: CSRF, throttling, password check, a new OP session, and where to go next.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr};
 use std::time::Instant;
 
 use anyhow::Context;
-use axum::extract::ConnectInfo;
+use axum::Extension;
+use axum::http::header::{COOKIE, RETRY_AFTER, SET_COOKIE};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use leptos::prelude::ServerFnError;
+use leptos::prelude::use_context;
 use url::Url;
 
+use super::backchannel::now_ms;
 use super::browser_session::BrowserSession;
+use super::client_addr::ClientAddr;
 use super::crypto::random_token;
 use super::db::audit_events::record_audit_event;
-use super::db::op_sessions::insert_op_session;
-use super::db::users::find_user_by_username;
+use super::db::op_sessions::{ActiveOpSession, insert_op_session, renew_op_session};
+use super::db::users::{UserRow, find_user_by_username};
 use super::error::internal;
-use super::passwords::verify_password;
+use super::logout::Terminations;
+use super::passwords::{try_check_slot, verify_password};
 use super::protocol::{local_url, now};
+use super::signed::Purpose;
 use super::state::{AppState, app_state};
 
 const MAX_USERNAME: usize = 64;
@@ -27,6 +35,68 @@ pub async fn browser_session() -> Result<BrowserSession, ServerFnError> {
         .await
         .map_err(internal("the browser session layer is missing"))?;
     Ok(BrowserSession::new(session))
+}
+
+/// The login form's CSRF token: a double-submit token, so showing the form
+/// stores nothing. The browser holds a random nonce in its login cookie (set
+/// here when missing), and the form carries the nonce's MAC under the server
+/// secret; a cross-site form can carry neither the cookie's value nor its MAC.
+pub async fn login_form_token() -> Result<String, ServerFnError> {
+    let state = app_state()?;
+    let parts: Parts = leptos_axum::extract()
+        .await
+        .map_err(internal("request parts are missing"))?;
+    let nonce = match login_nonce(&state, &parts.headers) {
+        Some(nonce) => nonce.to_owned(),
+        None => {
+            let nonce = random_token();
+            let secure = state.settings.issuer.is_https();
+            let cookie = format!(
+                "{}={nonce}; Path=/; Max-Age={LOGIN_COOKIE_MAX_AGE}; HttpOnly; SameSite=Lax{}",
+                login_cookie_name(secure),
+                if secure { "; Secure" } else { "" },
+            );
+            let value = HeaderValue::from_str(&cookie)
+                .map_err(internal("building the login cookie failed"))?;
+            if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+                response.append_header(SET_COOKIE, value);
+            }
+            nonce
+        }
+    };
+    Ok(state.signer.mac(Purpose::LoginCsrf, nonce.as_bytes()))
+}
+
+/// The login cookie lives as long as a login form may stay open.
+const LOGIN_COOKIE_MAX_AGE: u32 = 12 * 3600;
+
+fn login_cookie_name(secure: bool) -> &'static str {
+    if secure {
+        "__Host-signoff-login"
+    } else {
+        "signoff-login"
+    }
+}
+
+/// The nonce of this browser's login cookie, if it sent one.
+fn login_nonce<'h>(state: &AppState, headers: &'h HeaderMap) -> Option<&'h str> {
+    let name = login_cookie_name(state.settings.issuer.is_https());
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(n, v)| *n == name && !v.is_empty() && v.len() <= 64)
+        .map(|(_, v)| v)
+}
+
+fn verify_login_csrf(state: &AppState, headers: &HeaderMap, presented: &str) -> bool {
+    login_nonce(state, headers).is_some_and(|nonce| {
+        state
+            .signer
+            .verify_mac(Purpose::LoginCsrf, nonce.as_bytes(), presented)
+    })
 }
 
 /// Returns the URL to redirect to: the next step on success, the login page
@@ -41,30 +111,31 @@ pub async fn sign_in(
     let next = next.filter(|n| is_console_path(n));
     let state = app_state()?;
     let session = browser_session().await?;
-    let addr = leptos_axum::extract::<ConnectInfo<SocketAddr>>()
+    let addr = leptos_axum::extract::<Extension<ClientAddr>>()
         .await
-        .ok()
-        .map(|ConnectInfo(addr)| addr.ip());
+        .map_or(
+            IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+            |Extension(ClientAddr(a))| a,
+        );
     let back = |error: &str| login_url(&state, error, request.as_deref(), next.as_deref());
 
-    if !session
-        .verify_csrf(&csrf)
+    let parts: Parts = leptos_axum::extract()
         .await
-        .map_err(internal("reading the CSRF token failed"))?
-    {
+        .map_err(internal("request parts are missing"))?;
+    if !verify_login_csrf(&state, &parts.headers, &csrf) {
         return back("expired");
     }
     let username = username.trim().to_owned();
     if username.is_empty() || username.len() > MAX_USERNAME || password.len() > MAX_PASSWORD {
         return back("invalid");
     }
-    if state
-        .throttle
-        .check(&username, addr, Instant::now())
-        .is_err()
-    {
+    let Ok(reservation) = state.throttle.reserve(&username, addr, Instant::now()) else {
         return back("throttled");
-    }
+    };
+    let Some(slot) = try_check_slot() else {
+        state.throttle.release(reservation);
+        return Err(busy());
+    };
 
     let user = find_user_by_username(&state.pool, &username)
         .await
@@ -73,36 +144,32 @@ pub async fn sign_in(
     let verified = verify_password(password, active.map(|u| u.password_hash.clone()))
         .await
         .map_err(internal("verifying the password failed"))?;
+    drop(slot);
     let now = now();
     let Some(user) = active.filter(|_| verified) else {
-        state
-            .throttle
-            .record_failure(&username, addr, Instant::now());
-        audit(&state, "login.failed", Some(&username), None, now).await?;
+        // The reservation stays counted: this was a failure. The actor is
+        // anonymous; the name tried is only what was typed.
+        record_audit_event(
+            &state.pool,
+            None,
+            "login.failed",
+            None,
+            serde_json::json!({ "username": username, "address": addr.to_string() }),
+            now,
+        )
+        .await
+        .map_err(internal("writing the audit event failed"))?;
         return back("invalid");
     };
-    state.throttle.record_success(&username);
+    state.throttle.succeeded(reservation);
 
-    let sid = random_token();
-    let mut tx = super::db::begin_write(&state.pool)
+    let previous = session
+        .active_op_session(&state.pool)
         .await
-        .map_err(internal("starting a transaction failed"))?;
-    insert_op_session(&mut *tx, &sid, user.id, now)
+        .map_err(internal("loading the browser's OP session failed"))?;
+    let sid = start_op_session(&state, user, previous, now)
         .await
-        .map_err(internal("creating the OP session failed"))?;
-    record_audit_event(
-        &mut *tx,
-        Some(&user.username),
-        "login.succeeded",
-        Some(&sid),
-        serde_json::json!({}),
-        now,
-    )
-    .await
-    .map_err(internal("writing the audit event failed"))?;
-    tx.commit()
-        .await
-        .map_err(internal("committing the login failed"))?;
+        .map_err(internal("starting the OP session failed"))?;
     session
         .begin_op_session(&sid)
         .await
@@ -134,6 +201,62 @@ pub fn is_console_path(path: &str) -> bool {
         && !path.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
+/// A browser carries at most one live OP session. The same user signing in
+/// again keeps it (same `sid`, same clients, a fresh `auth_time`); another
+/// user's session is ended through the termination path first, so its
+/// clients are told and its tokens die (reason `replaced_by_login`).
+/// Returns the sid the browser now carries.
+async fn start_op_session(
+    state: &AppState,
+    user: &UserRow,
+    previous: Option<ActiveOpSession>,
+    now: i64,
+) -> anyhow::Result<String> {
+    let mut tx = super::db::begin_write(&state.pool).await?;
+    let mut ends = Terminations::default();
+    let renewed = match &previous {
+        Some(p) if p.user_id == user.id => renew_op_session(&mut *tx, &p.sid, now)
+            .await?
+            .then(|| p.sid.clone()),
+        _ => None,
+    };
+    let sid = match renewed.clone() {
+        Some(sid) => sid,
+        None => {
+            if let Some(p) = previous.filter(|p| p.user_id != user.id) {
+                ends.end(
+                    &mut tx,
+                    &p.sid,
+                    Some(&user.username),
+                    "replaced_by_login",
+                    serde_json::json!({ "previous_user": p.username }),
+                    now_ms(),
+                )
+                .await?;
+            }
+            let sid = random_token();
+            insert_op_session(&mut *tx, &sid, user.id, now).await?;
+            sid
+        }
+    };
+    record_audit_event(
+        &mut *tx,
+        Some(&user.username),
+        "login.succeeded",
+        Some(&sid),
+        serde_json::json!({ "renewed": renewed.is_some() }),
+        now,
+    )
+    .await?;
+    tx.commit().await.context("committing the login")?;
+    // A renewed session's expiry moved: forget its cached copy too.
+    if renewed.is_some() {
+        state.op_sessions.forget(&sid);
+    }
+    ends.finish(state).await;
+    Ok(sid)
+}
+
 fn login_url(
     state: &AppState,
     error: &str,
@@ -151,23 +274,13 @@ fn login_url(
         .ok_or_else(|| ServerFnError::new("internal error"))
 }
 
-async fn audit(
-    state: &AppState,
-    action: &str,
-    actor: Option<&str>,
-    subject: Option<&str>,
-    now: i64,
-) -> Result<(), ServerFnError> {
-    record_audit_event(
-        &state.pool,
-        actor,
-        action,
-        subject,
-        serde_json::json!({}),
-        now,
-    )
-    .await
-    .map_err(internal("writing the audit event failed"))
+/// Every password-check slot is taken: 503, and come back in a second.
+fn busy() -> ServerFnError {
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(StatusCode::SERVICE_UNAVAILABLE);
+        response.insert_header(RETRY_AFTER, HeaderValue::from_static("1"));
+    }
+    ServerFnError::new("busy")
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ use super::db::backchannel_deliveries::insert_backchannel_deliveries;
 use super::db::clients::find_logout_client;
 use super::db::op_sessions::{
     OP_SESSION_LIFETIME_SECS, end_op_session, find_active_op_session, find_op_session_end,
+    list_active_sids_for_user,
 };
 use super::db::rp_sessions::end_rp_sessions;
 use super::protocol::now;
@@ -50,7 +51,7 @@ pub async fn current_session(
             subject: found.subject,
             username: found.username,
         },
-        expires_at: found.created_at + OP_SESSION_LIFETIME_SECS,
+        expires_at: found.auth_time + OP_SESSION_LIFETIME_SECS,
     };
     state.op_sessions.put(began, sid, live.clone());
     Ok(Some(live.session))
@@ -151,8 +152,10 @@ pub async fn load_plan(
 /// Ends an OP session everywhere: the session row, every client session in it,
 /// its access tokens, the back-channel outbox rows, and an audit event, in one
 /// transaction. The dialog's Yes, `/userStatus.json?logUserOut=true`,
-/// `/signout`, the admin console's session sign-out and session expiry all come
-/// through here. Before it returns, each client with a back-channel logout URI
+/// `/signout` and the admin console's session sign-out come through here; a
+/// change that ends sessions with other writes (a login replacing another
+/// user's session, disabling a user, expiry) uses [`Terminations`] in its own
+/// transaction. Before it returns, each client with a back-channel logout URI
 /// has had its first attempt, or
 /// [`super::backchannel::FIRST_ATTEMPT_WAIT`] has passed
 /// (RP-Initiated Logout §3: notify before redirecting, but never hold the user
@@ -165,18 +168,92 @@ pub async fn end_op_session_everywhere(
     detail: serde_json::Value,
 ) -> anyhow::Result<Ended> {
     let mut tx = super::db::begin_write(&state.pool).await?;
-    let ended = end_op_session_in(&mut tx, sid, actor, reason, detail, now_ms()).await?;
+    let mut ends = Terminations::default();
+    let ended = ends
+        .end(&mut tx, sid, actor, reason, detail, now_ms())
+        .await?;
     tx.commit().await.context("committing the logout")?;
-    state.op_sessions.forget(&ended.sid);
-    state.notifier.deliver_now(&ended.deliveries).await;
+    ends.finish(state).await;
     Ok(ended)
+}
+
+/// OP sessions ended inside one transaction. After its commit, `finish`
+/// forgets them in `AppState::op_sessions` and starts their back-channel
+/// deliveries: the duty every termination has, kept in one place.
+#[derive(Debug, Default)]
+#[must_use = "after the commit, call finish or finish_in_background"]
+pub struct Terminations {
+    sids: Vec<String>,
+    deliveries: Vec<i64>,
+}
+
+impl Terminations {
+    /// Ends one OP session through [`end_op_session_in`].
+    pub async fn end(
+        &mut self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+        sid: &str,
+        actor: Option<&str>,
+        reason: &str,
+        detail: serde_json::Value,
+        now_ms: i64,
+    ) -> anyhow::Result<Ended> {
+        let ended = end_op_session_in(tx, sid, actor, reason, detail, now_ms).await?;
+        self.sids.push(ended.sid.clone());
+        self.deliveries.extend(&ended.deliveries);
+        Ok(ended)
+    }
+
+    /// Ends every live OP session of a user (disabled, or its password reset).
+    /// Returns how many ended.
+    pub async fn end_user_sessions(
+        &mut self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+        user_id: i64,
+        actor: Option<&str>,
+        reason: &str,
+        detail: serde_json::Value,
+        now_ms: i64,
+    ) -> anyhow::Result<usize> {
+        let sids = list_active_sids_for_user(&mut **tx, user_id)
+            .await
+            .context("listing the user's sessions")?;
+        for sid in &sids {
+            self.end(tx, sid, actor, reason, detail.clone(), now_ms)
+                .await?;
+        }
+        Ok(sids.len())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.sids.is_empty()
+    }
+
+    /// After the commit, with a user waiting: the first delivery attempts are
+    /// made now (bounded by `FIRST_ATTEMPT_WAIT`).
+    pub async fn finish(self, state: &AppState) {
+        self.forget(state);
+        state.notifier.deliver_now(&self.deliveries).await;
+    }
+
+    /// After the commit, with nobody waiting: the worker makes the attempts.
+    pub fn finish_in_background(self, state: &AppState) {
+        self.forget(state);
+        state.notifier.wake();
+    }
+
+    fn forget(&self, state: &AppState) {
+        for sid in &self.sids {
+            state.op_sessions.forget(sid);
+        }
+    }
 }
 
 /// The termination itself, inside the caller's transaction, so a change that
 /// ends sessions (disabling a user, say) commits with its sessions' ends and
-/// their outbox rows. After its commit, the caller forgets the session in
-/// `AppState::op_sessions` and starts the deliveries.
-pub async fn end_op_session_in(
+/// their outbox rows. Only [`Terminations`] calls it, so nobody forgets the
+/// cache or the deliveries after the commit.
+async fn end_op_session_in(
     tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
     sid: &str,
     actor: Option<&str>,
@@ -295,7 +372,9 @@ use url::Url;
 use super::crypto::random_token;
 use super::db::clients::list_frontchannel_targets;
 use super::db::frontchannel_pages::{find_frontchannel_page, insert_frontchannel_page};
-use super::db::logout_requests::find_logout_request;
+use super::db::logout_requests::{
+    delete_logout_request, find_logout_request, insert_logout_request, take_logout_request,
+};
 use super::error::internal;
 use super::headers::set_page_csp;
 use super::login::browser_session;
@@ -303,7 +382,9 @@ use super::protocol::local_url;
 use super::respond::mark_no_store;
 use super::state::app_state;
 use crate::app::i18n::{Locale, negotiate};
-use crate::app::logout::{Dialog, FrontchannelFrame, FrontchannelPlan, LogoutView, ProblemKind};
+use crate::app::logout::{
+    Dialog, FrontchannelFrame, FrontchannelPlan, LogoutView, ProblemKind, ReturnTo,
+};
 use crate::oidc::Params;
 use crate::oidc::end_session::Problem;
 use crate::oidc::frontchannel::{frame_origin, frontchannel_logout_url};
@@ -336,7 +417,7 @@ pub async fn page_answer(
     accept_language: Option<&str>,
 ) -> anyhow::Result<PageAnswer> {
     let current = current_session(state, session).await?;
-    let Some((request_text, params)) = request_params(state, query).await? else {
+    let Some(incoming) = load_request(state, query, Use::Read).await? else {
         let locale = negotiate(None, accept_language);
         let view = match current {
             Some(current) => LogoutView::Dialog(Dialog {
@@ -351,13 +432,14 @@ pub async fn page_answer(
             None => LogoutView::SignedOut {
                 locale,
                 problem: Some(ProblemKind::BadRequest),
+                return_to: None,
             },
         };
         return Ok(PageAnswer::Show(StatusCode::BAD_REQUEST, view));
     };
-    let request = EndSessionRequest::from_params(&params);
+    let request = &incoming.request;
     let locale = negotiate(request.ui_locales.as_deref(), accept_language);
-    let plan = load_plan(state, &request, current.as_ref()).await?;
+    let plan = load_plan(state, request, current.as_ref()).await?;
     let problem = plan.problem.map(problem_kind);
     let status = if problem.is_some() {
         StatusCode::BAD_REQUEST
@@ -366,13 +448,37 @@ pub async fn page_answer(
     };
 
     Ok(match current {
-        // Nothing to end (RIL §4: idempotent): honour a validated redirect.
-        None => match plan.redirect {
-            Some(url) => PageAnswer::Redirect(url),
-            None => PageAnswer::Show(status, LogoutView::SignedOut { locale, problem }),
+        // Nothing to end (RIL §4: idempotent): honour a redirect a valid hint
+        // proved; one only `client_id` vouches for waits for a click.
+        None => match (plan.redirect_without_click(), &plan.redirect, &plan.client) {
+            (Some(url), _, _) => PageAnswer::Redirect(url.clone()),
+            (None, Some(url), Some(client)) => PageAnswer::Show(
+                status,
+                LogoutView::SignedOut {
+                    locale,
+                    problem,
+                    return_to: Some(ReturnTo {
+                        client_name: client.name.clone(),
+                        url: url.to_string(),
+                    }),
+                },
+            ),
+            _ => PageAnswer::Show(
+                status,
+                LogoutView::SignedOut {
+                    locale,
+                    problem,
+                    return_to: None,
+                },
+            ),
         },
         // `when_required` and the request proves itself: no dialog.
         Some(current) if !plan.must_confirm => {
+            if let Some(id) = &incoming.pending {
+                delete_logout_request(&state.pool, id)
+                    .await
+                    .context("forgetting the stored logout request")?;
+            }
             let ended = sign_out_browser(
                 state,
                 session,
@@ -383,7 +489,7 @@ pub async fn page_answer(
             .await?;
             let target = match plan.redirect {
                 Some(url) => url,
-                None => done_url(state, locale, "signed_out", None)?,
+                None => done_url(state, locale, "signed_out")?,
             };
             PageAnswer::Redirect(frontchannel_or(state, &ended, target, locale).await?)
         }
@@ -395,30 +501,79 @@ pub async fn page_answer(
                 username: current.username,
                 mismatch: plan.session_mismatch,
                 problem,
-                request: request_text,
+                request: incoming.form_text,
                 csrf: session.csrf_token().await?,
             }),
         ),
     })
 }
 
-/// The request's parameters, from the query or from the stored POST named by
-/// `pending`. `None` when they are malformed or the stored request expired.
-async fn request_params(state: &AppState, query: &str) -> anyhow::Result<Option<(String, Params)>> {
-    let Ok(params) = Params::parse(query.as_bytes()) else {
-        return Ok(None);
-    };
-    let Some(pending) = params.get("pending") else {
-        return Ok(Some((query.to_owned(), params)));
-    };
-    let stored = find_logout_request(&state.pool, pending, now())
-        .await
-        .context("loading the stored logout request")?;
-    Ok(stored.and_then(|text| Params::parse(text.as_bytes()).ok().map(|p| (text, p))))
+/// An end-session request as GET /logout or the dialog's form brings it.
+struct Incoming {
+    request: EndSessionRequest,
+    /// What the dialog's hidden field carries back: the §2 parameters of a
+    /// GET, or only `pending=<id>` for a parked POST, so its hint is never
+    /// in a page or a URL.
+    form_text: String,
+    /// The id of the parked POST it came from.
+    pending: Option<String>,
 }
 
-/// The dialog's answer: `yes` ends the OP session, `no` only the client's part.
-/// Either way the user goes to the validated post-logout URI if there is one.
+/// Whether loading a parked request uses it up.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Use {
+    /// GET /logout shows the dialog and writes nothing.
+    Read,
+    /// The dialog's answer: a parked request is single-use.
+    Consume,
+}
+
+/// The request's parameters, from the query or from the stored POST named by
+/// `pending`. `None` when they are malformed or over their caps, or when the
+/// stored request expired or was used.
+async fn load_request(state: &AppState, text: &str, how: Use) -> anyhow::Result<Option<Incoming>> {
+    let Ok(params) = Params::parse(text.as_bytes()) else {
+        return Ok(None);
+    };
+    let Some(id) = params.get("pending") else {
+        return Ok(EndSessionRequest::from_params(&params)
+            .ok()
+            .map(|request| Incoming {
+                form_text: request.to_form(),
+                request,
+                pending: None,
+            }));
+    };
+    let stored = match how {
+        Use::Read => find_logout_request(&state.pool, id, now()).await,
+        Use::Consume => take_logout_request(&state.pool, id, now()).await,
+    }
+    .context("loading the stored logout request")?;
+    let request = stored
+        .and_then(|text| Params::parse(text.as_bytes()).ok())
+        .and_then(|p| EndSessionRequest::from_params(&p).ok());
+    Ok(request.map(|request| Incoming {
+        request,
+        form_text: url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("pending", id)
+            .finish(),
+        pending: Some(id.to_owned()),
+    }))
+}
+
+/// Parks a POSTed end-session request (only its §2 parameters) until the
+/// browser comes back with a same-site GET; returns its id.
+pub async fn park_request(state: &AppState, request: &EndSessionRequest) -> anyhow::Result<String> {
+    let id = random_token();
+    insert_logout_request(&state.pool, &id, &request.to_form(), now())
+        .await
+        .context("storing the logout request")?;
+    Ok(id)
+}
+
+/// The dialog's answer: `yes` ends the OP session, `no` only the part of the
+/// client a valid hint identified. Either way the user goes to the validated
+/// post-logout URI if there is one: the click was the confirmation.
 pub async fn confirm(
     csrf: String,
     request_text: String,
@@ -433,44 +588,51 @@ pub async fn confirm(
         .headers
         .get(ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok());
-    // A tampered request counts as empty: nothing identifies a client, nothing redirects.
-    let params = Params::parse(request_text.as_bytes()).unwrap_or_default();
-    let request = EndSessionRequest::from_params(&params);
-    let locale = negotiate(request.ui_locales.as_deref(), accept_language);
     let current = current_session(&state, &session)
         .await
         .map_err(internal("loading the session failed"))?;
-    let plan = load_plan(&state, &request, current.as_ref())
-        .await
-        .map_err(internal("deciding the logout failed"))?;
-
-    let Some(current) = current else {
-        // A stale dialog: the session is already gone. Nothing to end, no dead end.
-        audit_decision(
-            &state,
-            None,
-            "-",
-            decision_detail(&plan, "already_signed_out"),
-        )
-        .await
-        .map_err(internal("writing the audit event failed"))?;
-        return plan.redirect.map_or_else(
-            || done_url(&state, locale, "signed_out", None).map_err(internal("no result URL")),
-            Ok,
-        );
-    };
-    if !session
-        .verify_csrf(&csrf)
-        .await
-        .map_err(internal("reading the CSRF token failed"))?
+    // Without a session there is nothing to protect; with one, nothing happens
+    // (not even using up a parked request) before the CSRF check.
+    if current.is_some()
+        && !session
+            .verify_csrf(&csrf)
+            .await
+            .map_err(internal("reading the CSRF token failed"))?
     {
         return Err(ServerFnError::Args(
             "the form's CSRF token is not this browser's".into(),
         ));
     }
-    match choice.as_str() {
-        "yes" => {
-            let ended = sign_out_browser(
+    let choice = match choice.as_str() {
+        "yes" => Choice::Yes,
+        "no" => Choice::No,
+        _ => return Err(ServerFnError::Args("choice must be yes or no".into())),
+    };
+    // A tampered or used-up request counts as empty: nothing identifies a
+    // client, nothing redirects.
+    let request = load_request(&state, &request_text, Use::Consume)
+        .await
+        .map_err(internal("loading the logout request failed"))?
+        .map(|incoming| incoming.request)
+        .unwrap_or_default();
+    let locale = negotiate(request.ui_locales.as_deref(), accept_language);
+    let plan = load_plan(&state, &request, current.as_ref())
+        .await
+        .map_err(internal("deciding the logout failed"))?;
+    let or_done = |redirect: Option<Url>, outcome: &str| match redirect {
+        Some(url) => Ok(url),
+        None => done_url(&state, locale, outcome).map_err(internal("no result URL")),
+    };
+
+    let Some(current) = current else {
+        // A stale dialog: the session is already gone. Nothing to end, no dead
+        // end, and nothing stored for an anonymous request.
+        tracing::debug!(detail = %decision_detail(&plan, "already_signed_out"), "logout decided");
+        return or_done(plan.redirect, "signed_out");
+    };
+    let (ended, outcome) = match choice {
+        Choice::Yes => (
+            sign_out_browser(
                 &state,
                 &session,
                 &current,
@@ -478,18 +640,12 @@ pub async fn confirm(
                 decision_detail(&plan, "signed_out"),
             )
             .await
-            .map_err(internal("ending the session failed"))?;
-            let target = plan.redirect.map_or_else(
-                || done_url(&state, locale, "signed_out", None).map_err(internal("no result URL")),
-                Ok,
-            )?;
-            frontchannel_or(&state, &ended, target, locale)
-                .await
-                .map_err(internal("preparing the front-channel logout failed"))
-        }
-        "no" => {
-            let ended = match &plan.client {
-                Some(client) => end_client_session(
+            .map_err(internal("ending the session failed"))?,
+            "signed_out",
+        ),
+        Choice::No => match plan.client_leaving_on_no() {
+            Some(client) => (
+                end_client_session(
                     &state,
                     &current.sid,
                     &client.client_id,
@@ -497,31 +653,31 @@ pub async fn confirm(
                 )
                 .await
                 .map_err(internal("ending the client session failed"))?,
-                None => {
-                    audit_decision(
-                        &state,
-                        Some(&current.username),
-                        &current.sid,
-                        decision_detail(&plan, "stayed_signed_in"),
-                    )
-                    .await
-                    .map_err(internal("writing the audit event failed"))?;
-                    Ended::default()
-                }
-            };
-            let target = plan.redirect.map_or_else(
-                || {
-                    done_url(&state, locale, "still_signed_in", Some(&current.username))
-                        .map_err(internal("no result URL"))
-                },
-                Ok,
-            )?;
-            frontchannel_or(&state, &ended, target, locale)
+                "still_signed_in",
+            ),
+            None => {
+                audit_decision(
+                    &state,
+                    Some(&current.username),
+                    &current.sid,
+                    decision_detail(&plan, "stayed_signed_in"),
+                )
                 .await
-                .map_err(internal("preparing the front-channel logout failed"))
-        }
-        _ => Err(ServerFnError::Args("choice must be yes or no".into())),
-    }
+                .map_err(internal("writing the audit event failed"))?;
+                (Ended::default(), "still_signed_in")
+            }
+        },
+    };
+    let target = or_done(plan.redirect.clone(), outcome)?;
+    frontchannel_or(&state, &ended, target, locale)
+        .await
+        .map_err(internal("preparing the front-channel logout failed"))
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Choice {
+    Yes,
+    No,
 }
 
 fn decision_detail(plan: &LogoutPlan, outcome: &str) -> serde_json::Value {
@@ -534,18 +690,13 @@ fn decision_detail(plan: &LogoutPlan, outcome: &str) -> serde_json::Value {
     })
 }
 
-fn done_url(
-    state: &AppState,
-    locale: Locale,
-    outcome: &str,
-    user: Option<&str>,
-) -> anyhow::Result<Url> {
-    let mut pairs = vec![("outcome", outcome), ("lang", locale.tag())];
-    if let Some(user) = user {
-        pairs.push(("user", user));
-    }
-    local_url(&state.settings.issuer, "/logout/done", &pairs)
-        .context("building the result page URL")
+fn done_url(state: &AppState, locale: Locale, outcome: &str) -> anyhow::Result<Url> {
+    local_url(
+        &state.settings.issuer,
+        "/logout/done",
+        &[("outcome", outcome), ("lang", locale.tag())],
+    )
+    .context("building the result page URL")
 }
 
 /// Where the browser goes after a logout that ended `ended`: `target` itself,

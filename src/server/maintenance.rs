@@ -1,5 +1,6 @@
 //! Periodic work: ending OP sessions that have expired (with their logout
-//! notifications), and deleting rows that can no longer be used.
+//! notifications), and deleting rows that can no longer be used or are past
+//! their retention.
 
 use std::time::Duration;
 
@@ -8,20 +9,23 @@ use tokio::task::JoinHandle;
 
 use super::backchannel::now_ms;
 use super::db::access_tokens::delete_expired_access_tokens;
+use super::db::audit_events::delete_audit_events_before;
 use super::db::authorization_codes::delete_expired_authorization_codes;
+use super::db::backchannel_deliveries::delete_settled_backchannel_deliveries;
 use super::db::frontchannel_pages::delete_expired_frontchannel_pages;
 use super::db::logout_requests::delete_expired_logout_requests;
-use super::db::op_sessions::list_expired_op_sessions;
-use super::logout::end_op_session_in;
+use super::db::op_sessions::{delete_ended_op_sessions, list_expired_op_sessions};
+use super::logout::Terminations;
 use super::protocol::now;
 use super::state::AppState;
+use crate::oidc::end_session::RECENT_SESSION_SECS;
 
 /// How often expired OP sessions are looked for.
 const EXPIRY_PERIOD: Duration = Duration::from_secs(60);
 /// Every this many expiry rounds, expired rows are deleted (ten minutes).
 const PURGE_EVERY: u32 = 10;
-/// OP sessions ended per transaction (a backlog is worked off round by round).
-const EXPIRY_BATCH: i64 = 200;
+/// OP sessions ended per transaction when many are due at once.
+const EXPIRY_CHUNK: usize = 500;
 
 pub fn spawn(state: AppState) -> JoinHandle<()> {
     tokio::spawn(async move {
@@ -33,7 +37,7 @@ pub fn spawn(state: AppState) -> JoinHandle<()> {
                 tracing::error!(error = %format!("{err:#}"), "ending expired OP sessions failed");
             }
             if round.is_multiple_of(PURGE_EVERY)
-                && let Err(err) = purge_expired(&state.pool).await
+                && let Err(err) = purge_expired(&state, now()).await
             {
                 tracing::error!(error = %err, "clean-up of expired codes and tokens failed");
             }
@@ -42,47 +46,79 @@ pub fn spawn(state: AppState) -> JoinHandle<()> {
     })
 }
 
-/// Ends every OP session older than its lifetime through the termination path,
-/// so its clients are notified too (as Connect2id and Duende do on expiry).
+/// Ends every OP session past its lifetime through the termination path, so
+/// its clients are notified too (as Connect2id and Duende do on expiry). All
+/// that are due end in this sweep, however many, so clients hear of expiry
+/// on time; a backlog is committed in chunks so no transaction grows large.
 /// Returns how many ended.
 pub async fn expire_op_sessions(state: &AppState) -> anyhow::Result<usize> {
     let now_ms = now_ms();
-    let expired = list_expired_op_sessions(&state.pool, now_ms / 1000, EXPIRY_BATCH)
+    let expired = list_expired_op_sessions(&state.pool, now_ms / 1000)
         .await
         .context("listing expired OP sessions")?;
-    if expired.is_empty() {
-        return Ok(0);
+    for chunk in expired.chunks(EXPIRY_CHUNK) {
+        let mut tx = super::db::begin_write(&state.pool).await?;
+        let mut ends = Terminations::default();
+        for sid in chunk {
+            ends.end(
+                &mut tx,
+                sid,
+                Some("system"),
+                "expired",
+                serde_json::json!({}),
+                now_ms,
+            )
+            .await?;
+        }
+        tx.commit().await.context("committing the expiries")?;
+        // No user is waiting on these.
+        ends.finish_in_background(state);
     }
-    let mut tx = super::db::begin_write(&state.pool).await?;
-    for sid in &expired {
-        end_op_session_in(
-            &mut tx,
-            sid,
-            Some("system"),
-            "expired",
-            serde_json::json!({}),
-            now_ms,
-        )
-        .await?;
+    if !expired.is_empty() {
+        tracing::info!(count = expired.len(), "ended expired OP sessions");
     }
-    tx.commit().await.context("committing the expiries")?;
-    for sid in &expired {
-        state.op_sessions.forget(sid);
-    }
-    // The worker makes the first attempts; no user is waiting on these.
-    state.notifier.wake();
-    tracing::info!(count = expired.len(), "ended expired OP sessions");
     Ok(expired.len())
 }
 
-pub async fn purge_expired(pool: &sqlx::SqlitePool) -> sqlx::Result<(u64, u64)> {
-    let now = now();
-    let codes = delete_expired_authorization_codes(pool, now).await?;
-    let tokens = delete_expired_access_tokens(pool, now).await?;
-    delete_expired_logout_requests(pool, now).await?;
-    delete_expired_frontchannel_pages(pool, now).await?;
-    if codes + tokens > 0 {
-        tracing::debug!(codes, tokens, "deleted expired codes and tokens");
+/// What one purge deleted, table by table.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Purged {
+    pub codes: u64,
+    pub tokens: u64,
+    pub logout_requests: u64,
+    pub frontchannel_pages: u64,
+    pub op_sessions: u64,
+    pub deliveries: u64,
+    pub audit_events: u64,
+}
+
+/// Deletes what can no longer be used, as of `now` (Unix seconds): expired
+/// codes, tokens, parked logout requests and front-channel pages; OP sessions
+/// (with their client sessions) ended longer ago than the "recent" window;
+/// settled back-channel deliveries and audit events past their retention.
+pub async fn purge_expired(state: &AppState, now: i64) -> sqlx::Result<Purged> {
+    const DAY: i64 = 24 * 3600;
+    let pool = &state.pool;
+    let settings = &state.settings;
+    let purged = Purged {
+        codes: delete_expired_authorization_codes(pool, now).await?,
+        tokens: delete_expired_access_tokens(pool, now).await?,
+        logout_requests: delete_expired_logout_requests(pool, now).await?,
+        frontchannel_pages: delete_expired_frontchannel_pages(pool, now).await?,
+        op_sessions: delete_ended_op_sessions(pool, now - RECENT_SESSION_SECS).await?,
+        deliveries: delete_settled_backchannel_deliveries(
+            pool,
+            (now - i64::from(settings.delivery_retention_days) * DAY) * 1000,
+        )
+        .await?,
+        audit_events: delete_audit_events_before(
+            pool,
+            now - i64::from(settings.audit_retention_days) * DAY,
+        )
+        .await?,
+    };
+    if purged != Purged::default() {
+        tracing::debug!(?purged, "purged expired rows");
     }
-    Ok((codes, tokens))
+    Ok(purged)
 }

@@ -44,6 +44,19 @@ static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
         .expect("hashing a constant cannot fail")
 });
 
+/// Password checks at once: about two per core. Each holds 7 MiB and a
+/// blocking thread, so a burst of logins beyond this waits for nothing: it is
+/// answered 503 at once, and memory stays bounded.
+static CHECK_SLOTS: LazyLock<tokio::sync::Semaphore> = LazyLock::new(|| {
+    let cores = std::thread::available_parallelism().map_or(2, usize::from);
+    tokio::sync::Semaphore::new(2 * cores)
+});
+
+/// A slot for one password check, or `None` when all are taken.
+pub fn try_check_slot() -> Option<tokio::sync::SemaphorePermit<'static>> {
+    CHECK_SLOTS.try_acquire().ok()
+}
+
 /// Verifies `password` against `stored`, or against a dummy hash when `stored`
 /// is `None`, so both cases cost the same.
 pub async fn verify_password(password: String, stored: Option<String>) -> anyhow::Result<bool> {

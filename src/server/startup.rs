@@ -15,10 +15,12 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
 use super::backchannel::BackchannelNotifier;
+use super::client_addr::{self, RateLimit};
 use super::config::Settings;
 use super::db::audit_events::{NewAuditEvent, insert_audit_event};
 use super::keys::SigningKeys;
 use super::read_cache::{CACHE_TTL, CACHED_CLIENTS, CACHED_ROWS, ReadCache};
+use super::signed::Signer;
 use super::state::AppState;
 use super::{browser_session, commands, db, error, headers, health, maintenance, protocol};
 use crate::app::{App, shell};
@@ -67,6 +69,7 @@ impl Application {
             keys.clone(),
             settings.issuer.clone(),
             settings.allow_private_logout_targets,
+            settings.logout_proxy.as_deref(),
         )?;
         // Deliveries a previous process left pending start right away.
         let deliveries = notifier.spawn_worker();
@@ -77,6 +80,7 @@ impl Application {
             settings: Arc::new(settings),
             keys,
             throttle: Arc::default(),
+            signer: Signer::load_or_create(&pool).await?,
             discovery_json,
             notifier,
             op_sessions: Arc::new(ReadCache::new(CACHED_ROWS, CACHE_TTL)),
@@ -85,12 +89,18 @@ impl Application {
         let router = router(state.clone()).layer(session_layer);
         record_start(&pool, local_addr).await?;
         let maintenance = maintenance::spawn(state.clone());
+        let limit = RateLimit::new(
+            state.settings.rate_limit,
+            state.settings.trusted_proxies.clone(),
+        );
+        let mut background = vec![session_cleanup, key_reloader, deliveries, maintenance];
+        background.extend(limit.spawn_sweeper());
 
         Ok(Self {
             listener,
-            router: with_common_layers(router),
+            router: with_common_layers(router, limit),
             state,
-            background: vec![session_cleanup, key_reloader, deliveries, maintenance],
+            background,
         })
     }
 
@@ -144,11 +154,15 @@ fn router(state: AppState) -> Router {
 }
 
 /// Layers every response passes through, the error and panic pages included.
-fn with_common_layers(router: Router) -> Router {
+fn with_common_layers(router: Router, limit: RateLimit) -> Router {
     router
-        .layer(axum::middleware::from_fn(error::html_errors_for_forms))
+        .layer(axum::middleware::from_fn(error::server_fn_errors))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(CatchPanicLayer::custom(error::panic_response))
+        .layer(axum::middleware::from_fn_with_state(
+            limit,
+            client_addr::limit_requests,
+        ))
         .layer(axum::middleware::map_response(headers::security_headers))
         .layer(TraceLayer::new_for_http())
 }

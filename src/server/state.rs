@@ -9,6 +9,7 @@ use super::backchannel::BackchannelNotifier;
 use super::config::Settings;
 use super::keys::SigningKeys;
 use super::read_cache::ReadCache;
+use super::signed::Signer;
 use super::throttle::LoginThrottle;
 use crate::oidc::end_session::{CurrentSession, LogoutClient};
 
@@ -29,6 +30,9 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub keys: SigningKeys,
     pub throttle: Arc<LoginThrottle>,
+    /// Signs values the browser carries for us (the login form's CSRF token,
+    /// a waiting authorization request).
+    pub signer: Signer,
     /// The discovery document, serialized once.
     pub discovery_json: Arc<str>,
     /// Delivers back-channel logouts.

@@ -239,7 +239,7 @@ async fn every_kind_of_logout_notifies_the_session_clients() {
     }
     // 4. expiry: a session older than its lifetime, ended by the maintenance task
     let sid4 = sid_of(&app.signed_in_id_token().await);
-    sqlx::query("UPDATE op_sessions SET created_at = created_at - 13 * 3600 WHERE sid = ?")
+    sqlx::query("UPDATE op_sessions SET auth_time = auth_time - 13 * 3600 WHERE sid = ?")
         .bind(&sid4)
         .execute(&app.pool)
         .await

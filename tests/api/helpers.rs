@@ -23,13 +23,25 @@ pub struct TestApp {
 }
 
 /// A signoff on port 0 with a fresh database holding the demo data. Logout
-/// receivers in tests listen on loopback, so private targets are allowed.
+/// receivers in tests listen on loopback, so private targets are allowed;
+/// every test comes from 127.0.0.1, so the per-address limit is off.
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(true).await
 }
 
 /// As [`spawn_app`], choosing whether the SSRF guard lets loopback through.
 pub async fn spawn_app_with(allow_private_logout_targets: bool) -> TestApp {
+    spawn_app_configured(SettingsLayer {
+        allow_private_logout_targets: Some(allow_private_logout_targets),
+        rate_limit: Some(0),
+        ..Default::default()
+    })
+    .await
+}
+
+/// As [`spawn_app`], with these settings over the test defaults (listen,
+/// issuer, a fresh database, demo data).
+pub async fn spawn_app_configured(settings: SettingsLayer) -> TestApp {
     // `SIGNOFF_TEST_LOG=debug cargo test ... one_test` shows the server's log.
     if let Ok(filter) = std::env::var("SIGNOFF_TEST_LOG") {
         let _ = signoff::server::telemetry::init(&filter);
@@ -44,10 +56,8 @@ pub async fn spawn_app_with(allow_private_logout_targets: bool) -> TestApp {
             "sqlite://{}/signoff.db?mode=rwc",
             data_dir.path().display()
         )),
-        log: None,
         demo: Some(true),
-        cookie_same_site: None,
-        allow_private_logout_targets: Some(allow_private_logout_targets),
+        ..settings
     };
     let settings = Settings::resolve(SettingsLayer::default(), overrides).expect("settings");
     let app = Application::build_with_listener(settings, listener)
@@ -86,6 +96,13 @@ impl TestApp {
             .as_ref()
             .expect("only an in-process app has its state here")
     }
+}
+
+/// Unix time in seconds, as the server counts it.
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }
 
 /// A fresh "browser": its own cookie jar, no redirect following. A request

@@ -1,6 +1,6 @@
 use signoff::server::commands::demo;
 
-use crate::helpers::{location, query_param, spawn_app};
+use crate::helpers::{form_field, location, query_param, spawn_app};
 
 async fn count_op_sessions(pool: &sqlx::SqlitePool) -> i64 {
     let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM op_sessions")
@@ -88,7 +88,7 @@ async fn repeated_failures_are_throttled_even_for_the_right_password() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_good_login_creates_an_op_session_and_a_new_browser_session_id() {
+async fn a_good_login_creates_an_op_session_and_the_first_browser_session_row() {
     let app = spawn_app().await;
     let csrf = app.login_csrf(None).await;
     let before: Vec<(String,)> = sqlx::query_as("SELECT id FROM browser_sessions")
@@ -106,11 +106,8 @@ async fn a_good_login_creates_an_op_session_and_a_new_browser_session_id() {
         .fetch_all(&app.pool)
         .await
         .unwrap();
-    assert_eq!(before.len(), 1);
-    assert!(
-        !after.contains(&before[0]),
-        "the session id was cycled at login"
-    );
+    assert!(before.is_empty(), "showing the login form stores nothing");
+    assert_eq!(after.len(), 1, "the sign-in stores the browser session");
     let (sid_len,): (i64,) = sqlx::query_as("SELECT length(sid) FROM op_sessions")
         .fetch_one(&app.pool)
         .await
@@ -125,17 +122,27 @@ async fn a_good_login_creates_an_op_session_and_a_new_browser_session_id() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_session_cookie_is_http_only_and_same_site_lax() {
+async fn the_login_and_session_cookies_are_http_only_and_same_site_lax() {
     let app = spawn_app().await;
-    let response = app.get("/login").await;
-    let cookie = response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .map(|v| v.to_str().unwrap().to_owned())
-        .find(|c| c.starts_with("signoff="))
-        .expect("the login page sets the browser session cookie");
-    assert!(cookie.contains("HttpOnly"));
-    assert!(cookie.contains("SameSite=Lax"));
-    assert!(cookie.contains("Path=/"));
+    let set_cookie = |response: &reqwest::Response, name: &str| {
+        response
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .map(|v| v.to_str().unwrap().to_owned())
+            .find(|c| c.starts_with(&format!("{name}=")))
+    };
+    let page = app.get("/login").await;
+    let login_cookie = set_cookie(&page, "signoff-login").expect("the login form's cookie");
+    assert_eq!(set_cookie(&page, "signoff"), None, "no browser session yet");
+    let csrf = form_field(&page.text().await.unwrap(), "csrf");
+    let signed_in = app
+        .post_login(demo::USER, demo::PASSWORD, &csrf, None)
+        .await;
+    let session_cookie = set_cookie(&signed_in, "signoff").expect("the browser session cookie");
+    for cookie in [login_cookie, session_cookie] {
+        assert!(cookie.contains("HttpOnly"), "{cookie}");
+        assert!(cookie.contains("SameSite=Lax"), "{cookie}");
+        assert!(cookie.contains("Path=/"), "{cookie}");
+    }
 }

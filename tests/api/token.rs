@@ -1,7 +1,7 @@
 use serde_json::Value;
 use signoff::server::commands::demo;
 
-use crate::helpers::{CALLBACK, VERIFIER, query_param, spawn_app, verify_with_jwks};
+use crate::helpers::{CALLBACK, VERIFIER, now, query_param, spawn_app, verify_with_jwks};
 
 async fn fresh_code(app: &crate::helpers::TestApp) -> String {
     let target = app.sign_in_and_authorize(&[]).await;
@@ -188,9 +188,9 @@ async fn expired_codes_and_tokens_are_purged_but_live_ones_stay() {
         .await
         .unwrap();
 
-    let (codes, tokens) = signoff::server::maintenance::purge_expired(&app.pool)
+    let purged = signoff::server::maintenance::purge_expired(app.state(), now())
         .await
         .unwrap();
 
-    assert_eq!((codes, tokens), (1, 0));
+    assert_eq!((purged.codes, purged.tokens), (1, 0));
 }

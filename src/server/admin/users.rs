@@ -8,13 +8,12 @@ use crate::app::admin::Access;
 use crate::app::admin::users::{UserAction, UserList, UserSummary};
 use crate::server::backchannel::now_ms;
 use crate::server::commands::{UserSpec, add_user, validate_password};
-use crate::server::db::op_sessions::list_active_sids_for_user;
 use crate::server::db::users::{
     find_user_by_username, list_users, update_user_admin, update_user_disabled,
     update_user_password,
 };
 use crate::server::error::internal;
-use crate::server::logout::end_op_session_in;
+use crate::server::logout::Terminations;
 use crate::server::passwords::hash_password;
 
 const LIST_LIMIT: i64 = 1000;
@@ -130,8 +129,7 @@ pub async fn change(
     let now = now_ms / 1000;
     let mut tx = ctx.begin().await?;
     let mut detail = serde_json::json!({});
-    let mut deliveries = Vec::new();
-    let mut ended_sids = Vec::new();
+    let mut ends = Terminations::default();
     match action {
         UserAction::ResetPassword => {
             update_user_password(&mut *tx, user.id, hash.as_deref().unwrap_or_default()).await
@@ -142,35 +140,34 @@ pub async fn change(
         UserAction::Disable => update_user_disabled(&mut *tx, user.id, Some(now)).await,
     }
     .map_err(internal("updating the user failed"))?;
-    if action == UserAction::Disable {
-        let sids = list_active_sids_for_user(&mut *tx, user.id)
-            .await
-            .map_err(internal("listing the user's sessions failed"))?;
-        for sid in &sids {
-            let ended = end_op_session_in(
+    // Both end every session of the user, with their clients told: a
+    // disabled account must not stay signed in, and a password reset is what
+    // an admin does when a password leaked.
+    let ending = match action {
+        UserAction::Disable => Some("user_disabled"),
+        UserAction::ResetPassword => Some("password_reset"),
+        _ => None,
+    };
+    if let Some(reason) = ending {
+        let count = ends
+            .end_user_sessions(
                 &mut tx,
-                sid,
+                user.id,
                 Some(&ctx.username),
-                "user_disabled",
+                reason,
                 serde_json::json!({ "user": user.username }),
                 now_ms,
             )
             .await
-            .map_err(internal("ending the user's session failed"))?;
-            deliveries.extend(ended.deliveries);
-            ended_sids.push(ended.sid);
-        }
-        detail = serde_json::json!({ "ended_sessions": sids.len() });
+            .map_err(internal("ending the user's sessions failed"))?;
+        detail = serde_json::json!({ "ended_sessions": count });
     }
     ctx.audit(&mut tx, action.audit_action(), &user.username, detail, now)
         .await?;
     tx.commit()
         .await
         .map_err(internal("committing the change failed"))?;
-    for sid in &ended_sids {
-        ctx.state.op_sessions.forget(sid);
-    }
-    ctx.state.notifier.deliver_now(&deliveries).await;
+    ends.finish(&ctx.state).await;
     ctx.done(
         "/admin/users",
         &[],

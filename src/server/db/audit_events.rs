@@ -73,3 +73,15 @@ pub async fn list_audit_events(
     .fetch_all(db)
     .await
 }
+
+/// Deletes events that occurred before `before` (past their retention).
+pub async fn delete_audit_events_before(
+    db: impl SqliteExecutor<'_>,
+    before: i64,
+) -> sqlx::Result<u64> {
+    sqlx::query("DELETE FROM audit_events WHERE occurred_at < ?")
+        .bind(before)
+        .execute(db)
+        .await
+        .map(|r| r.rows_affected())
+}

@@ -34,44 +34,49 @@ pub async fn insert_authorization_code(
     .map(|_| ())
 }
 
-/// What redeeming a code found.
-#[derive(Debug)]
-pub enum Consumed {
-    /// First use: the code is now spent.
-    Fresh(CodeRow),
-    /// The code exists but was spent before: a replay.
-    Replayed,
-    Unknown,
+/// A code as `/token` finds it for its client and redirect URI.
+#[derive(Clone, Debug, FromRow)]
+pub struct FoundCode {
+    #[sqlx(flatten)]
+    pub code: CodeRow,
+    pub used_at: Option<i64>,
 }
 
-/// Marks the code used in one statement, so two concurrent redemptions cannot
-/// both succeed.
-pub async fn consume_authorization_code(
-    db: &mut sqlx::SqliteConnection,
+/// The code with this hash, issued to `client_id` for `redirect_uri`. Another
+/// client's code, or one for another URI, is not found: presenting it spends
+/// and revokes nothing.
+pub async fn find_authorization_code(
+    db: impl SqliteExecutor<'_>,
+    code_hash: &str,
+    client_id: &str,
+    redirect_uri: &str,
+) -> sqlx::Result<Option<FoundCode>> {
+    sqlx::query_as(
+        "SELECT client_id, sid, redirect_uri, scope, nonce, code_challenge, expires_at, used_at \
+         FROM authorization_codes WHERE code_hash = ? AND client_id = ? AND redirect_uri = ?",
+    )
+    .bind(code_hash)
+    .bind(client_id)
+    .bind(redirect_uri)
+    .fetch_optional(db)
+    .await
+}
+
+/// Spends the code in one statement; false when another redemption spent it
+/// first, so two concurrent redemptions cannot both succeed.
+pub async fn spend_authorization_code(
+    db: impl SqliteExecutor<'_>,
     code_hash: &str,
     now: i64,
-) -> sqlx::Result<Consumed> {
-    let fresh: Option<CodeRow> = sqlx::query_as(
-        "UPDATE authorization_codes SET used_at = ? WHERE code_hash = ? AND used_at IS NULL \
-         RETURNING client_id, sid, redirect_uri, scope, nonce, code_challenge, expires_at",
+) -> sqlx::Result<bool> {
+    sqlx::query(
+        "UPDATE authorization_codes SET used_at = ? WHERE code_hash = ? AND used_at IS NULL",
     )
     .bind(now)
     .bind(code_hash)
-    .fetch_optional(&mut *db)
-    .await?;
-    if let Some(row) = fresh {
-        return Ok(Consumed::Fresh(row));
-    }
-    let exists: Option<(i64,)> =
-        sqlx::query_as("SELECT 1 FROM authorization_codes WHERE code_hash = ?")
-            .bind(code_hash)
-            .fetch_optional(&mut *db)
-            .await?;
-    Ok(if exists.is_some() {
-        Consumed::Replayed
-    } else {
-        Consumed::Unknown
-    })
+    .execute(db)
+    .await
+    .map(|r| r.rows_affected() == 1)
 }
 
 /// Codes live a minute; spent and expired ones are of no further use.

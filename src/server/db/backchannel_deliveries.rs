@@ -183,3 +183,16 @@ pub async fn count_failed_deliveries_by_client(
     .await?;
     Ok(rows.into_iter().collect())
 }
+
+/// Deletes delivered and failed deliveries created before `before_ms` (past
+/// their retention). Pending ones stay until they settle.
+pub async fn delete_settled_backchannel_deliveries(
+    db: impl SqliteExecutor<'_>,
+    before_ms: i64,
+) -> sqlx::Result<u64> {
+    sqlx::query("DELETE FROM backchannel_deliveries WHERE status <> 'pending' AND created_at < ?")
+        .bind(before_ms)
+        .execute(db)
+        .await
+        .map(|r| r.rows_affected())
+}

@@ -32,6 +32,30 @@ pub async fn find_logout_request(
     Ok(row.map(|(p,)| p))
 }
 
+/// Finds and deletes the request in one statement: a parked request is used once.
+pub async fn take_logout_request(
+    db: impl SqliteExecutor<'_>,
+    id: &str,
+    now: i64,
+) -> sqlx::Result<Option<String>> {
+    let row: Option<(String,)> = sqlx::query_as(
+        "DELETE FROM logout_requests WHERE id = ? AND created_at > ? RETURNING params",
+    )
+    .bind(id)
+    .bind(now - LOGOUT_REQUEST_TTL_SECS)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|(p,)| p))
+}
+
+pub async fn delete_logout_request(db: impl SqliteExecutor<'_>, id: &str) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM logout_requests WHERE id = ?")
+        .bind(id)
+        .execute(db)
+        .await
+        .map(|_| ())
+}
+
 pub async fn delete_expired_logout_requests(
     db: impl SqliteExecutor<'_>,
     now: i64,

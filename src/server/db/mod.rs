@@ -11,6 +11,7 @@ pub mod logout_requests;
 pub mod op_sessions;
 pub mod rp_sessions;
 pub mod schema;
+pub mod server_secrets;
 pub mod signing_keys;
 pub mod users;
 

@@ -28,10 +28,40 @@ pub async fn insert_op_session(
         .map(|_| ())
 }
 
-/// An OP session lasts this long after its login: as long as the browser
-/// session that carries it, which idles out 12 hours after its last change
-/// (the login). Expiry ends it through the termination path.
+/// An OP session lasts this long after its latest login (`auth_time`): as
+/// long as the browser session that carries it, which idles out 12 hours
+/// after its last change (the login). Expiry ends it through the termination
+/// path.
 pub const OP_SESSION_LIFETIME_SECS: i64 = 12 * 3600;
+
+/// The same user signed in again in the same browser: the session lives on
+/// (same `sid`, same clients) with a fresh `auth_time`. Returns false if it
+/// had ended meanwhile.
+pub async fn renew_op_session(
+    db: impl SqliteExecutor<'_>,
+    sid: &str,
+    now: i64,
+) -> sqlx::Result<bool> {
+    sqlx::query("UPDATE op_sessions SET auth_time = ? WHERE sid = ? AND ended_at IS NULL")
+        .bind(now)
+        .bind(sid)
+        .execute(db)
+        .await
+        .map(|r| r.rows_affected() == 1)
+}
+
+/// Deletes sessions that ended before `before` (past the "recent" window),
+/// with their client sessions, codes and tokens (by cascade).
+pub async fn delete_ended_op_sessions(
+    db: impl SqliteExecutor<'_>,
+    before: i64,
+) -> sqlx::Result<u64> {
+    sqlx::query("DELETE FROM op_sessions WHERE ended_at IS NOT NULL AND ended_at < ?")
+        .bind(before)
+        .execute(db)
+        .await
+        .map(|r| r.rows_affected())
+}
 
 /// The session if it has not ended or expired and its user is not disabled.
 pub async fn find_active_op_session(
@@ -42,7 +72,7 @@ pub async fn find_active_op_session(
     sqlx::query_as(
         "SELECT s.sid, s.auth_time, s.created_at, u.id AS user_id, u.subject, u.username, u.is_admin \
          FROM op_sessions s JOIN users u ON u.id = s.user_id \
-         WHERE s.sid = ? AND s.ended_at IS NULL AND u.disabled_at IS NULL AND s.created_at > ?",
+         WHERE s.sid = ? AND s.ended_at IS NULL AND u.disabled_at IS NULL AND s.auth_time > ?",
     )
     .bind(sid)
     .bind(now - OP_SESSION_LIFETIME_SECS)
@@ -54,14 +84,11 @@ pub async fn find_active_op_session(
 pub async fn list_expired_op_sessions(
     db: impl SqliteExecutor<'_>,
     now: i64,
-    limit: i64,
 ) -> sqlx::Result<Vec<String>> {
     let rows: Vec<(String,)> = sqlx::query_as(
-        "SELECT sid FROM op_sessions WHERE ended_at IS NULL AND created_at <= ? \
-         ORDER BY created_at LIMIT ?",
+        "SELECT sid FROM op_sessions WHERE ended_at IS NULL AND auth_time <= ? ORDER BY auth_time",
     )
     .bind(now - OP_SESSION_LIFETIME_SECS)
-    .bind(limit)
     .fetch_all(db)
     .await?;
     Ok(rows.into_iter().map(|(s,)| s).collect())

@@ -1,7 +1,7 @@
 use anyhow::Context;
 use axum::extract::{Query, RawQuery, State};
 use axum::response::Response;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::{local_url, now, see_other};
 use crate::oidc::Params;
@@ -18,6 +18,7 @@ use crate::server::db::clients::find_client;
 use crate::server::db::op_sessions::ActiveOpSession;
 use crate::server::db::rp_sessions::upsert_rp_session;
 use crate::server::error::AppError;
+use crate::server::signed::Purpose;
 use crate::server::state::AppState;
 
 /// `GET /authorize` (OIDC Core §3.1.2.1).
@@ -50,7 +51,7 @@ pub async fn authorize(
         }) => return redirect_with_error(&state, &redirect_uri, client_state.as_deref(), &error),
     };
     let existing = session.active_op_session(&state.pool).await?;
-    proceed(&state, &session, request, existing, None).await
+    proceed(&state, request, existing, None).await
 }
 
 #[derive(Deserialize)]
@@ -58,35 +59,40 @@ pub struct ContinueQuery {
     request: String,
 }
 
-/// `GET /authorize/continue?request=ID`: where login sends the browser back to.
+/// How long an authorization request may wait for the user to sign in.
+const PENDING_AUTHORIZATION_SECS: i64 = 30 * 60;
+
+/// An authorization request waiting for a sign-in, carried signed through
+/// `/login?request=…` and back to `/authorize/continue?request=…`, so an
+/// anonymous `GET /authorize` stores nothing.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PendingAuthorization {
+    pub request: AuthorizationRequest,
+    /// When it started waiting: a login after this satisfies `prompt=login`
+    /// and `max_age`.
+    pub since: i64,
+}
+
+/// `GET /authorize/continue?request=…`: where login sends the browser back to.
 pub async fn continue_authorization(
     State(state): State<AppState>,
     session: BrowserSession,
     Query(query): Query<ContinueQuery>,
 ) -> Result<Response, AppError> {
-    let pending = session
-        .take_authorization(&query.request)
-        .await
-        .context("reading the pending request")?
+    let pending: PendingAuthorization = state
+        .signer
+        .open(Purpose::PendingAuthorization, &query.request, now())
         .ok_or(AppError::BadRequest(
-            "This sign-in request has expired or was already completed. Start again from the application.",
+            "This sign-in request has expired or is not valid. Start again from the application.",
         ))?;
     let existing = session.active_op_session(&state.pool).await?;
-    proceed(
-        &state,
-        &session,
-        pending.request,
-        existing,
-        Some(pending.since),
-    )
-    .await
+    proceed(&state, pending.request, existing, Some(pending.since)).await
 }
 
 /// `waiting_since` is set when the request waited for a login: a login after
 /// that moment counts as fresh for `prompt=login` and `max_age`.
 async fn proceed(
     state: &AppState,
-    session: &BrowserSession,
     request: AuthorizationRequest,
     existing: Option<ActiveOpSession>,
     waiting_since: Option<i64>,
@@ -113,11 +119,16 @@ async fn proceed(
             &OAuthError::new(OAuthErrorCode::LoginRequired, "the user is not signed in"),
         ),
         (LoginDecision::Login | LoginDecision::Proceed, _) => {
-            let id = session
-                .stash_authorization(request, now)
-                .await
-                .context("storing the pending request")?;
-            let url = local_url(&state.settings.issuer, "/login", &[("request", &id)])
+            // Nothing is stored: the request waits, signed, in the login URL.
+            let pending = state.signer.seal(
+                Purpose::PendingAuthorization,
+                &PendingAuthorization {
+                    request,
+                    since: now,
+                },
+                now + PENDING_AUTHORIZATION_SECS,
+            );
+            let url = local_url(&state.settings.issuer, "/login", &[("request", &pending)])
                 .context("building the login URL")?;
             Ok(see_other(&url))
         }

@@ -3,14 +3,13 @@ use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use super::{local_url, now, see_other};
+use super::{local_url, see_other};
 use crate::oidc::Params;
+use crate::oidc::end_session::EndSessionRequest;
 use crate::server::browser_session::BrowserSession;
-use crate::server::crypto::random_token;
-use crate::server::db::logout_requests::insert_logout_request;
 use crate::server::error::AppError;
 use crate::server::headers::DIALOG_CSP;
-use crate::server::logout::{PageAnswer, page_answer};
+use crate::server::logout::{PageAnswer, page_answer, park_request};
 use crate::server::state::AppState;
 
 /// `GET /logout` (RP-Initiated Logout §2): the confirmation dialog, the
@@ -67,17 +66,16 @@ pub async fn post_logout(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    const MALFORMED: &str =
-        "The sign-out request was malformed: it must be a form with each parameter at most once.";
+    const MALFORMED: &str = "The sign-out request was malformed: it must be a form with each parameter at most once, none of them oversized.";
     if !is_form {
         return Err(AppError::BadRequest(MALFORMED));
     }
-    let text = std::str::from_utf8(&body).map_err(|_| AppError::BadRequest(MALFORMED))?;
-    Params::parse(text.as_bytes()).map_err(|_| AppError::BadRequest(MALFORMED))?;
-    let id = random_token();
-    insert_logout_request(&state.pool, &id, text, now())
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
+    std::str::from_utf8(&body).map_err(|_| AppError::BadRequest(MALFORMED))?;
+    let request = Params::parse(&body)
+        .ok()
+        .and_then(|params| EndSessionRequest::from_params(&params).ok())
+        .ok_or(AppError::BadRequest(MALFORMED))?;
+    let id = park_request(&state, &request).await?;
     let url = local_url(&state.settings.issuer, "/logout", &[("pending", &id)])
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("building the logout URL")))?;
     Ok(see_other(&url))

@@ -16,7 +16,7 @@ use crate::server::crypto::{constant_time_eq, random_token, sha256_b64};
 use crate::server::db::access_tokens::{
     NewAccessToken, insert_access_token, revoke_access_tokens_for_code,
 };
-use crate::server::db::authorization_codes::{Consumed, consume_authorization_code};
+use crate::server::db::authorization_codes::{find_authorization_code, spend_authorization_code};
 use crate::server::db::clients::find_client;
 use crate::server::db::op_sessions::find_active_op_session;
 use crate::server::state::AppState;
@@ -59,6 +59,25 @@ impl From<OAuthError> for Failure {
 impl From<anyhow::Error> for Failure {
     fn from(e: anyhow::Error) -> Self {
         Self::Internal(e)
+    }
+}
+
+/// RFC 6749 §4.1.2: a code its own client redeems twice revokes what it was
+/// exchanged for.
+async fn replayed(
+    conn: &mut sqlx::SqliteConnection,
+    client_id: &str,
+    code_hash: &str,
+    now: i64,
+) -> Failure {
+    match revoke_access_tokens_for_code(&mut *conn, code_hash, now).await {
+        Ok(revoked) => {
+            tracing::warn!(client_id, revoked, "authorization code replayed");
+            INVALID_GRANT.into()
+        }
+        Err(err) => {
+            Failure::Internal(anyhow::Error::new(err).context("revoking tokens of a replayed code"))
+        }
     }
 }
 
@@ -109,20 +128,23 @@ async fn exchange(
         .acquire()
         .await
         .context("acquiring a connection")?;
-    let code = match consume_authorization_code(&mut conn, &code_hash, now)
-        .await
-        .context("redeeming the code")?
-    {
-        Consumed::Fresh(code) => code,
-        Consumed::Replayed => {
-            let revoked = revoke_access_tokens_for_code(&mut *conn, &code_hash, now)
-                .await
-                .context("revoking tokens of a replayed code")?;
-            tracing::warn!(client_id = %client.client_id, revoked, "authorization code replayed");
-            return Err(INVALID_GRANT.into());
-        }
-        Consumed::Unknown => return Err(INVALID_GRANT.into()),
-    };
+    // Looked up with the authenticated client and the redirect URI: a code
+    // presented by anyone else is unknown, and spends or revokes nothing.
+    let found = find_authorization_code(
+        &mut *conn,
+        &code_hash,
+        &client.client_id,
+        &grant.redirect_uri,
+    )
+    .await
+    .context("loading the code")?
+    .ok_or(INVALID_GRANT)?;
+    if found.used_at.is_some() {
+        return Err(replayed(&mut conn, &client.client_id, &code_hash, now).await);
+    }
+    let code = found.code;
+    // PKCE and expiry before spending: a wrong verifier leaves the code to
+    // its owner.
     check_code_redemption(
         &IssuedCode {
             client_id: &code.client_id,
@@ -134,6 +156,12 @@ async fn exchange(
         &grant,
         now,
     )?;
+    if !spend_authorization_code(&mut *conn, &code_hash, now)
+        .await
+        .context("spending the code")?
+    {
+        return Err(replayed(&mut conn, &client.client_id, &code_hash, now).await);
+    }
     let op_session = find_active_op_session(&mut *conn, &code.sid, now)
         .await
         .context("loading the OP session")?
