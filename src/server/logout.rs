@@ -364,11 +364,14 @@ async fn audit(
 
 // ---- The end-session pages' server side (called by the server fns in app::logout) ----
 
+use std::net::IpAddr;
+
 use axum::http::StatusCode;
 use axum::http::header::ACCEPT_LANGUAGE;
 use leptos::prelude::ServerFnError;
 use url::Url;
 
+use super::client_addr::throttle_key;
 use super::crypto::random_token;
 use super::db::clients::list_frontchannel_targets;
 use super::db::frontchannel_pages::{find_frontchannel_page, insert_frontchannel_page};
@@ -562,12 +565,25 @@ async fn load_request(state: &AppState, text: &str, how: Use) -> anyhow::Result<
 }
 
 /// Parks a POSTed end-session request (only its §2 parameters) until the
-/// browser comes back with a same-site GET; returns its id.
-pub async fn park_request(state: &AppState, request: &EndSessionRequest) -> anyhow::Result<String> {
+/// browser comes back with a same-site GET; returns its id. Each client
+/// address keeps only its newest few parked requests.
+pub async fn park_request(
+    state: &AppState,
+    request: &EndSessionRequest,
+    from: IpAddr,
+) -> anyhow::Result<String> {
     let id = random_token();
-    insert_logout_request(&state.pool, &id, &request.to_form(), now())
-        .await
-        .context("storing the logout request")?;
+    let mut tx = super::db::begin_write(&state.pool).await?;
+    insert_logout_request(
+        &mut tx,
+        &id,
+        &request.to_form(),
+        &throttle_key(from).to_string(),
+        now(),
+    )
+    .await
+    .context("storing the logout request")?;
+    tx.commit().await.context("committing the logout request")?;
     Ok(id)
 }
 

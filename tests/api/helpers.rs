@@ -150,7 +150,12 @@ impl TestApp {
     /// The CSRF token of the login form this browser is shown.
     pub async fn login_csrf(&self, request: Option<&str>) -> String {
         let path = match request {
-            Some(r) => format!("/login?request={r}"),
+            Some(r) => format!(
+                "/login?{}",
+                url::form_urlencoded::Serializer::new(String::new())
+                    .append_pair("request", r)
+                    .finish()
+            ),
             None => "/login".to_owned(),
         };
         let page = self.get(&path).await.text().await.unwrap();
@@ -187,13 +192,24 @@ impl TestApp {
     /// Runs /authorize → /login → /authorize/continue as the demo user and
     /// returns the redirect to the client's callback.
     pub async fn sign_in_and_authorize(&self, extra: &[(&str, &str)]) -> Url {
+        self.sign_in_and_authorize_as(demo::USER, demo::PASSWORD, extra)
+            .await
+    }
+
+    /// As [`TestApp::sign_in_and_authorize`], signing in as `username`.
+    pub async fn sign_in_and_authorize_as(
+        &self,
+        username: &str,
+        password: &str,
+        extra: &[(&str, &str)],
+    ) -> Url {
         let response = self.get(&self.authorize_path(extra)).await;
         let login = location(&response);
         assert_eq!(login.path(), "/login", "{login}");
-        let request = query_param(&login, "request").expect("a parked request id");
+        let request = query_param(&login, "request").expect("a waiting request");
         let csrf = self.login_csrf(Some(&request)).await;
         let response = self
-            .post_login(demo::USER, demo::PASSWORD, &csrf, Some(&request))
+            .post_login(username, password, &csrf, Some(&request))
             .await;
         let next = location(&response);
         assert_eq!(next.path(), "/authorize/continue", "{next}");
@@ -255,6 +271,12 @@ pub fn header<'a>(response: &'a reqwest::Response, name: &str) -> &'a str {
 
 pub const POST_LOGOUT: &str = demo::POST_LOGOUT_REDIRECT_URI;
 
+/// What the token endpoint gave the demo client.
+pub struct Tokens {
+    pub id_token: String,
+    pub access_token: String,
+}
+
 /// The dialog's form fields.
 pub struct DialogForm {
     pub csrf: String,
@@ -264,14 +286,38 @@ pub struct DialogForm {
 impl TestApp {
     /// Signs in through the demo client and returns the ID token it got.
     pub async fn signed_in_id_token(&self) -> String {
-        let code = query_param(&self.sign_in_and_authorize(&[]).await, "code").expect("a code");
+        self.tokens_for(&self.sign_in_and_authorize(&[]).await)
+            .await
+            .id_token
+    }
+
+    /// Redeems the code of a callback redirect as the demo client.
+    pub async fn tokens_for(&self, callback: &Url) -> Tokens {
+        let code = query_param(callback, "code").expect("a code");
         let body: serde_json::Value = self
             .redeem(&code, Some(VERIFIER))
             .await
             .json()
             .await
             .unwrap();
-        body["id_token"].as_str().unwrap().to_owned()
+        Tokens {
+            id_token: body["id_token"].as_str().expect("an ID token").to_owned(),
+            access_token: body["access_token"]
+                .as_str()
+                .expect("an access token")
+                .to_owned(),
+        }
+    }
+
+    /// The status `/userinfo` answers for an access token.
+    pub async fn userinfo_status(&self, access_token: &str) -> reqwest::StatusCode {
+        self.client
+            .get(self.url("/userinfo"))
+            .bearer_auth(access_token)
+            .send()
+            .await
+            .unwrap()
+            .status()
     }
 
     pub fn logout_path(&self, pairs: &[(&str, &str)]) -> String {

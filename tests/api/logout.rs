@@ -569,3 +569,173 @@ async fn a_client_registered_with_the_cli_policy_is_honoured() {
             .unwrap();
     assert_eq!(policy, "when_required");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_after_a_bare_client_id_signs_the_user_out_of_no_client() {
+    let app = spawn_app().await;
+    let tokens = app.tokens_for(&app.sign_in_and_authorize(&[]).await).await;
+
+    // A link anyone could write: client_id, no hint.
+    let (_, html) = dialog(
+        &app,
+        &[
+            ("client_id", demo::CLIENT_ID),
+            ("post_logout_redirect_uri", POST_LOGOUT),
+        ],
+    )
+    .await;
+    let target = location(&app.confirm(&dialog_form(&html), "no").await);
+
+    assert_eq!(
+        target.as_str(),
+        POST_LOGOUT,
+        "the click may go on to the validated URI"
+    );
+    let (ended,): (Option<i64>,) =
+        sqlx::query_as("SELECT ended_at FROM rp_sessions WHERE client_id = ?")
+            .bind(demo::CLIENT_ID)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(ended, None, "the client stays in the session");
+    assert_eq!(app.userinfo_status(&tokens.access_token).await, 200);
+    assert!(!op_session_ended(&app).await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_named_only_by_client_id_never_redirects_without_a_click() {
+    let app = spawn_app().await;
+    let stranger = browser();
+
+    let response = stranger
+        .get(app.url(&app.logout_path(&[
+            ("client_id", demo::CLIENT_ID),
+            ("post_logout_redirect_uri", POST_LOGOUT),
+            ("state", "z 1"),
+        ])))
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(response.status(), 200);
+    assert!(response.headers().get("location").is_none());
+    let html = response.text().await.unwrap();
+    assert!(html.contains("You are signed out"), "{html}");
+    assert!(html.contains("Return to"), "{html}");
+    assert!(html.contains("Demo relying party"), "{html}");
+    assert!(
+        html.contains(&format!("href=\"{POST_LOGOUT}?state=z+1\"")),
+        "the button goes to the validated URI with its state: {html}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_parked_post_is_used_once_and_its_hint_never_reaches_a_page() {
+    let app = spawn_app().await;
+    let hint = app.signed_in_id_token().await;
+    let response = app
+        .client
+        .post(app.url("/logout"))
+        .form(&[
+            ("id_token_hint", hint.as_str()),
+            ("post_logout_redirect_uri", POST_LOGOUT),
+            ("state", "p"),
+            ("unrelated", "kept nowhere"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let pending = format!("/logout?{}", location(&response).query().unwrap());
+    let (params,): (String,) = sqlx::query_as("SELECT params FROM logout_requests")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert!(
+        !params.contains("unrelated"),
+        "only §2 parameters are parked: {params}"
+    );
+
+    let html = app.get(&pending).await.text().await.unwrap();
+    assert!(
+        !html.contains(&hint[hint.len() - 30..]),
+        "no hint in the page"
+    );
+    let form = dialog_form(&html);
+    assert!(form.request.starts_with("pending="), "{}", form.request);
+    let target = location(&app.confirm(&form, "yes").await);
+    assert_eq!(target.as_str(), format!("{POST_LOGOUT}?state=p"));
+
+    let (left,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM logout_requests")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(left, 0, "the parked request was used up");
+    // The next person at this computer, from the history: nothing to see.
+    let again = app.get(&pending).await;
+    assert_eq!(again.status(), 400);
+    let html = again.text().await.unwrap();
+    assert!(!html.contains("Demo relying party"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_post_with_an_oversized_parameter_parks_nothing() {
+    let app = spawn_app().await;
+    let state = "s".repeat(2049);
+    let response = app
+        .client
+        .post(app.url("/logout"))
+        .form(&[("client_id", demo::CLIENT_ID), ("state", state.as_str())])
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(response.status(), 400);
+    let (parked,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM logout_requests")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(parked, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_anonymous_confirmation_writes_no_audit_row() {
+    let app = spawn_app().await;
+    let audit_rows = || async {
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM audit_events")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+        n
+    };
+    let before = audit_rows().await;
+
+    for _ in 0..20 {
+        let response = browser()
+            .post(app.url("/api/logout/confirm"))
+            .header("accept", "text/html")
+            .form(&[
+                ("csrf", "x"),
+                ("request", "client_id=demo-rp"),
+                ("choice", "yes"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_redirection(), "{}", response.status());
+    }
+
+    assert_eq!(audit_rows().await, before);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_result_page_names_nobody_from_the_url() {
+    let app = spawn_app().await;
+    let page = app
+        .get("/logout/done?outcome=still_signed_in&lang=en&user=Mallory")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("You stay signed in"), "{page}");
+    assert!(!page.contains("Mallory"));
+}

@@ -194,3 +194,75 @@ async fn expired_codes_and_tokens_are_purged_but_live_ones_stay() {
 
     assert_eq!((purged.codes, purged.tokens), (1, 0));
 }
+
+/// Redeems `code` as another registered client (same secret, same redirect URI).
+async fn redeem_as_other_client(app: &crate::helpers::TestApp, code: &str) -> reqwest::Response {
+    app.client
+        .post(app.url("/token"))
+        .basic_auth(demo::FRONTCHANNEL_CLIENT_ID, Some(demo::CLIENT_SECRET))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", CALLBACK),
+            ("code_verifier", VERIFIER),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_client_replaying_a_used_code_revokes_nothing_of_the_owner() {
+    let app = spawn_app().await;
+    let code = fresh_code(&app).await;
+    let owner: Value = app
+        .redeem(&code, Some(VERIFIER))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let access_token = owner["access_token"].as_str().unwrap();
+
+    let replay = redeem_as_other_client(&app, &code).await;
+
+    assert_eq!(replay.status(), 400);
+    let body: Value = replay.json().await.unwrap();
+    assert_eq!(body["error"], "invalid_grant");
+    assert_eq!(
+        app.userinfo_status(access_token).await,
+        200,
+        "the owner's token lives"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mismatched_client_redirect_uri_or_verifier_does_not_spend_the_code() {
+    let app = spawn_app().await;
+    let code = fresh_code(&app).await;
+
+    let foreign = redeem_as_other_client(&app, &code).await;
+    assert_eq!(foreign.status(), 400);
+    let wrong_verifier = app.redeem(&code, Some(&"x".repeat(43))).await;
+    assert_eq!(wrong_verifier.status(), 400);
+    let wrong_uri = app
+        .client
+        .post(app.url("/token"))
+        .basic_auth(demo::CLIENT_ID, Some(demo::CLIENT_SECRET))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", demo::REDIRECT_URIS[1]),
+            ("code_verifier", VERIFIER),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong_uri.status(), 400);
+
+    let owner = app.redeem(&code, Some(VERIFIER)).await;
+    assert_eq!(
+        owner.status(),
+        200,
+        "the code is still the owner's to spend"
+    );
+}

@@ -3,19 +3,38 @@ use sqlx::SqliteExecutor;
 /// A POSTed end-session request is usable for this long.
 pub const LOGOUT_REQUEST_TTL_SECS: i64 = 600;
 
+/// At most this many parked requests per client address; a new one beyond
+/// it replaces the oldest. Real browsers come back within seconds.
+pub const MAX_PARKED_PER_CLIENT: i64 = 32;
+
+/// Parks a request for `client_key` (the client's address, as throttles key
+/// it), dropping that address's oldest beyond [`MAX_PARKED_PER_CLIENT`].
 pub async fn insert_logout_request(
-    db: impl SqliteExecutor<'_>,
+    db: &mut sqlx::SqliteConnection,
     id: &str,
     params: &str,
+    client_key: &str,
     now: i64,
 ) -> sqlx::Result<()> {
-    sqlx::query("INSERT INTO logout_requests (id, params, created_at) VALUES (?, ?, ?)")
-        .bind(id)
-        .bind(params)
-        .bind(now)
-        .execute(db)
-        .await
-        .map(|_| ())
+    sqlx::query(
+        "INSERT INTO logout_requests (id, params, client_key, created_at) VALUES (?, ?, ?, ?)",
+    )
+    .bind(id)
+    .bind(params)
+    .bind(client_key)
+    .bind(now)
+    .execute(&mut *db)
+    .await?;
+    sqlx::query(
+        "DELETE FROM logout_requests WHERE client_key = ?1 AND id NOT IN \
+         (SELECT id FROM logout_requests WHERE client_key = ?1 \
+          ORDER BY created_at DESC, rowid DESC LIMIT ?2)",
+    )
+    .bind(client_key)
+    .bind(MAX_PARKED_PER_CLIENT)
+    .execute(&mut *db)
+    .await
+    .map(|_| ())
 }
 
 pub async fn find_logout_request(

@@ -1,0 +1,328 @@
+//! What an anonymous caller can make signoff do: per-address rate limits
+//! (with trusted proxies and IPv6 /64 keys), login throttling that holds
+//! under concurrency and cannot lock the real user out, and floods that
+//! leave the database as it was.
+
+use std::sync::Arc;
+
+use signoff::server::commands::demo;
+use signoff::server::config::SettingsLayer;
+use signoff::server::throttle::FREE_PER_USER_AT_ADDR;
+
+use crate::helpers::{TestApp, browser, form_field, header, location, now, spawn_app_configured};
+
+async fn limited_app(per_minute: u32, trusted: Option<&str>) -> TestApp {
+    spawn_app_configured(SettingsLayer {
+        allow_private_logout_targets: Some(true),
+        rate_limit: Some(per_minute),
+        trusted_proxies: trusted.map(str::to_owned),
+        ..Default::default()
+    })
+    .await
+}
+
+async fn get_from(app: &TestApp, path: &str, forwarded_for: &str) -> reqwest::Response {
+    browser()
+        .get(app.url(path))
+        .header("x-forwarded-for", forwarded_for)
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_address_over_its_limit_gets_429_with_retry_after_as_html_or_json() {
+    let app = limited_app(5, None).await;
+    for _ in 0..5 {
+        assert_eq!(app.get("/logout").await.status(), 200);
+    }
+
+    let page = get_from(&app, "/logout", "198.51.100.1").await;
+    assert_eq!(
+        page.status(),
+        429,
+        "X-Forwarded-For from an untrusted peer changes nothing"
+    );
+    assert!(header(&page, "retry-after").parse::<u64>().unwrap() >= 1);
+    assert!(header(&page, "content-type").starts_with("text/html"));
+    assert!(page.text().await.unwrap().contains("Too many requests"));
+
+    let token = app.client.post(app.url("/token")).send().await.unwrap();
+    assert_eq!(token.status(), 429);
+    assert!(header(&token, "retry-after").parse::<u64>().unwrap() >= 1);
+    let body: serde_json::Value = token.json().await.unwrap();
+    assert_eq!(body["error"], "too_many_requests");
+
+    for path in [
+        "/authorize",
+        "/login",
+        "/userStatus.json",
+        "/signout",
+        "/api/login",
+    ] {
+        assert_eq!(app.get(path).await.status(), 429, "{path}");
+    }
+    for path in [
+        "/.well-known/openid-configuration",
+        "/jwks.json",
+        "/healthz",
+    ] {
+        assert_eq!(app.get(path).await.status(), 200, "{path} is never limited");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn behind_a_trusted_proxy_each_client_has_its_own_limit_and_ipv6_counts_by_slash_64() {
+    let app = limited_app(3, Some("127.0.0.1/32")).await;
+    for _ in 0..3 {
+        assert_eq!(get_from(&app, "/logout", "203.0.113.7").await.status(), 200);
+    }
+    assert_eq!(get_from(&app, "/logout", "203.0.113.7").await.status(), 429);
+    assert_eq!(get_from(&app, "/logout", "203.0.113.8").await.status(), 200);
+    // A forged leftmost entry does not help: the proxy's own entry counts.
+    assert_eq!(
+        get_from(&app, "/logout", "192.0.2.99, 203.0.113.7")
+            .await
+            .status(),
+        429
+    );
+
+    for i in 0..3 {
+        let addr = format!("2001:db8:aa:bb::{i:x}");
+        assert_eq!(get_from(&app, "/logout", &addr).await.status(), 200);
+    }
+    assert_eq!(
+        get_from(&app, "/logout", "2001:db8:aa:bb:ffff::1")
+            .await
+            .status(),
+        429,
+        "the same /64"
+    );
+    assert_eq!(
+        get_from(&app, "/logout", "2001:db8:aa:bc::1")
+            .await
+            .status(),
+        200
+    );
+}
+
+/// Posts the login form from `addr` (behind the trusted proxy) in `client`.
+async fn login_from(
+    app: &TestApp,
+    client: &reqwest::Client,
+    addr: &str,
+    username: &str,
+    password: &str,
+) -> reqwest::Response {
+    let html = client
+        .get(app.url("/login"))
+        .header("x-forwarded-for", addr)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = form_field(&html, "csrf");
+    client
+        .post(app.url("/api/login"))
+        .header("accept", "text/html")
+        .header("x-forwarded-for", addr)
+        .form(&[
+            ("username", username),
+            ("password", password),
+            ("csrf", &csrf),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn failed_logins(app: &TestApp) -> Vec<(Option<String>, String)> {
+    sqlx::query_as("SELECT actor, detail FROM audit_events WHERE action = 'login.failed'")
+        .fetch_all(&app.pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forty_concurrent_guesses_check_no_more_passwords_than_the_free_allowance() {
+    let app = Arc::new(limited_app(0, None).await);
+    let client = browser();
+    let html = client
+        .get(app.url("/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = form_field(&html, "csrf");
+
+    let guesses: Vec<_> = (0..40)
+        .map(|i| {
+            let (app, client, csrf) = (app.clone(), client.clone(), csrf.clone());
+            tokio::spawn(async move {
+                let response = client
+                    .post(app.url("/api/login"))
+                    .header("accept", "text/html")
+                    .form(&[
+                        ("username", demo::USER),
+                        ("password", &format!("guess-{i}")),
+                        ("csrf", &csrf),
+                    ])
+                    .send()
+                    .await
+                    .unwrap();
+                response.status()
+            })
+        })
+        .collect();
+    for guess in guesses {
+        let status = guess.await.unwrap();
+        assert!(status.is_redirection() || status == 503, "{status}");
+    }
+
+    let checked = failed_logins(&app).await.len();
+    assert!(checked > 0);
+    assert!(
+        checked <= FREE_PER_USER_AT_ADDR as usize,
+        "{checked} passwords were checked"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failures_from_one_address_do_not_stop_the_real_user_from_another() {
+    let app = limited_app(0, Some("127.0.0.1/32")).await;
+    let attacker = browser();
+    for _ in 0..10 {
+        login_from(&app, &attacker, "203.0.113.66", demo::USER, "wrong guess").await;
+    }
+    let refused = login_from(&app, &attacker, "203.0.113.66", demo::USER, demo::PASSWORD).await;
+    assert_eq!(
+        location(&refused).query(),
+        Some("error=throttled"),
+        "the attacker's address waits, even with the right password"
+    );
+
+    let user = browser();
+    let signed_in = login_from(&app, &user, "198.51.100.2", demo::USER, demo::PASSWORD).await;
+    assert_eq!(location(&signed_in).path(), "/", "the real user signs in");
+
+    let (actor, detail) = failed_logins(&app).await.remove(0);
+    assert_eq!(actor, None, "a failed login has an anonymous actor");
+    let detail: serde_json::Value = serde_json::from_str(&detail).unwrap();
+    assert_eq!(
+        detail["username"],
+        demo::USER,
+        "the name tried is in the detail"
+    );
+}
+
+/// The database's size in bytes: its pages, including those the WAL holds.
+async fn database_bytes(app: &TestApp) -> i64 {
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let (pages,): (i64,) = sqlx::query_as("PRAGMA page_count")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let (size,): (i64,) = sqlx::query_as("PRAGMA page_size")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    pages * size
+}
+
+async fn rows_per_table(app: &TestApp) -> Vec<(String, i64)> {
+    let mut counts = Vec::new();
+    for table in [
+        "browser_sessions",
+        "logout_requests",
+        "audit_events",
+        "op_sessions",
+        "authorization_codes",
+        "frontchannel_pages",
+    ] {
+        let (n,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+        counts.push((table.to_owned(), n));
+    }
+    counts
+}
+
+/// 5,000 anonymous requests to each path that used to write: with the
+/// default rate limit (most are refused) and without any limit (every one is
+/// served), the database grows by less than 1 MB and, after the purge,
+/// holds no row the flood left.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_of_anonymous_requests_leaves_the_database_as_it_was() {
+    for limit in [signoff::server::config::DEFAULT_RATE_LIMIT, 0] {
+        let app = Arc::new(limited_app(limit, None).await);
+        let rows_before = rows_per_table(&app).await;
+        let bytes_before = database_bytes(&app).await;
+        let hint = "eyJhbGciOiJSUzI1NiJ9.".to_owned() + &"x".repeat(900);
+        let authorize = app.authorize_path(&[("state", &"s".repeat(2048))]);
+        let flood =
+            |make: Arc<dyn Fn(&reqwest::Client) -> reqwest::RequestBuilder + Send + Sync>| {
+                let tasks: Vec<_> = (0..8)
+                    .map(|_| {
+                        let make = make.clone();
+                        tokio::spawn(async move {
+                            let client = browser();
+                            for _ in 0..625 {
+                                let status = make(&client).send().await.unwrap().status();
+                                assert!(status.as_u16() < 500, "{status}");
+                            }
+                        })
+                    })
+                    .collect();
+                async move {
+                    for task in tasks {
+                        task.await.unwrap();
+                    }
+                }
+            };
+        let (a, b, c, d) = (app.clone(), app.clone(), app.clone(), app.clone());
+        let authorize_url = app.url(&authorize);
+        flood(Arc::new(move |c| c.get(&authorize_url))).await;
+        flood(Arc::new(move |c| c.get(a.url("/login")))).await;
+        flood(Arc::new(move |c| {
+            c.post(b.url("/logout")).form(&[
+                ("id_token_hint", hint.as_str()),
+                ("post_logout_redirect_uri", demo::POST_LOGOUT_REDIRECT_URI),
+                ("state", "x"),
+            ])
+        }))
+        .await;
+        flood(Arc::new(move |client| {
+            client.post(c.url("/api/logout/confirm")).form(&[
+                ("csrf", "x"),
+                ("request", "client_id=demo-rp"),
+                ("choice", "yes"),
+            ])
+        }))
+        .await;
+        flood(Arc::new(move |client| {
+            client.get(d.url("/userStatus.json?logUserOut=true"))
+        }))
+        .await;
+
+        let grown = database_bytes(&app).await - bytes_before;
+        println!("rate limit {limit}: the database grew by {grown} bytes");
+        assert!(
+            grown < 1_000_000,
+            "grew by {grown} bytes with limit {limit}"
+        );
+        let later = now() + 2 * 24 * 3600;
+        signoff::server::maintenance::purge_expired(app.state(), later)
+            .await
+            .unwrap();
+        assert_eq!(rows_per_table(&app).await, rows_before, "limit {limit}");
+    }
+}
