@@ -742,4 +742,103 @@ mod tests {
         );
         assert!(url.fragment().is_none());
     }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        fn any_hint() -> impl Strategy<Value = Option<Result<ValidHint, HintError>>> {
+            prop_oneof![
+                Just(None),
+                Just(Some(Err(HintError::BadSignature))),
+                Just(Some(Err(HintError::NotAnIdToken))),
+                Just(Some(Err(HintError::ExpiredAndNotRecent))),
+                ("[a-z]{1,3}", proptest::option::of("sid-[0-9]")).prop_map(|(sub, sid)| {
+                    Some(Ok(ValidHint {
+                        client_id: "rp".into(),
+                        sub,
+                        sid,
+                    }))
+                }),
+            ]
+        }
+
+        proptest! {
+            /// Any bytes as a query or form: parsing never panics, and what
+            /// passes keeps every §2 parameter within its cap and survives
+            /// being parked and read back.
+            #[test]
+            fn any_request_text_parses_or_is_refused_without_panicking(
+                raw in proptest::collection::vec(any::<u8>(), 0..600),
+                state_len in 0_usize..2100,
+            ) {
+                let mut text = raw;
+                text.extend_from_slice(format!("&state={}", "s".repeat(state_len)).as_bytes());
+                if let Ok(params) = Params::parse(&text)
+                    && let Ok(request) = EndSessionRequest::from_params(&params)
+                {
+                    prop_assert!(request.state.as_ref().is_none_or(|s| s.len() <= 2048));
+                    let parked = request.to_form();
+                    let back = EndSessionRequest::from_params(
+                        &Params::parse(parked.as_bytes()).unwrap(),
+                    );
+                    prop_assert_eq!(back, Ok(request));
+                }
+            }
+
+            /// Whatever the request, hint outcome, client and session: no
+            /// redirect with a problem, never to an unregistered URI, never
+            /// without a click unless a valid hint named the client, and No
+            /// leaves only a client such a hint named (spec digest §8, §7.1).
+            #[test]
+            fn the_decision_never_redirects_or_removes_a_client_it_should_not(
+                uri in prop_oneof![
+                    Just(None),
+                    Just(Some(URI.to_owned())),
+                    Just(Some(format!("{URI}?x=1"))),
+                    "\\PC{0,40}".prop_map(Some),
+                ],
+                state in proptest::option::of("\\PC{0,20}"),
+                hint in any_hint(),
+                named in prop_oneof![
+                    Just(Ok(None)),
+                    Just(Err(())),
+                    Just(Ok(Some(client(ConfirmationPolicy::Always)))),
+                    Just(Ok(Some(client(ConfirmationPolicy::WhenRequired)))),
+                ],
+                with_session in any::<bool>(),
+                logout_hint in proptest::option::of(prop_oneof![Just("alice".to_owned()), Just("bob".to_owned())]),
+            ) {
+                let request = EndSessionRequest {
+                    id_token_hint: hint.as_ref().map(|_| "jwt".to_owned()),
+                    post_logout_redirect_uri: uri.clone(),
+                    state: state.clone(),
+                    logout_hint,
+                    ..Default::default()
+                };
+                let hint_was_valid = matches!(hint, Some(Ok(_)));
+                let session = current();
+                let plan = plan_logout(&request, hint, named, with_session.then_some(&session));
+                if let Some(url) = &plan.redirect {
+                    prop_assert!(plan.problem.is_none());
+                    let c = plan.client.as_ref().expect("a redirect needs a client");
+                    let base = uri.as_deref().expect("a redirect needs a URI");
+                    prop_assert!(c.post_logout_redirect_uris.iter().any(|r| r == base));
+                    let sent_state = url
+                        .query_pairs()
+                        .filter(|(k, _)| k == "state")
+                        .map(|(_, v)| v.into_owned())
+                        .last();
+                    prop_assert_eq!(sent_state, state);
+                }
+                if plan.redirect_without_click().is_some() || plan.client_leaving_on_no().is_some() {
+                    prop_assert!(hint_was_valid);
+                }
+                if !plan.must_confirm {
+                    prop_assert!(hint_was_valid && plan.problem.is_none() && !plan.session_mismatch);
+                }
+            }
+        }
+    }
 }

@@ -123,3 +123,50 @@ async fn an_oversized_login_is_refused_without_a_500() {
 
     assert!(response.status().is_redirection());
 }
+
+/// Every server function (the registry lists them), called as a form and as
+/// `fetch` would, with a body that is not UTF-8 and with an empty one: a
+/// 4xx for the bad body, never a 5xx, and never server_fn's internal text.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_server_function_answers_bad_bodies_with_a_4xx_for_every_caller() {
+    let app = spawn_app().await;
+    let admin = crate::helpers::admin(&app).await;
+    let mut paths: Vec<_> = leptos::server_fn::axum::server_fn_paths().collect();
+    paths.sort_by_key(|(path, _)| *path);
+    assert!(paths.len() >= 15, "{paths:?}");
+    let anonymous = crate::helpers::browser();
+    for (path, method) in paths {
+        for client in [&anonymous, &admin] {
+            for accept in [Some("text/html"), None, Some("application/json")] {
+                for (body, must_refuse) in [(&b"\xff\xfe=\xc3("[..], true), (&b""[..], false)] {
+                    let mut request = client
+                        .request(method.clone(), app.url(path))
+                        .header("content-type", "application/x-www-form-urlencoded")
+                        .body(body.to_vec());
+                    if let Some(accept) = accept {
+                        request = request.header("accept", accept);
+                    }
+                    let response = request.send().await.unwrap();
+                    let status = response.status();
+                    let text = response.text().await.unwrap();
+                    let what = format!(
+                        "{method} {path} accept={accept:?} body={body:?}: {status} {text:.200}"
+                    );
+                    assert!(!status.is_server_error(), "{what}");
+                    if must_refuse && method == reqwest::Method::POST {
+                        assert!(status.is_client_error(), "{what}");
+                    }
+                    for internal in [
+                        "Args|",
+                        "Deserialization|",
+                        "MissingArg|",
+                        "missing field",
+                        "invalid utf-8",
+                    ] {
+                        assert!(!text.contains(internal), "{what}");
+                    }
+                }
+            }
+        }
+    }
+}

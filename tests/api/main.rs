@@ -8,6 +8,7 @@ mod backchannel;
 mod bad_input;
 mod errors;
 mod frontchannel;
+mod fuzz;
 mod health;
 mod keys;
 mod limits;
