@@ -352,3 +352,90 @@ async fn a_client_without_a_back_channel_uri_gets_nothing() {
     logout_yes(&app, &id_token).await;
     assert!(deliveries(&app).await.is_empty());
 }
+
+/// 2,000 logouts at once, each with a client that answers 200 at once: with
+/// 64 attempts in flight at most, most rows wait for a slot. A row's lease
+/// starts only with its attempt, so none is sent twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_thousand_concurrent_logouts_deliver_each_sid_exactly_once() {
+    const N: usize = 2000;
+    let app = spawn_app().await;
+    let receiver = Receiver::start(&[Answer::Status(200)]).await;
+    set_backchannel_uri(&app, demo::CLIENT_ID, &receiver.uri()).await;
+    let (user_id,): (i64,) = sqlx::query_as("SELECT id FROM users WHERE username = ?")
+        .bind(demo::USER)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let now = crate::helpers::now();
+    let sids: Vec<String> = (0..N).map(|i| format!("burst-sid-{i:04}")).collect();
+    let mut tx = app.pool.begin().await.unwrap();
+    for sid in &sids {
+        sqlx::query(
+            "INSERT INTO op_sessions (sid, user_id, auth_time, created_at) VALUES (?, ?, ?, ?)",
+        )
+        .bind(sid)
+        .bind(user_id)
+        .bind(now)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+        sqlx::query(
+            "INSERT INTO rp_sessions (sid, client_id, first_login_at, last_login_at) VALUES (?, ?, ?, ?)",
+        )
+        .bind(sid)
+        .bind(demo::CLIENT_ID)
+        .bind(now)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+
+    let logouts: Vec<_> = sids
+        .iter()
+        .map(|sid| {
+            let (state, sid) = (app.state().clone(), sid.clone());
+            tokio::spawn(async move {
+                signoff::server::logout::end_op_session_everywhere(
+                    &state,
+                    &sid,
+                    None,
+                    "rp_initiated_logout",
+                    json!({}),
+                )
+                .await
+                .unwrap()
+            })
+        })
+        .collect();
+    for logout in logouts {
+        logout.await.unwrap();
+    }
+    receiver.wait_for(N, Duration::from_secs(120)).await;
+    // Give a duplicate, if there were one, time to arrive.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+
+    let got: Vec<String> = receiver
+        .received()
+        .iter()
+        .map(|r| {
+            claims_of(&r.logout_token)["sid"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    let distinct: HashSet<&String> = got.iter().collect();
+    assert_eq!(distinct.len(), N, "every sid was delivered");
+    assert_eq!(got.len(), N, "no sid was delivered twice");
+    let (pending,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM backchannel_deliveries WHERE status <> 'delivered' OR attempts <> 1",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(pending, 0, "each row delivered in one attempt");
+}

@@ -14,6 +14,7 @@ mod keys;
 mod limits;
 mod login;
 mod logout;
+mod maintenance;
 mod one_session;
 mod orcid;
 mod receiver;
