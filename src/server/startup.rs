@@ -35,6 +35,8 @@ pub struct Application {
     router: Router,
     state: AppState,
     background: Vec<JoinHandle<()>>,
+    /// Held while serving: one server per SQLite database.
+    _serve_lock: Option<db::ServeLock>,
 }
 
 impl Application {
@@ -52,6 +54,7 @@ impl Application {
         listener: TcpListener,
     ) -> anyhow::Result<Self> {
         let local_addr = listener.local_addr()?;
+        let serve_lock = db::lock_for_serving(&settings.database_url)?;
         let pool = db::connect_and_migrate(&settings.database_url).await?;
         if settings.demo && commands::seed_demo(&pool).await? {
             tracing::info!("seeded the demo users and clients (see README)");
@@ -101,6 +104,7 @@ impl Application {
             router: with_common_layers(router, limit),
             state,
             background,
+            _serve_lock: serve_lock,
         })
     }
 

@@ -40,3 +40,84 @@ async fn the_database_runs_in_wal_mode() {
 
     assert_eq!(mode, "wal");
 }
+
+/// The database file of a running test app.
+async fn database_file(app: &crate::helpers::TestApp) -> std::path::PathBuf {
+    let rows: Vec<(i64, String, String)> = sqlx::query_as("PRAGMA database_list")
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
+    rows.into_iter()
+        .find(|(_, name, _)| name == "main")
+        .map(|(_, _, file)| file.into())
+        .expect("the main database")
+}
+
+fn settings_for(db: &std::path::Path) -> signoff::server::config::Settings {
+    signoff::server::config::Settings::resolve(
+        Default::default(),
+        signoff::server::config::SettingsLayer {
+            database_url: Some(format!("sqlite://{}?mode=rwc", db.display())),
+            listen: Some("127.0.0.1:0".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_database_and_its_directory_are_the_owners_alone() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("new").join("signoff.db");
+
+    let pool =
+        signoff::server::db::connect_and_migrate(&format!("sqlite://{}?mode=rwc", db.display()))
+            .await
+            .unwrap();
+    sqlx::query("INSERT INTO audit_events (occurred_at, action) VALUES (1, 'test.write')")
+        .execute(&pool)
+        .await
+        .unwrap();
+
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(db.parent().unwrap()), 0o700);
+    for suffix in ["", "-wal", "-shm"] {
+        let file = std::path::PathBuf::from(format!("{}{suffix}", db.display()));
+        assert_eq!(mode(&file), 0o600, "{}", file.display());
+    }
+    pool.close().await;
+
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let err =
+        signoff::server::db::connect_and_migrate(&format!("sqlite://{}?mode=rwc", db.display()))
+            .await
+            .unwrap_err();
+    assert!(
+        err.to_string().contains("readable by other users"),
+        "{err:#}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_server_on_the_same_database_refuses_to_start_but_the_cli_works() {
+    let app = crate::helpers::spawn_app().await;
+    let db = database_file(&app).await;
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let second =
+        signoff::server::startup::Application::build_with_listener(settings_for(&db), listener)
+            .await;
+
+    let err = second.err().expect("the second server refuses to start");
+    assert!(err.to_string().contains("already serving"), "{err:#}");
+    // What the CLI commands do: open, migrate, write.
+    let cli =
+        signoff::server::db::connect_and_migrate(&format!("sqlite://{}?mode=rwc", db.display()))
+            .await
+            .unwrap();
+    sqlx::query("INSERT INTO audit_events (occurred_at, action) VALUES (1, 'test.cli')")
+        .execute(&cli)
+        .await
+        .unwrap();
+}
