@@ -162,7 +162,7 @@ pub mod demo {
     pub const CLIENT_SECRET: &str = "demo-rp-secret-0123456789abcdef0123";
     pub const REDIRECT_URIS: &[&str] = &[
         "http://127.0.0.1:8080/callback",
-        "https://oidcdebugger.com/debug",
+        "http://localhost:8080/callback",
     ];
     pub const POST_LOGOUT_REDIRECT_URI: &str = "http://127.0.0.1:8080/signed-out";
     pub const PUBLIC_CLIENT_ID: &str = "demo-spa";

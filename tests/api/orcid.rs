@@ -112,13 +112,34 @@ async fn credentialed_cors_only_for_registered_client_origins() {
     );
     assert_eq!(header(&known, "access-control-allow-credentials"), "true");
 
-    let stranger = ask("https://evil.example").await.unwrap();
-    assert!(
-        stranger
-            .headers()
-            .get("access-control-allow-origin")
-            .is_none()
-    );
+    // A native app's private-use scheme redirect URI has an opaque origin
+    // ("null"): a sandboxed frame's `Origin: null` must not match it. Nor may
+    // any third-party or non-http(s) origin.
+    sqlx::query(
+        "UPDATE clients SET redirect_uris = json_insert(redirect_uris, '$[#]', 'com.example.app:/cb') \
+         WHERE client_id = ?",
+    )
+    .bind(signoff::server::commands::demo::PUBLIC_CLIENT_ID)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    for stranger in [
+        "https://evil.example",
+        "null",
+        "https://oidcdebugger.com",
+        "file://",
+        "http://127.0.0.1:8080/",
+        "HTTP://127.0.0.1:8080",
+    ] {
+        let response = ask(stranger).await.unwrap();
+        assert!(
+            response
+                .headers()
+                .get("access-control-allow-origin")
+                .is_none(),
+            "{stranger}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -79,13 +79,19 @@ pub async fn user_status(
     Ok(response)
 }
 
-/// Credentialed CORS only for origins of registered redirect URIs; unlike
-/// ORCID, never an arbitrary echoed Origin.
+/// Credentialed CORS only for the http(s) origins of registered redirect
+/// URIs; unlike ORCID, never an arbitrary echoed Origin, and never `null`
+/// (sandboxed frames, `file:`, and the opaque origin of a private-use URI
+/// scheme all send or have it) nor any other non-http(s) origin.
 async fn allowed_origin(
     state: &AppState,
     headers: &HeaderMap,
 ) -> Result<Option<HeaderValue>, AppError> {
-    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+    let Some(origin) = headers
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .filter(|o| is_web_origin(o))
+    else {
         return Ok(None);
     };
     let registered = list_all_redirect_uris(&state.pool)
@@ -94,8 +100,16 @@ async fn allowed_origin(
     let known = registered
         .iter()
         .filter_map(|u| url::Url::parse(u).ok())
+        .filter(|u| matches!(u.scheme(), "http" | "https"))
         .any(|u| u.origin().ascii_serialization() == origin);
     Ok(known.then(|| HeaderValue::from_str(origin).ok()).flatten())
+}
+
+/// An `Origin` header naming an http(s) origin exactly (scheme, host, port).
+fn is_web_origin(origin: &str) -> bool {
+    url::Url::parse(origin).is_ok_and(|u| {
+        matches!(u.scheme(), "http" | "https") && u.origin().ascii_serialization() == origin
+    })
 }
 
 /// `GET /signout`: ends the OP session, then 302 to the login page (ORCID's
