@@ -3,7 +3,8 @@
 //! the hydration script (and nothing else inline) may run.
 
 use axum::http::header::{
-    CONTENT_SECURITY_POLICY, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
+    CONTENT_SECURITY_POLICY, REFERRER_POLICY, STRICT_TRANSPORT_SECURITY, X_CONTENT_TYPE_OPTIONS,
+    X_FRAME_OPTIONS,
 };
 use axum::http::{HeaderValue, Response};
 
@@ -17,8 +18,11 @@ pub const DEFAULT_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'se
 pub const DIALOG_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; \
      frame-src 'none'; frame-ancestors 'none'; base-uri 'none'";
 
-/// The policy for Leptos pages: scripts only from our origin or carrying this
-/// response's nonce, and `wasm-unsafe-eval` so the hydration module can compile.
+/// The policy for Leptos pages: scripts only when they carry this response's
+/// nonce, or are loaded by one that does (`'strict-dynamic'`), and
+/// `wasm-unsafe-eval` so the hydration module can compile. No `'self'`: a
+/// same-origin URL that answers with script-like text (the JSONP of
+/// `/userStatus.json`) must not be usable as a script gadget.
 ///
 /// No `form-action`: browsers apply it to the redirect that follows a form POST,
 /// and the logout form legitimately redirects to a client's registered URI.
@@ -35,7 +39,7 @@ pub fn page_csp_with_frames(nonce: &str, frame_origins: &[String]) -> String {
         frame_origins.join(" ")
     };
     format!(
-        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+        "default-src 'self'; script-src 'nonce-{nonce}' 'strict-dynamic' 'wasm-unsafe-eval'; \
          style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; \
          frame-src {frame_src}; frame-ancestors 'none'; base-uri 'none'"
     )
@@ -50,6 +54,16 @@ pub async fn security_headers<B>(mut res: Response<B>) -> Response<B> {
     headers
         .entry(CONTENT_SECURITY_POLICY)
         .or_insert(HeaderValue::from_static(DEFAULT_CSP));
+    res
+}
+
+/// Strict-Transport-Security, for an https issuer: browsers then never talk
+/// to signoff over plain http for a year.
+pub async fn hsts<B>(mut res: Response<B>) -> Response<B> {
+    res.headers_mut().insert(
+        STRICT_TRANSPORT_SECURITY,
+        HeaderValue::from_static("max-age=31536000"),
+    );
     res
 }
 
@@ -81,8 +95,13 @@ mod tests {
     fn the_page_policy_forbids_framing_and_names_the_nonce() {
         let csp = page_csp("abc123");
         assert!(csp.contains("frame-ancestors 'none'"));
-        assert!(csp.contains("script-src 'self' 'nonce-abc123' 'wasm-unsafe-eval'"));
+        assert!(csp.contains("script-src 'nonce-abc123' 'strict-dynamic' 'wasm-unsafe-eval'"));
         assert!(!csp.contains("unsafe-inline"));
+        let script_src = csp.split(';').find(|d| d.contains("script-src")).unwrap();
+        assert!(
+            !script_src.contains("'self'"),
+            "no same-origin script gadget: {script_src}"
+        );
     }
 
     #[test]

@@ -99,9 +99,14 @@ impl Application {
         let mut background = vec![session_cleanup, key_reloader, deliveries, maintenance];
         background.extend(limit.spawn_sweeper());
 
+        let mut router = with_common_layers(router, limit);
+        if state.settings.issuer.is_https() {
+            router = router.layer(axum::middleware::map_response(headers::hsts));
+        }
+
         Ok(Self {
             listener,
-            router: with_common_layers(router, limit),
+            router,
             state,
             background,
             _serve_lock: serve_lock,

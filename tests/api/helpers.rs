@@ -51,12 +51,12 @@ pub async fn spawn_app_configured(settings: SettingsLayer) -> TestApp {
     let addr = listener.local_addr().expect("local address");
     let overrides = SettingsLayer {
         listen: Some(addr.to_string()),
-        issuer: Some(format!("http://{addr}")),
+        issuer: settings.issuer.clone().or(Some(format!("http://{addr}"))),
         database_url: Some(format!(
             "sqlite://{}/signoff.db?mode=rwc",
             data_dir.path().display()
         )),
-        demo: Some(true),
+        demo: settings.demo.or(Some(true)),
         ..settings
     };
     let settings = Settings::resolve(SettingsLayer::default(), overrides).expect("settings");

@@ -64,3 +64,36 @@ async fn an_internal_error_page_also_forbids_framing() {
     assert_eq!(response.status(), 500);
     assert_common_headers(&response);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hsts_is_sent_when_the_issuer_is_https_and_only_then() {
+    let plain = crate::helpers::spawn_app().await;
+    let response = plain.get("/healthz").await;
+    assert!(
+        response
+            .headers()
+            .get("strict-transport-security")
+            .is_none()
+    );
+
+    let https = crate::helpers::spawn_app_configured(signoff::server::config::SettingsLayer {
+        issuer: Some("https://id.example.test".into()),
+        demo: Some(false),
+        rate_limit: Some(0),
+        ..Default::default()
+    })
+    .await;
+    for path in [
+        "/healthz",
+        "/logout",
+        "/.well-known/openid-configuration",
+        "/no-such-page",
+    ] {
+        let response = https.get(path).await;
+        assert_eq!(
+            crate::helpers::header(&response, "strict-transport-security"),
+            "max-age=31536000",
+            "{path}"
+        );
+    }
+}
