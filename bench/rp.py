@@ -12,7 +12,7 @@ import urllib.parse
 
 VERIFIER = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
 CHALLENGE = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
-CLIENT = ("demo-rp", "demo-rp-secret-0123456789abcdef0123")
+CLIENT = ("demo-rp", "demo-rp-secret-0123456789abcdef0123456789abcdef")
 CALLBACK = "http://127.0.0.1:8080/callback"
 
 

@@ -110,6 +110,20 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let kid = commands::rotate_keys(&pool).await?;
             println!("new active signing key {kid}; running servers use it within a minute");
         }
+        AdminCommand::Keys {
+            command: KeysCommand::Retire { kid, now },
+        } => {
+            commands::retire_key(&pool, &kid, now).await?;
+            if now {
+                println!(
+                    "key {kid} retired and unpublished; running servers drop it within a minute"
+                );
+            } else {
+                println!(
+                    "key {kid} no longer signs; it stays in /jwks.json for 48 hours so its tokens still verify"
+                );
+            }
+        }
     }
     pool.close().await;
     Ok(())

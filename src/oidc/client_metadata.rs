@@ -282,6 +282,49 @@ pub fn validate_client(input: &ClientInput) -> Result<ClientMetadata, Vec<FieldE
 /// A client_id is 1–64 URL-unreserved characters (RFC 3986 §2.3), so it
 /// needs no escaping in a URL, and has no `:`, which would break HTTP Basic
 /// client authentication (RFC 6749 §2.3.1).
+/// Shortest client secret a person may choose: 43 characters, the length of
+/// a base64url-encoded 256-bit random value (what signoff generates).
+pub const MIN_CHOSEN_SECRET_LEN: usize = 43;
+/// The least estimated strength of a chosen secret, in bits.
+pub const MIN_SECRET_BITS: f64 = 128.0;
+
+/// A chosen `client_secret` must be long and varied enough that nobody can
+/// guess it: signoff stores only its SHA-256, which is safe only for a
+/// high-entropy secret (RFC 6749 §10.10; RFC 6819 §5.1.4.2.2). The strength
+/// is estimated simply: length × log2(alphabet), where the alphabet is the
+/// size of the character classes used (lower, upper, digits, other), but never
+/// more than the number of distinct characters. Generated secrets are better.
+pub fn check_client_secret(secret: &str) -> Result<(), &'static str> {
+    let length = secret.chars().count();
+    if length < MIN_CHOSEN_SECRET_LEN {
+        return Err("a client secret must have at least 43 characters");
+    }
+    if secret.chars().any(char::is_control) {
+        return Err("a client secret must not contain control characters");
+    }
+    let classes = [
+        (secret.chars().any(|c| c.is_ascii_lowercase()), 26),
+        (secret.chars().any(|c| c.is_ascii_uppercase()), 26),
+        (secret.chars().any(|c| c.is_ascii_digit()), 10),
+        (secret.chars().any(|c| !c.is_ascii_alphanumeric()), 33),
+    ];
+    let class_alphabet: usize = classes
+        .iter()
+        .filter(|(used, _)| *used)
+        .map(|(_, n)| n)
+        .sum();
+    let mut distinct: Vec<char> = secret.chars().collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    let alphabet = class_alphabet.min(distinct.len()).max(1);
+    if (length as f64) * (alphabet as f64).log2() < MIN_SECRET_BITS {
+        return Err(
+            "the client secret is too predictable: use more varied characters, or let signoff generate one",
+        );
+    }
+    Ok(())
+}
+
 pub fn check_client_id(raw: &str) -> Result<(), &'static str> {
     if raw.is_empty() {
         return Err("enter a client_id, or leave it empty on creation to generate one");
@@ -358,6 +401,21 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+
+    #[test]
+    fn a_chosen_secret_needs_43_characters_and_128_bits_by_the_simple_estimate() {
+        assert!(check_client_secret("demo-rp-secret-0123456789abcdef0123456789abcdef").is_ok());
+        assert!(check_client_secret("Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MGFiY2RlZmdoaWpr").is_ok());
+        for weak in [
+            "demo-rp-secret-0123456789abcdef0123",
+            &"a".repeat(200),
+            &"ab".repeat(40),
+            "0101010101010101010101010101010101010101010101010101",
+            "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopq\u{7}",
+        ] {
+            assert!(check_client_secret(weak).is_err(), "{weak:?}");
+        }
+    }
 
     fn valid() -> ClientInput {
         ClientInput {

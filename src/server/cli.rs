@@ -165,6 +165,15 @@ pub enum ClientCommand {
 pub enum KeysCommand {
     /// Add a new active signing key; older keys stay published for verification.
     Rotate,
+    /// Stop a key from signing; it leaves /jwks.json after a 48-hour grace
+    /// period (or at once with --now). The only signing key cannot be retired.
+    Retire {
+        #[arg(long)]
+        kid: String,
+        /// Unpublish at once: tokens it signed stop verifying now.
+        #[arg(long)]
+        now: bool,
+    },
 }
 
 impl Cli {

@@ -8,15 +8,13 @@ use super::admin::clients::register_client;
 use super::crypto::random_token;
 use super::db::audit_events::record_audit_event;
 use super::db::clients::count_clients;
+use super::db::signing_keys::{Retired, retire_signing_key};
 use super::db::users::{NewUser, count_users, insert_user};
 use super::keys;
 use super::passwords::hash_password;
 use super::protocol::now;
-use crate::oidc::client_metadata::{ClientInput, ClientType, validate_client};
+use crate::oidc::client_metadata::{ClientInput, ClientType, check_client_secret, validate_client};
 
-/// Shortest client secret we store: secrets are hashed with SHA-256, which is
-/// safe only for secrets nobody can guess.
-pub const MIN_SECRET_LEN: usize = 32;
 const MIN_PASSWORD_LEN: usize = 8;
 
 pub struct UserSpec {
@@ -129,10 +127,10 @@ pub async fn add_client(pool: &SqlitePool, spec: ClientSpec) -> anyhow::Result<O
     let (secret, generated) = match (spec.public, spec.secret) {
         (true, Some(_)) => bail!("a public client has no secret"),
         (true, None) => (None, None),
-        (false, Some(secret)) if secret.chars().count() < MIN_SECRET_LEN => {
-            bail!("the client secret must have at least {MIN_SECRET_LEN} characters")
+        (false, Some(secret)) => {
+            check_client_secret(&secret).map_err(|why| anyhow::anyhow!(why))?;
+            (Some(secret), None)
         }
-        (false, Some(secret)) => (Some(secret), None),
         (false, None) => {
             let secret = random_token();
             (Some(secret.clone()), Some(secret))
@@ -152,6 +150,40 @@ pub async fn rotate_keys(pool: &SqlitePool) -> anyhow::Result<String> {
     Ok(kid)
 }
 
+/// How long a retired key stays published unless `--now`: tokens it signed
+/// must still verify, and an expired `id_token_hint` counts for 24 hours
+/// after its session ended (RP-Initiated Logout §2).
+pub const RETIRED_KEY_GRACE_SECS: i64 = 2 * 24 * 3600;
+
+/// Stops a key from signing and, after [`RETIRED_KEY_GRACE_SECS`] (or at
+/// once with `now`), removes it from `/jwks.json`. Audited.
+pub async fn retire_key(pool: &SqlitePool, kid: &str, at_once: bool) -> anyhow::Result<()> {
+    let now = now();
+    let unpublish_at = if at_once {
+        now
+    } else {
+        now + RETIRED_KEY_GRACE_SECS
+    };
+    let mut tx = super::db::begin_write(pool).await?;
+    match retire_signing_key(&mut tx, kid, now, unpublish_at).await? {
+        Retired::Done => {}
+        Retired::NoSuchKey => bail!("no signing key {kid:?} that is not already unpublished"),
+        Retired::LastSigningKey => bail!(
+            "{kid} is the only key that signs; run `signoff keys rotate` first, then retire it"
+        ),
+    }
+    audit(
+        &mut tx,
+        "keys.retired",
+        kid,
+        serde_json::json!({ "unpublish_at": unpublish_at, "now": at_once }),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// The demo data the README documents.
 pub mod demo {
     pub const USER: &str = "demo";
@@ -159,7 +191,7 @@ pub mod demo {
     pub const ADMIN: &str = "admin";
     pub const ADMIN_PASSWORD: &str = "signoff-admin";
     pub const CLIENT_ID: &str = "demo-rp";
-    pub const CLIENT_SECRET: &str = "demo-rp-secret-0123456789abcdef0123";
+    pub const CLIENT_SECRET: &str = "demo-rp-secret-0123456789abcdef0123456789abcdef";
     pub const REDIRECT_URIS: &[&str] = &[
         "http://127.0.0.1:8080/callback",
         "http://localhost:8080/callback",

@@ -55,13 +55,13 @@ pub struct SigningKeys(Arc<RwLock<Arc<KeySet>>>);
 impl SigningKeys {
     /// Loads the published keys, generating and storing the first one if there is none.
     pub async fn load_or_create(pool: &SqlitePool) -> anyhow::Result<Self> {
-        let mut rows = list_published_signing_keys(pool)
+        let mut rows = list_published_signing_keys(pool, unix_now())
             .await
             .context("reading signing keys")?;
-        if rows.is_empty() {
+        if !rows.first().is_some_and(|r| r.signing) {
             tracing::info!("no signing key yet: generating an RSA-2048 key");
             insert_new_key(pool).await?;
-            rows = list_published_signing_keys(pool)
+            rows = list_published_signing_keys(pool, unix_now())
                 .await
                 .context("reading signing keys")?;
         }
@@ -70,10 +70,10 @@ impl SigningKeys {
 
     /// Re-reads the keys; called periodically and after rotation.
     pub async fn reload(&self, pool: &SqlitePool) -> anyhow::Result<()> {
-        let rows = list_published_signing_keys(pool)
+        let rows = list_published_signing_keys(pool, unix_now())
             .await
             .context("reading signing keys")?;
-        if rows.is_empty() {
+        if !rows.first().is_some_and(|r| r.signing) {
             anyhow::bail!("every signing key is retired; refusing to drop the current one");
         }
         if rows.iter().map(|r| &r.kid).eq(self.current().kids.iter()) {
@@ -214,6 +214,10 @@ enum OneOrMany {
     Many(Vec<String>),
 }
 
+fn unix_now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
 fn key_set(rows: &[SigningKeyRow]) -> anyhow::Result<KeySet> {
     let newest = rows.first().context("no signing key")?;
     let key = EncodingKey::from_rsa_pem(newest.private_key_pem.as_bytes())
@@ -264,8 +268,7 @@ pub async fn insert_new_key(pool: &SqlitePool) -> anyhow::Result<String> {
         .await
         .context("the key generation task failed")??;
     let kid = row.kid.clone();
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    insert_signing_key(pool, &row, now)
+    insert_signing_key(pool, &row, unix_now())
         .await
         .context("storing the signing key")?;
     Ok(kid)
@@ -283,6 +286,7 @@ fn generate_rsa_key() -> anyhow::Result<SigningKeyRow> {
         kid: jwk.kid.clone(),
         private_key_pem: pem,
         public_jwk: serde_json::to_string(&jwk)?,
+        signing: true,
     })
 }
 

@@ -45,3 +45,60 @@ async fn the_first_start_creates_exactly_one_rsa_key() {
     assert_eq!(keys[0]["use"], "sig");
     assert!(keys[0].get("d").is_none(), "no private part is published");
 }
+
+async fn published_kids(app: &crate::helpers::TestApp) -> Vec<String> {
+    let jwks: Value = app.get("/jwks.json").await.json().await.unwrap();
+    jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["kid"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retired_key_stops_signing_at_once_and_leaves_the_jwks_after_its_grace_or_now() {
+    use signoff::server::commands::retire_key;
+    let app = spawn_app().await;
+    let old_kid = app.state().keys.active_kid();
+
+    let err = retire_key(&app.pool, &old_kid, false).await.unwrap_err();
+    assert!(
+        err.to_string().contains("rotate"),
+        "the only signing key stays: {err}"
+    );
+
+    let new_kid = rotate_keys(&app.pool).await.unwrap();
+    // Retire the new key: the older one signs again, both stay published.
+    retire_key(&app.pool, &new_kid, false).await.unwrap();
+    app.state().keys.reload(&app.pool).await.unwrap();
+    assert_eq!(app.state().keys.active_kid(), old_kid);
+    assert_eq!(
+        published_kids(&app).await,
+        vec![old_kid.clone(), new_kid.clone()]
+    );
+
+    retire_key(&app.pool, &new_kid, true).await.unwrap();
+    app.state().keys.reload(&app.pool).await.unwrap();
+    assert_eq!(published_kids(&app).await, vec![old_kid.clone()]);
+    assert!(
+        retire_key(&app.pool, &new_kid, true).await.is_err(),
+        "already gone"
+    );
+
+    let audited: Vec<(String,)> =
+        sqlx::query_as("SELECT subject FROM audit_events WHERE action = 'keys.retired'")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(audited.len(), 2);
+    let code = query_param(&app.sign_in_and_authorize(&[]).await, "code").unwrap();
+    let body: Value = app
+        .redeem(&code, Some(VERIFIER))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let header = decode_header(body["id_token"].as_str().unwrap()).unwrap();
+    assert_eq!(header.kid.as_deref(), Some(old_kid.as_str()));
+}

@@ -33,7 +33,7 @@ const GENERATED_ID_LEN: usize = 22;
 
 /// Stores a validated client and its audit event in one transaction. The
 /// secret, if any, is stored only as its SHA-256 (it is a 256-bit random value
-/// or at least [`crate::server::commands::MIN_SECRET_LEN`] characters).
+/// or one that passes [`crate::oidc::client_metadata::check_client_secret`]).
 pub async fn register_client(
     pool: &SqlitePool,
     client: &ClientMetadata,

@@ -6,6 +6,8 @@ pub struct SigningKeyRow {
     pub kid: String,
     pub private_key_pem: String,
     pub public_jwk: String,
+    /// Not retired: it may sign (the newest such key does).
+    pub signing: bool,
 }
 
 pub async fn insert_signing_key(
@@ -26,14 +28,68 @@ pub async fn insert_signing_key(
     .map(|_| ())
 }
 
-/// Keys not retired, newest first: the first one signs, all are published.
+/// Published keys: those not retired, newest first (the first one signs),
+/// then retired ones still within their grace period.
 pub async fn list_published_signing_keys(
     db: impl SqliteExecutor<'_>,
+    now: i64,
 ) -> sqlx::Result<Vec<SigningKeyRow>> {
     sqlx::query_as(
-        "SELECT kid, private_key_pem, public_jwk FROM signing_keys \
-         WHERE retired_at IS NULL ORDER BY created_at DESC, rowid DESC",
+        "SELECT kid, private_key_pem, public_jwk, retired_at IS NULL AS signing FROM signing_keys \
+         WHERE retired_at IS NULL OR unpublish_at > ? \
+         ORDER BY retired_at IS NULL DESC, created_at DESC, rowid DESC",
     )
+    .bind(now)
     .fetch_all(db)
     .await
+}
+
+/// How retiring a key went.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Retired {
+    Done,
+    /// No key has this kid, or it is already retired.
+    NoSuchKey,
+    /// It is the only key that may sign: rotate first.
+    LastSigningKey,
+}
+
+/// Stops `kid` from signing now, and from being published at `unpublish_at`.
+pub async fn retire_signing_key(
+    db: &mut sqlx::SqliteConnection,
+    kid: &str,
+    now: i64,
+    unpublish_at: i64,
+) -> sqlx::Result<Retired> {
+    let signing: Vec<(String,)> =
+        sqlx::query_as("SELECT kid FROM signing_keys WHERE retired_at IS NULL")
+            .fetch_all(&mut *db)
+            .await?;
+    if !signing.iter().any(|(k,)| k == kid) {
+        // An already retired key may still have its grace cut short (--now).
+        let shortened = sqlx::query(
+            "UPDATE signing_keys SET unpublish_at = ? WHERE kid = ? AND retired_at IS NOT NULL \
+             AND unpublish_at > ?",
+        )
+        .bind(unpublish_at)
+        .bind(kid)
+        .bind(unpublish_at)
+        .execute(&mut *db)
+        .await?;
+        return Ok(if shortened.rows_affected() == 1 {
+            Retired::Done
+        } else {
+            Retired::NoSuchKey
+        });
+    }
+    if signing.len() == 1 {
+        return Ok(Retired::LastSigningKey);
+    }
+    sqlx::query("UPDATE signing_keys SET retired_at = ?, unpublish_at = ? WHERE kid = ?")
+        .bind(now)
+        .bind(unpublish_at)
+        .bind(kid)
+        .execute(&mut *db)
+        .await?;
+    Ok(Retired::Done)
 }
