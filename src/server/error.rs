@@ -14,6 +14,10 @@ use axum::http::{Response, StatusCode, header};
 use axum::response::IntoResponse;
 use leptos::prelude::ServerFnError;
 
+use axum::http::HeaderValue;
+
+use super::admin::SHOW_SECRET_HEADER;
+use crate::app::admin::clients::render_secret_document;
 use crate::app::error::{UiError, render_error_document};
 
 #[derive(Debug, thiserror::Error)]
@@ -63,8 +67,10 @@ pub fn error_page(error: UiError) -> axum::response::Response {
 /// - a plain HTML form (no JavaScript) gets our error page instead of a
 ///   redirect to `/` with a `serverfnerror` header: 400 for a tampered or
 ///   incomplete form, 403, 404, 429 and 503 as themselves, anything else 500;
-/// - a fetch-style caller gets a JSON error with the same status.
-pub async fn server_fn_errors(
+/// - a fetch-style caller gets a JSON error with the same status;
+/// - a change that created a client secret is answered with the page that
+///   shows it (the secret travels in an internal header, removed here).
+pub async fn server_fn_responses(
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
@@ -76,7 +82,10 @@ pub async fn server_fn_errors(
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("text/html"));
-    let response = next.run(request).await;
+    let mut response = next.run(request).await;
+    if let Some(value) = response.headers_mut().remove(&SHOW_SECRET_HEADER) {
+        return secret_page(&value);
+    }
     let status = response.status();
     let failed = response.headers().contains_key("serverfnerror")
         || status.is_client_error()
@@ -118,6 +127,21 @@ pub async fn server_fn_errors(
         response.headers_mut().insert(header::RETRY_AFTER, value);
     }
     response
+}
+
+fn secret_page(value: &HeaderValue) -> axum::response::Response {
+    let Some((client_id, secret)) = value.to_str().ok().and_then(|v| v.rsplit_once(' ')) else {
+        return error_page(UiError::Internal);
+    };
+    (
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        render_secret_document(client_id, secret),
+    )
+        .into_response()
 }
 
 /// A server function's failure for a caller that is not an HTML form.

@@ -165,7 +165,7 @@ fn router(state: AppState) -> Router {
 /// Layers every response passes through, the error and panic pages included.
 fn with_common_layers(router: Router, limit: RateLimit) -> Router {
     router
-        .layer(axum::middleware::from_fn(error::server_fn_errors))
+        .layer(axum::middleware::from_fn(error::server_fn_responses))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(CatchPanicLayer::custom(error::panic_response))
         .layer(axum::middleware::from_fn_with_state(

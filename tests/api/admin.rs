@@ -251,15 +251,37 @@ async fn a_change_without_this_browsers_csrf_token_is_refused() {
     );
 }
 
+/// Where saving a client leads: the redirect to its page, or, when the save
+/// created a secret, the secret page's link to it.
+async fn saved_to(response: reqwest::Response) -> String {
+    if response.status().is_redirection() {
+        return location(&response).path().to_owned();
+    }
+    assert_eq!(response.status(), StatusCode::OK);
+    let html = response.text().await.unwrap();
+    let start = html
+        .find("href=\"/admin/clients/")
+        .expect("a link to the client")
+        + 6;
+    html[start..].split('"').next().unwrap().to_owned()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_new_confidential_client_gets_a_secret_shown_once_and_stored_hashed() {
     let app = spawn_app().await;
     let admin = admin(&app).await;
     let response = post(&app, &admin, "/api/admin/client/save", &client_form(&[])).await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    assert_eq!(location(&response).path(), "/admin/clients/shop");
-
-    let (_, html) = page(&app, &admin, "/admin/clients/shop").await;
+    // Shown in the response that created it, never kept for a later page.
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    assert!(
+        response
+            .headers()
+            .keys()
+            .all(|name| !name.as_str().starts_with("x-signoff-internal"))
+    );
+    let html = response.text().await.unwrap();
+    assert!(html.contains("href=\"/admin/clients/shop\""));
     let marker = "data-testid=\"client-secret\">";
     let start = html.find(marker).expect("the secret is shown") + marker.len();
     let secret = html[start..].split('<').next().unwrap().to_owned();
@@ -272,6 +294,16 @@ async fn a_new_confidential_client_gets_a_secret_shown_once_and_stored_hashed() 
     assert_eq!(stored, sha256_b64(&secret));
     let (_, again) = page(&app, &admin, "/admin/clients/shop").await;
     assert!(!again.contains(&secret), "the secret is shown only once");
+    let sessions: Vec<(Vec<u8>,)> = sqlx::query_as("SELECT data FROM browser_sessions")
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
+    assert!(
+        sessions
+            .iter()
+            .all(|(data,)| !String::from_utf8_lossy(data).contains(&secret)),
+        "the secret never entered a browser session"
+    );
     assert_eq!(
         audit_count(&app, demo::ADMIN, "client.created", "shop").await,
         1
@@ -284,8 +316,8 @@ async fn an_empty_client_id_gets_a_generated_one() {
     let admin = admin(&app).await;
     let form = client_form(&[("client[client_id]", "  ")]);
     let response = post(&app, &admin, "/api/admin/client/save", &form).await;
-    let target = location(&response);
-    let id = target.path().strip_prefix("/admin/clients/").unwrap();
+    let target = saved_to(response).await;
+    let id = target.strip_prefix("/admin/clients/").unwrap();
     assert_eq!(id.len(), 22);
     assert_eq!(
         count(
@@ -500,8 +532,8 @@ async fn each_rule_accepts_what_it_should() {
     ];
     for form in cases {
         let response = post(&app, &admin, "/api/admin/client/save", &client_form(&form)).await;
-        let target = location(&response);
-        assert_ne!(target.path(), "/admin/clients/new", "{form:?} was refused");
+        let target = saved_to(response).await;
+        assert_ne!(target, "/admin/clients/new", "{form:?} was refused");
     }
     let (fc, fc_required, policy): (String, bool, String) = sqlx::query_as(
         "SELECT frontchannel_logout_uri, frontchannel_logout_session_required, logout_confirmation \
@@ -596,13 +628,21 @@ async fn a_new_secret_replaces_the_old_one() {
         &[("client_id", demo::CLIENT_ID)],
     )
     .await;
-    assert_eq!(location(&response).path(), "/admin/clients/demo-rp");
+    assert_eq!(
+        response.status(),
+        StatusCode::OK,
+        "the page shows the new secret"
+    );
+    let html = response.text().await.unwrap();
+    let marker = "data-testid=\"client-secret\">";
+    let start = html.find(marker).expect("the secret is shown") + marker.len();
+    let secret = html[start..].split('<').next().unwrap().to_owned();
     let (stored,): (String,) =
         sqlx::query_as("SELECT secret_hash FROM clients WHERE client_id = 'demo-rp'")
             .fetch_one(&app.pool)
             .await
             .unwrap();
-    assert_ne!(stored, sha256_b64(demo::CLIENT_SECRET));
+    assert_eq!(stored, sha256_b64(&secret));
     let code = query_param(&app.sign_in_and_authorize(&[]).await, "code").unwrap();
     let response = app.redeem(&code, Some(VERIFIER)).await;
     assert_eq!(

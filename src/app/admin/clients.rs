@@ -39,7 +39,6 @@ pub struct ClientEditor {
     pub input: ClientInput,
     pub errors: Vec<FieldError>,
     /// A secret just created: shown this once, never again.
-    pub secret_once: Option<String>,
     pub created_at: Option<String>,
     /// The latest back-channel logouts sent to this client.
     pub deliveries: Vec<DeliverySummary>,
@@ -247,7 +246,6 @@ fn ClientEditorView(editor: ClientEditor) -> impl IntoView {
         original,
         input,
         errors,
-        secret_once,
         created_at,
         deliveries,
     } = editor;
@@ -283,15 +281,6 @@ fn ClientEditorView(editor: ClientEditor) -> impl IntoView {
                         <p class="error" role="alert">
                             "The client was not saved. Correct the fields marked below."
                         </p>
-                    }
-                })}
-            {secret_once
-                .map(|secret| {
-                    view! {
-                        <div class="secret-once" role="status">
-                            <strong>"Client secret (shown only now; store it in the client's configuration):"</strong>
-                            <code data-testid="client-secret">{secret}</code>
-                        </div>
                     }
                 })}
             <form method="post" action=SaveClient::PATH class="admin-form" novalidate>
@@ -481,4 +470,32 @@ fn DeleteClientView(deletion: ClientDeletion) -> impl IntoView {
             </form>
         </AdminLayout>
     }
+}
+
+/// The answer to the change that created a client secret: the secret, shown
+/// in this response only. It is never kept in the browser session, not even
+/// for the next page.
+#[cfg(feature = "ssr")]
+pub fn render_secret_document(client_id: &str, secret: &str) -> String {
+    let (client_id, secret) = (client_id.to_owned(), secret.to_owned());
+    let back = format!("/admin/clients/{client_id}");
+    super::super::render_document("en", "New client secret · signoff".to_owned(), move || {
+        view! {
+            <section class="card narrow" aria-labelledby="secret-heading">
+                <h1 id="secret-heading">"New client secret"</h1>
+                <div class="secret-once" role="status">
+                    <p>
+                        "The secret of " <strong>{client_id}</strong>
+                        " is shown only now. Store it in the client's configuration; signoff keeps only its hash."
+                    </p>
+                    <code data-testid="client-secret">{secret}</code>
+                </div>
+                <p>
+                    <a class="button" href=back>
+                        "Continue to the client"
+                    </a>
+                </p>
+            </section>
+        }
+    })
 }

@@ -151,7 +151,6 @@ pub async fn editor(client_id: Option<String>) -> Result<Access<ClientEditor>, S
         original: client_id.clone(),
         input: row.as_ref().map_or_else(ClientInput::new_client, input_of),
         errors: Vec::new(),
-        secret_once: None,
         created_at: row.as_ref().map(|r| format_time(r.created_at)),
         deliveries: match &client_id {
             Some(id) => super::deliveries::for_client(&ctx, id, 10).await?,
@@ -166,12 +165,6 @@ pub async fn editor(client_id: Option<String>) -> Result<Access<ClientEditor>, S
         }) if original == client_id => {
             editor.input = *input;
             editor.errors = errors;
-        }
-        Some(AdminFlash::Secret {
-            client_id: for_client,
-            secret,
-        }) if Some(&for_client) == client_id.as_ref() => {
-            editor.secret_once = Some(secret);
         }
         _ => {}
     }

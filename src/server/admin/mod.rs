@@ -9,8 +9,8 @@ pub mod deliveries;
 pub mod sessions;
 pub mod users;
 
-use axum::http::StatusCode;
 use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode};
 use leptos::prelude::ServerFnError;
 use serde::{Deserialize, Serialize};
 use url::Url;
@@ -150,12 +150,19 @@ impl AdminContext {
     }
 
     /// Answers a change with a 303 to `path`, leaving `flash` for that page.
+    /// A new client secret is the exception: it is shown in this response
+    /// itself (see [`crate::server::error::server_fn_responses`]) and never
+    /// stored in the browser session.
     pub async fn done(
         &self,
         path: &str,
         pairs: &[(&str, &str)],
         flash: AdminFlash,
     ) -> Result<(), ServerFnError> {
+        if let AdminFlash::Secret { client_id, secret } = &flash {
+            show_secret_page(client_id, secret)?;
+            return Ok(());
+        }
         self.session
             .set_flash(&flash)
             .await
@@ -222,3 +229,17 @@ mod tests {
         assert_eq!(format_time(1_795_000_000), "2026-11-18 11:06 UTC");
     }
 }
+
+/// Asks the server-function middleware to answer with the secret's page.
+fn show_secret_page(client_id: &str, secret: &str) -> Result<(), ServerFnError> {
+    let value = HeaderValue::from_str(&format!("{client_id} {secret}"))
+        .map_err(internal("the secret page header is not valid"))?;
+    if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+        response.insert_header(SHOW_SECRET_HEADER.clone(), value);
+    }
+    Ok(())
+}
+
+/// Internal: set by a server function, removed by the middleware, never sent.
+pub static SHOW_SECRET_HEADER: axum::http::HeaderName =
+    axum::http::HeaderName::from_static("x-signoff-internal-secret-page");
