@@ -123,7 +123,7 @@ async fn mutated_requests_to_every_endpoint_never_get_a_5xx() {
     let app = spawn_app().await;
     let hint = app.signed_in_id_token().await;
     let anonymous = browser();
-    let mut rng = StdRng::seed_from_u64(0x5160_0FF);
+    let mut rng = StdRng::seed_from_u64(0x0516_00FF);
     for (method, path, seed) in seeds(&app, &hint) {
         for round in 0..60 {
             let mutated = mutate(&mut rng, &seed);

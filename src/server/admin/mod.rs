@@ -219,17 +219,6 @@ pub fn not_found<T>() -> Result<Result<T, Denial>, ServerFnError> {
     Ok(Err(Denial::NotFound))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn times_are_shown_in_utc_to_the_minute() {
-        assert_eq!(format_time(0), "1970-01-01 00:00 UTC");
-        assert_eq!(format_time(1_795_000_000), "2026-11-18 11:06 UTC");
-    }
-}
-
 /// Asks the server-function middleware to answer with the secret's page.
 fn show_secret_page(client_id: &str, secret: &str) -> Result<(), ServerFnError> {
     let value = HeaderValue::from_str(&format!("{client_id} {secret}"))
@@ -243,3 +232,14 @@ fn show_secret_page(client_id: &str, secret: &str) -> Result<(), ServerFnError> 
 /// Internal: set by a server function, removed by the middleware, never sent.
 pub static SHOW_SECRET_HEADER: axum::http::HeaderName =
     axum::http::HeaderName::from_static("x-signoff-internal-secret-page");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_shown_in_utc_to_the_minute() {
+        assert_eq!(format_time(0), "1970-01-01 00:00 UTC");
+        assert_eq!(format_time(1_795_000_000), "2026-11-18 11:06 UTC");
+    }
+}
