@@ -188,7 +188,10 @@ pub struct Terminations {
 }
 
 impl Terminations {
-    /// Ends one OP session through [`end_op_session_in`].
+    /// Ends one OP session inside the caller's transaction: the session row,
+    /// every client session in it, its access tokens, the back-channel outbox
+    /// rows and an audit event, so a change that ends sessions (disabling a
+    /// user, say) commits with its sessions' ends and their outbox rows.
     pub async fn end(
         &mut self,
         tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
@@ -198,10 +201,42 @@ impl Terminations {
         detail: serde_json::Value,
         now_ms: i64,
     ) -> anyhow::Result<Ended> {
-        let ended = end_op_session_in(tx, sid, actor, reason, detail, now_ms).await?;
-        self.sids.push(ended.sid.clone());
-        self.deliveries.extend(&ended.deliveries);
-        Ok(ended)
+        let now = now_ms / 1000;
+        let ended = end_op_session(&mut **tx, sid, reason, now)
+            .await
+            .context("ending the OP session")?;
+        let clients = end_rp_sessions(&mut **tx, sid, None, now)
+            .await
+            .context("closing client sessions")?;
+        revoke_access_tokens_for_session(&mut **tx, sid, None, now)
+            .await
+            .context("revoking access tokens")?;
+        let deliveries = insert_backchannel_deliveries(&mut **tx, sid, &clients, reason, now_ms)
+            .await
+            .context("queueing back-channel logouts")?;
+        if ended {
+            audit(
+                tx,
+                actor,
+                "logout.op_session_ended",
+                sid,
+                serde_json::json!({
+                    "reason": reason,
+                    "clients": clients,
+                    "backchannel_deliveries": deliveries.len(),
+                    "detail": detail,
+                }),
+                now,
+            )
+            .await?;
+        }
+        self.sids.push(sid.to_owned());
+        self.deliveries.extend(&deliveries);
+        Ok(Ended {
+            sid: sid.to_owned(),
+            clients,
+            deliveries,
+        })
     }
 
     /// Ends every live OP session of a user (disabled, or its password reset).
@@ -247,54 +282,6 @@ impl Terminations {
             state.op_sessions.forget(sid);
         }
     }
-}
-
-/// The termination itself, inside the caller's transaction, so a change that
-/// ends sessions (disabling a user, say) commits with its sessions' ends and
-/// their outbox rows. Only [`Terminations`] calls it, so nobody forgets the
-/// cache or the deliveries after the commit.
-async fn end_op_session_in(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
-    sid: &str,
-    actor: Option<&str>,
-    reason: &str,
-    detail: serde_json::Value,
-    now_ms: i64,
-) -> anyhow::Result<Ended> {
-    let now = now_ms / 1000;
-    let ended = end_op_session(&mut **tx, sid, reason, now)
-        .await
-        .context("ending the OP session")?;
-    let clients = end_rp_sessions(&mut **tx, sid, None, now)
-        .await
-        .context("closing client sessions")?;
-    revoke_access_tokens_for_session(&mut **tx, sid, None, now)
-        .await
-        .context("revoking access tokens")?;
-    let deliveries = insert_backchannel_deliveries(&mut **tx, sid, &clients, reason, now_ms)
-        .await
-        .context("queueing back-channel logouts")?;
-    if ended {
-        audit(
-            tx,
-            actor,
-            "logout.op_session_ended",
-            sid,
-            serde_json::json!({
-                "reason": reason,
-                "clients": clients,
-                "backchannel_deliveries": deliveries.len(),
-                "detail": detail,
-            }),
-            now,
-        )
-        .await?;
-    }
-    Ok(Ended {
-        sid: sid.to_owned(),
-        clients,
-        deliveries,
-    })
 }
 
 /// The dialog's No: the OP session stays, but the initiating client leaves it

@@ -9,7 +9,9 @@ use signoff::server::commands::demo;
 use signoff::server::config::SettingsLayer;
 use signoff::server::throttle::FREE_PER_USER_AT_ADDR;
 
-use crate::helpers::{TestApp, browser, form_field, header, location, now, spawn_app_configured};
+use crate::helpers::{
+    TestApp, browser, csrf_on, form_field, header, location, now, spawn_app_configured,
+};
 
 async fn limited_app(per_minute: u32, trusted: Option<&str>) -> TestApp {
     spawn_app_configured(SettingsLayer {
@@ -150,15 +152,7 @@ async fn failed_logins(app: &TestApp) -> Vec<(Option<String>, String)> {
 async fn forty_concurrent_guesses_check_no_more_passwords_than_the_free_allowance() {
     let app = Arc::new(limited_app(0, None).await);
     let client = browser();
-    let html = client
-        .get(app.url("/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let csrf = form_field(&html, "csrf");
+    let csrf = csrf_on(&app, &client, "/login").await;
 
     let guesses: Vec<_> = (0..40)
         .map(|i| {
