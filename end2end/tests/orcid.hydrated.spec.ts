@@ -4,26 +4,29 @@ import { LoginPage } from "./fixtures/login_page";
 
 // What the README's "ORCID-style logout: what works where" says, measured in
 // Chromium with the default SameSite=Lax cookie. Hydrated project only: the
-// probe page on another site runs a script.
+// RP page on another site runs a script.
 test.describe("ORCID-style logout across sites", () => {
   test("a JSONP call from another site logs nobody out; a top-level navigation does", async ({ page, baseURL }) => {
     await page.goto("/login");
     await new LoginPage(page).signInAs(demo.user, demo.password);
     await expect(page).toHaveURL((url) => url.pathname === "/");
 
-    // An RP page on another site embeds ORCID's forced logout as JSONP.
-    const probe = "http://rp.another-site.test/probe";
-    await page.route("http://rp.another-site.test/**", (route) =>
-      route.fulfill({
-        contentType: "text/html",
-        body: `<!DOCTYPE html><title>probe</title>
-          <script>window.cb = (value) => { window.answer = value; };</script>
-          <script src="${baseURL}/userStatus.json?logUserOut=true&callback=cb"></script>`,
-      }),
+    // A page of the RP on 8080, addressed as `localhost`: another site than
+    // signoff's 127.0.0.1 (a site ignores the port, so 127.0.0.1:8080 would
+    // be the same site). It embeds ORCID's forced logout as JSONP.
+    await page.goto("http://localhost:8080/orcid-probe");
+    const answer = await page.evaluate(
+      (src) =>
+        new Promise((resolve, reject) => {
+          (window as unknown as { cb: (v: unknown) => void }).cb = resolve;
+          const script = document.createElement("script");
+          script.src = src;
+          script.onerror = () => reject(new Error("the JSONP script did not load"));
+          document.head.appendChild(script);
+        }),
+      `${baseURL}/userStatus.json?logUserOut=true&callback=cb`,
     );
-    await page.goto(probe);
-    const answer = await page.waitForFunction(() => (window as unknown as { answer?: unknown }).answer);
-    expect(await answer.jsonValue()).toEqual({ loggedIn: false });
+    expect(answer).toEqual({ loggedIn: false });
 
     // The Lax cookie was not sent, so the user is still signed in.
     const status = await page.request.get("/userStatus.json");

@@ -21,7 +21,7 @@ pub async fn login(
     #[server(default)] next: Option<String>,
 ) -> Result<(), ServerFnError> {
     let target = crate::server::login::sign_in(username, password, csrf, request, next).await?;
-    leptos_axum::redirect(target.as_str());
+    crate::server::respond::see_other(&target);
     Ok(())
 }
 

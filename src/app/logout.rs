@@ -157,7 +157,7 @@ pub async fn confirm_logout(
     choice: String,
 ) -> Result<(), ServerFnError> {
     let target = crate::server::logout::confirm(csrf, request, choice).await?;
-    leptos_axum::redirect(target.as_str());
+    crate::server::respond::see_other(&target);
     Ok(())
 }
 

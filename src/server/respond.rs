@@ -1,7 +1,7 @@
 //! Shaping the HTTP response of a page render or a server function through
 //! Leptos' `ResponseOptions`: status, caching, redirects.
 
-use axum::http::header::CACHE_CONTROL;
+use axum::http::header::{CACHE_CONTROL, LOCATION};
 use axum::http::{HeaderValue, StatusCode};
 use leptos::prelude::use_context;
 use leptos_axum::ResponseOptions;
@@ -20,16 +20,32 @@ pub fn set_status(status: StatusCode) {
     }
 }
 
-/// A redirect from a page render. `leptos_axum::redirect` sets the status only
-/// for requests that accept HTML; a page answer is a redirect for any client.
+/// A redirect from a page render, for any client.
 pub fn redirect_page(url: &Url) {
-    leptos_axum::redirect(url.as_str());
-    set_status(StatusCode::FOUND);
+    redirect_with(url, StatusCode::FOUND);
 }
 
 /// The answer to a form POST: 303, so the browser GETs the next page whether
 /// or not JavaScript runs, and a reload does not post again.
 pub fn see_other(url: &Url) {
-    leptos_axum::redirect(url.as_str());
-    set_status(StatusCode::SEE_OTHER);
+    redirect_with(url, StatusCode::SEE_OTHER);
+}
+
+/// Sets `Location` and the status through `ResponseOptions` alone.
+/// `leptos_axum::redirect` also needs the request `Parts` in context, and
+/// without them (seen once in Playwright: a page rendered where they were
+/// missing) it silently sets no `Location`, leaving a redirect status with
+/// nowhere to go.
+fn redirect_with(url: &Url, status: StatusCode) {
+    let Some(response) = use_context::<ResponseOptions>() else {
+        tracing::error!(%url, "no response options to redirect with");
+        return;
+    };
+    match HeaderValue::from_str(url.as_str()) {
+        Ok(location) => {
+            response.insert_header(LOCATION, location);
+            response.set_status(status);
+        }
+        Err(_) => tracing::error!(%url, "a redirect URL that is not a header value"),
+    }
 }
