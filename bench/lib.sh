@@ -12,7 +12,7 @@ start_server() {
   trap 'kill "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
   base="http://127.0.0.1:$port"
   SIGNOFF_ALLOW_PRIVATE_LOGOUT_TARGETS="${SIGNOFF_ALLOW_PRIVATE_LOGOUT_TARGETS:-false}" \
-  SIGNOFF_DEMO=true SIGNOFF_LOG=warn SIGNOFF_RATE_LIMIT=0 SIGNOFF_LISTEN="127.0.0.1:$port" SIGNOFF_ISSUER="$base" \
+  SIGNOFF_DEMO=true SIGNOFF_LOG=warn SIGNOFF_RATE_LIMIT="${SIGNOFF_RATE_LIMIT:-0}" SIGNOFF_LISTEN="127.0.0.1:$port" SIGNOFF_ISSUER="$base" \
     SIGNOFF_DATABASE_URL="sqlite://$work/bench.db?mode=rwc" LEPTOS_SITE_ROOT="$ROOT/target/site" "$BIN" &
   server=$!
   for _ in $(seq 50); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.1; done

@@ -6,16 +6,19 @@
 //! holds a whole /64, and keying by the full address would let it rotate
 //! through 2^64 of them.
 
+use std::convert::Infallible;
+use std::future::Ready;
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::num::NonZeroU32;
 use std::str::FromStr;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::extract::{ConnectInfo, Request};
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use futures_util::future::Either;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
@@ -130,15 +133,26 @@ pub fn throttle_key(addr: IpAddr) -> IpAddr {
     }
 }
 
-/// The client address of a request, as the middleware found it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ClientAddr(pub IpAddr);
+/// The client address of a request from its parts: the peer from
+/// `ConnectInfo` and `X-Forwarded-For` as [`client_addr`] reads them.
+/// Unspecified (0.0.0.0) when the server runs without connect info.
+pub fn request_client_addr(
+    extensions: &axum::http::Extensions,
+    headers: &axum::http::HeaderMap,
+    trusted: &[Cidr],
+) -> IpAddr {
+    let Some(ConnectInfo(peer)) = extensions.get::<ConnectInfo<SocketAddr>>() else {
+        return IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED);
+    };
+    let forwarded = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
+    client_addr(peer.ip(), forwarded, trusted)
+}
 
 /// Per-address request limits for the anonymous entry points.
 #[derive(Clone)]
 pub struct RateLimit {
     trusted_proxies: Arc<[Cidr]>,
-    limiter: Option<Arc<DefaultKeyedRateLimiter<IpAddr>>>,
+    limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
 }
 
 /// Keys idle this long are dropped from the limiter's map.
@@ -146,35 +160,33 @@ const LIMITER_SWEEP: Duration = Duration::from_secs(60);
 
 impl RateLimit {
     /// `per_minute` requests per address and minute, as a burst that refills
-    /// evenly; 0 turns limiting off (load tests and benches).
-    pub fn new(per_minute: u32, trusted_proxies: Vec<Cidr>) -> Self {
-        Self {
+    /// evenly; `None` for 0, which turns limiting off (load tests, benches):
+    /// then no layer runs at all.
+    pub fn new(per_minute: u32, trusted_proxies: Vec<Cidr>) -> Option<Self> {
+        let per_minute = NonZeroU32::new(per_minute)?;
+        Some(Self {
             trusted_proxies: trusted_proxies.into(),
-            limiter: NonZeroU32::new(per_minute)
-                .map(|n| Arc::new(RateLimiter::keyed(Quota::per_minute(n)))),
-        }
+            limiter: Arc::new(RateLimiter::keyed(Quota::per_minute(per_minute))),
+        })
     }
 
     /// Forgets addresses whose allowance is full again, so the map holds
     /// only the addresses seen within about a minute.
-    pub fn spawn_sweeper(&self) -> Option<tokio::task::JoinHandle<()>> {
-        let limiter = self.limiter.clone()?;
-        Some(tokio::spawn(async move {
+    pub fn spawn_sweeper(&self) -> tokio::task::JoinHandle<()> {
+        let limiter = self.limiter.clone();
+        tokio::spawn(async move {
             let mut tick = tokio::time::interval(LIMITER_SWEEP);
             loop {
                 tick.tick().await;
                 limiter.retain_recent();
                 limiter.shrink_to_fit();
             }
-        }))
+        })
     }
 
     /// `Err(wait)` when this address has used up its allowance.
     fn check(&self, addr: IpAddr) -> Result<(), Duration> {
-        let Some(limiter) = &self.limiter else {
-            return Ok(());
-        };
-        limiter
+        self.limiter
             .check_key(&throttle_key(addr))
             .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
     }
@@ -197,43 +209,63 @@ fn is_limited(path: &str) -> bool {
     ) || path.starts_with("/api/")
 }
 
-/// Middleware: records the [`ClientAddr`] for handlers and server functions,
-/// and answers 429 with `Retry-After` to an address over its limit (an HTML
-/// page for pages, a JSON error for the APIs).
-pub async fn limit_requests(
-    axum::extract::State(limit): axum::extract::State<RateLimit>,
-    mut request: Request,
-    next: Next,
-) -> Response {
-    let peer = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip());
-    let Some(peer) = peer else {
-        return next.run(request).await;
-    };
-    let forwarded = request
-        .headers()
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok());
-    let addr = client_addr(peer, forwarded, &limit.trusted_proxies);
-    request.extensions_mut().insert(ClientAddr(addr));
-    if !is_limited(request.uri().path()) {
-        return next.run(request).await;
-    }
-    match limit.check(addr) {
-        Ok(()) => next.run(request).await,
-        Err(wait) => {
-            let path = request.uri().path();
-            let wants_html = request
-                .headers()
-                .get(header::ACCEPT)
-                .and_then(|v| v.to_str().ok())
-                .is_some_and(|v| v.contains("text/html"));
-            let is_api = matches!(path, "/token" | "/userinfo" | "/userStatus.json")
-                || (path.starts_with("/api/") && !wants_html);
-            too_many_requests(wait, is_api)
+/// The limit as a tower layer: a plain service, not an `axum::middleware`
+/// function, so the requests it lets through pay no boxing or per-request
+/// clone of the inner stack (measured: 7 µs per GET /logout as a function).
+#[derive(Clone)]
+pub struct RateLimitLayer(pub RateLimit);
+
+impl<S> tower::Layer<S> for RateLimitLayer {
+    type Service = RateLimitService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        RateLimitService {
+            limit: self.0.clone(),
+            inner,
         }
+    }
+}
+
+/// Answers 429 with `Retry-After` to an address over its limit (an HTML page
+/// for pages, a JSON error for the APIs); passes everything else through.
+#[derive(Clone)]
+pub struct RateLimitService<S> {
+    limit: RateLimit,
+    inner: S,
+}
+
+impl<S> tower::Service<Request> for RateLimitService<S>
+where
+    S: tower::Service<Request, Response = Response, Error = Infallible>,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Either<Ready<Result<Response, Infallible>>, S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        let path = request.uri().path();
+        if is_limited(path) {
+            let addr = request_client_addr(
+                request.extensions(),
+                request.headers(),
+                &self.limit.trusted_proxies,
+            );
+            if let Err(wait) = self.limit.check(addr) {
+                let wants_html = request
+                    .headers()
+                    .get(header::ACCEPT)
+                    .and_then(|v| v.to_str().ok())
+                    .is_some_and(|v| v.contains("text/html"));
+                let is_api = matches!(path, "/token" | "/userinfo" | "/userStatus.json")
+                    || (path.starts_with("/api/") && !wants_html);
+                return Either::Left(std::future::ready(Ok(too_many_requests(wait, is_api))));
+            }
+        }
+        Either::Right(self.inner.call(request))
     }
 }
 
@@ -375,10 +407,9 @@ mod tests {
     }
 
     #[test]
-    fn a_limit_of_zero_limits_nothing_and_a_limit_refuses_past_its_burst() {
-        let off = RateLimit::new(0, vec![]);
-        assert!((0..10_000).all(|_| off.check(ip("192.0.2.1")).is_ok()));
-        let three = RateLimit::new(3, vec![]);
+    fn a_limit_of_zero_is_no_limiter_and_a_limit_refuses_past_its_burst() {
+        assert!(RateLimit::new(0, vec![]).is_none());
+        let three = RateLimit::new(3, vec![]).unwrap();
         assert!((0..3).all(|_| three.check(ip("192.0.2.1")).is_ok()));
         assert!(three.check(ip("192.0.2.1")).is_err());
         assert!(

@@ -1,10 +1,8 @@
 //! Signing in: CSRF, throttling, password check, a new OP session, and where to go next.
 
-use std::net::{IpAddr, Ipv4Addr};
 use std::time::Instant;
 
 use anyhow::Context;
-use axum::Extension;
 use axum::http::header::{COOKIE, RETRY_AFTER, SET_COOKIE};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
@@ -14,7 +12,7 @@ use url::Url;
 
 use super::backchannel::now_ms;
 use super::browser_session::BrowserSession;
-use super::client_addr::ClientAddr;
+use super::client_addr::request_client_addr;
 use super::crypto::random_token;
 use super::db::audit_events::record_audit_event;
 use super::db::op_sessions::{ActiveOpSession, insert_op_session, renew_op_session};
@@ -111,17 +109,16 @@ pub async fn sign_in(
     let next = next.filter(|n| is_console_path(n));
     let state = app_state()?;
     let session = browser_session().await?;
-    let addr = leptos_axum::extract::<Extension<ClientAddr>>()
-        .await
-        .map_or(
-            IpAddr::V4(Ipv4Addr::UNSPECIFIED),
-            |Extension(ClientAddr(a))| a,
-        );
     let back = |error: &str| login_url(&state, error, request.as_deref(), next.as_deref());
 
     let parts: Parts = leptos_axum::extract()
         .await
         .map_err(internal("request parts are missing"))?;
+    let addr = request_client_addr(
+        &parts.extensions,
+        &parts.headers,
+        &state.settings.trusted_proxies,
+    );
     if !verify_login_csrf(&state, &parts.headers, &csrf) {
         return back("expired");
     }

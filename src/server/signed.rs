@@ -6,6 +6,8 @@
 //! Each value is bound to a purpose and an expiry. Signed, not encrypted: what
 //! they carry came from the browser in the first place.
 
+use std::sync::Arc;
+
 use aws_lc_rs::hmac;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -35,9 +37,11 @@ impl Purpose {
     }
 }
 
+/// Cloning shares the key: `AppState` is cloned on every request, and
+/// copying an HMAC key context is not free.
 #[derive(Clone)]
 pub struct Signer {
-    key: hmac::Key,
+    key: Arc<hmac::Key>,
 }
 
 impl std::fmt::Debug for Signer {
@@ -56,7 +60,7 @@ struct Envelope<T> {
 impl Signer {
     pub fn new(secret: &[u8]) -> Self {
         Self {
-            key: hmac::Key::new(hmac::HMAC_SHA256, secret),
+            key: Arc::new(hmac::Key::new(hmac::HMAC_SHA256, secret)),
         }
     }
 

@@ -97,7 +97,7 @@ impl Application {
             state.settings.trusted_proxies.clone(),
         );
         let mut background = vec![session_cleanup, key_reloader, deliveries, maintenance];
-        background.extend(limit.spawn_sweeper());
+        background.extend(limit.as_ref().map(RateLimit::spawn_sweeper));
 
         let mut router = with_common_layers(router, limit);
         if state.settings.issuer.is_https() {
@@ -163,15 +163,16 @@ fn router(state: AppState) -> Router {
 }
 
 /// Layers every response passes through, the error and panic pages included.
-fn with_common_layers(router: Router, limit: RateLimit) -> Router {
-    router
+fn with_common_layers(router: Router, limit: Option<RateLimit>) -> Router {
+    let router = router
         .layer(axum::middleware::from_fn(error::server_fn_responses))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(CatchPanicLayer::custom(error::panic_response))
-        .layer(axum::middleware::from_fn_with_state(
-            limit,
-            client_addr::limit_requests,
-        ))
+        .layer(CatchPanicLayer::custom(error::panic_response));
+    let router = match limit {
+        Some(limit) => router.layer(client_addr::RateLimitLayer(limit)),
+        None => router,
+    };
+    router
         .layer(axum::middleware::map_response(headers::security_headers))
         .layer(TraceLayer::new_for_http())
 }

@@ -1,16 +1,13 @@
-use std::net::{IpAddr, Ipv4Addr};
-
-use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{Extensions, HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::{local_url, see_other};
 use crate::oidc::Params;
 use crate::oidc::end_session::EndSessionRequest;
 use crate::server::browser_session::BrowserSession;
-use crate::server::client_addr::ClientAddr;
+use crate::server::client_addr::request_client_addr;
 use crate::server::error::AppError;
 use crate::server::headers::DIALOG_CSP;
 use crate::server::logout::{PageAnswer, page_answer, park_request};
@@ -63,7 +60,7 @@ pub async fn get_logout(
 /// `GET /logout?pending=<id>`, a top-level navigation that carries the cookie.
 pub async fn post_logout(
     State(state): State<AppState>,
-    client: Option<Extension<ClientAddr>>,
+    extensions: Extensions,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, AppError> {
@@ -80,10 +77,7 @@ pub async fn post_logout(
         .ok()
         .and_then(|params| EndSessionRequest::from_params(&params).ok())
         .ok_or(AppError::BadRequest(MALFORMED))?;
-    let from = client.map_or(
-        IpAddr::V4(Ipv4Addr::UNSPECIFIED),
-        |Extension(ClientAddr(a))| a,
-    );
+    let from = request_client_addr(&extensions, &headers, &state.settings.trusted_proxies);
     let id = park_request(&state, &request, from).await?;
     let url = local_url(&state.settings.issuer, "/logout", &[("pending", &id)])
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("building the logout URL")))?;
