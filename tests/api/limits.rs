@@ -320,3 +320,32 @@ async fn a_flood_of_anonymous_requests_leaves_the_database_as_it_was() {
         assert_eq!(rows_per_table(&app).await, rows_before, "limit {limit}");
     }
 }
+
+/// No page an anonymous visitor can open stores a browser session.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn anonymous_pages_store_no_browser_session() {
+    let app = limited_app(0, None).await;
+    for path in [
+        "/",
+        "/login",
+        "/login?next=/admin",
+        "/admin",
+        "/admin/clients",
+        "/admin/users",
+        "/logout",
+        "/logout?client_id=demo-rp",
+        "/logout/done?outcome=signed_out",
+        "/logout/frontchannel?id=nope",
+        "/userStatus.json",
+        "/signout",
+        "/no-such-page",
+    ] {
+        let status = browser().get(app.url(path)).send().await.unwrap().status();
+        assert!(status.as_u16() < 500, "{path}: {status}");
+    }
+    let (rows,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM browser_sessions")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(rows, 0);
+}
