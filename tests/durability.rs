@@ -23,6 +23,9 @@ use sqlx::sqlite::SqliteConnectOptions;
 use helpers::{TestApp, browser, claims_of};
 use receiver::{Answer, Receiver};
 
+/// A proxy address nothing listens on (the discard port).
+const DEAD_PROXY: &str = "http://127.0.0.1:9";
+
 fn free_port() -> u16 {
     StdListener::bind("127.0.0.1:0")
         .unwrap()
@@ -42,6 +45,15 @@ async fn start_signoff(database_url: &str, port: u16) -> Child {
         .env("SIGNOFF_ALLOW_PRIVATE_LOGOUT_TARGETS", "true")
         .env("SIGNOFF_LOG", "warn")
         .env("SIGNOFF_RATE_LIMIT", "0")
+        // A proxy from the environment that goes nowhere: back-channel
+        // logout must ignore it (no SIGNOFF_LOGOUT_PROXY is set), or the
+        // delivery this test waits for never arrives.
+        .env("HTTP_PROXY", DEAD_PROXY)
+        .env("http_proxy", DEAD_PROXY)
+        .env("HTTPS_PROXY", DEAD_PROXY)
+        .env("ALL_PROXY", DEAD_PROXY)
+        .env_remove("NO_PROXY")
+        .env_remove("no_proxy")
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()
