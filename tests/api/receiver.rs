@@ -14,6 +14,8 @@ use axum::routing::post;
 #[derive(Clone, Copy, Debug)]
 pub enum Answer {
     Status(u16),
+    /// 200, after this long.
+    SlowOk(Duration),
     /// Accept the request, never answer.
     Hang,
 }
@@ -69,6 +71,14 @@ async fn endpoint(
     };
     match answer.unwrap_or(Answer::Status(200)) {
         Answer::Status(code) => StatusCode::from_u16(code).unwrap(),
+        Answer::SlowOk(delay) => {
+            tokio::time::sleep(delay).await;
+            StatusCode::OK
+        }
+        Answer::SlowOk(delay) => {
+            tokio::time::sleep(delay).await;
+            StatusCode::OK
+        }
         Answer::Hang => {
             tokio::time::sleep(Duration::from_secs(3600)).await;
             StatusCode::OK
