@@ -75,10 +75,6 @@ async fn endpoint(
             tokio::time::sleep(delay).await;
             StatusCode::OK
         }
-        Answer::SlowOk(delay) => {
-            tokio::time::sleep(delay).await;
-            StatusCode::OK
-        }
         Answer::Hang => {
             tokio::time::sleep(Duration::from_secs(3600)).await;
             StatusCode::OK
