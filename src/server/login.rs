@@ -3,7 +3,7 @@
 use std::time::Instant;
 
 use anyhow::Context;
-use axum::http::header::{COOKIE, RETRY_AFTER, SET_COOKIE};
+use axum::http::header::RETRY_AFTER;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use leptos::prelude::ServerFnError;
@@ -35,66 +35,49 @@ pub async fn browser_session() -> Result<BrowserSession, ServerFnError> {
     Ok(BrowserSession::new(session))
 }
 
-/// The login form's CSRF token: a double-submit token, so showing the form
-/// stores nothing. The browser holds a random nonce in its login cookie (set
-/// here when missing), and the form carries the nonce's MAC under the server
-/// secret; a cross-site form can carry neither the cookie's value nor its MAC.
+/// The login form's CSRF token. Showing the form stores nothing and sets no
+/// cookie: the token is a value signed with the server secret that says
+/// "a login form, until this time". Login CSRF (signing a victim in as the
+/// attacker) is stopped by where the POST comes from ([`same_origin_post`]);
+/// the token adds that the form is ours and recent.
+///
+/// An earlier version set a double-submit cookie from this server function.
+/// Under concurrent load in Playwright, a `Set-Cookie` written through
+/// `ResponseOptions` here once landed on another response (a static file's),
+/// so the browser's cookie no longer matched its form.
 pub async fn login_form_token() -> Result<String, ServerFnError> {
     let state = app_state()?;
-    let parts: Parts = leptos_axum::extract()
-        .await
-        .map_err(internal("request parts are missing"))?;
-    let nonce = match login_nonce(&state, &parts.headers) {
-        Some(nonce) => nonce.to_owned(),
-        None => {
-            let nonce = random_token();
-            let secure = state.settings.issuer.is_https();
-            let cookie = format!(
-                "{}={nonce}; Path=/; Max-Age={LOGIN_COOKIE_MAX_AGE}; HttpOnly; SameSite=Lax{}",
-                login_cookie_name(secure),
-                if secure { "; Secure" } else { "" },
-            );
-            let value = HeaderValue::from_str(&cookie)
-                .map_err(internal("building the login cookie failed"))?;
-            if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-                response.append_header(SET_COOKIE, value);
-            }
-            nonce
-        }
-    };
-    Ok(state.signer.mac(Purpose::LoginCsrf, nonce.as_bytes()))
+    Ok(state
+        .signer
+        .seal(Purpose::LoginCsrf, &LOGIN_FORM, now() + LOGIN_FORM_SECS))
 }
 
-/// The login cookie lives as long as a login form may stay open.
-const LOGIN_COOKIE_MAX_AGE: u32 = 12 * 3600;
-
-fn login_cookie_name(secure: bool) -> &'static str {
-    if secure {
-        "__Host-signoff-login"
-    } else {
-        "signoff-login"
-    }
-}
-
-/// The nonce of this browser's login cookie, if it sent one.
-fn login_nonce<'h>(state: &AppState, headers: &'h HeaderMap) -> Option<&'h str> {
-    let name = login_cookie_name(state.settings.issuer.is_https());
-    headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(n, v)| *n == name && !v.is_empty() && v.len() <= 64)
-        .map(|(_, v)| v)
-}
+/// What a login form's token says.
+const LOGIN_FORM: &str = "login-form";
+/// How long a login form stays usable.
+const LOGIN_FORM_SECS: i64 = 12 * 3600;
 
 fn verify_login_csrf(state: &AppState, headers: &HeaderMap, presented: &str) -> bool {
-    login_nonce(state, headers).is_some_and(|nonce| {
-        state
+    same_origin_post(headers, &state.settings.issuer)
+        && state
             .signer
-            .verify_mac(Purpose::LoginCsrf, nonce.as_bytes(), presented)
-    })
+            .open::<String>(Purpose::LoginCsrf, presented, now())
+            .is_some_and(|form| form == LOGIN_FORM)
+}
+
+/// Whether a POST comes from our own pages, as far as the browser tells:
+/// `Sec-Fetch-Site` must be `same-origin` (or `none`, typed by the user) and
+/// `Origin`, when sent, must be the issuer's. Browsers send at least one of
+/// them on every form POST; a client that is not a browser sends neither and
+/// cannot be a victim of request forgery.
+fn same_origin_post(headers: &HeaderMap, issuer: &crate::oidc::Issuer) -> bool {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let site_ok =
+        header("sec-fetch-site").is_none_or(|site| matches!(site, "same-origin" | "none"));
+    let origin_ok = header("origin").is_none_or(|origin| {
+        url::Url::parse(issuer.as_ref()).is_ok_and(|u| u.origin().ascii_serialization() == origin)
+    });
+    site_ok && origin_ok
 }
 
 /// Returns the URL to redirect to: the next step on success, the login page

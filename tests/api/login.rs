@@ -122,27 +122,72 @@ async fn a_good_login_creates_an_op_session_and_the_first_browser_session_row() 
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_login_and_session_cookies_are_http_only_and_same_site_lax() {
+async fn the_login_page_sets_no_cookie_and_the_session_cookie_is_http_only_and_lax() {
     let app = spawn_app().await;
-    let set_cookie = |response: &reqwest::Response, name: &str| {
-        response
-            .headers()
-            .get_all("set-cookie")
-            .iter()
-            .map(|v| v.to_str().unwrap().to_owned())
-            .find(|c| c.starts_with(&format!("{name}=")))
-    };
     let page = app.get("/login").await;
-    let login_cookie = set_cookie(&page, "signoff-login").expect("the login form's cookie");
-    assert_eq!(set_cookie(&page, "signoff"), None, "no browser session yet");
+    assert!(
+        page.headers().get("set-cookie").is_none(),
+        "showing the form stores nothing, not even a cookie"
+    );
     let csrf = form_field(&page.text().await.unwrap(), "csrf");
     let signed_in = app
         .post_login(demo::USER, demo::PASSWORD, &csrf, None)
         .await;
-    let session_cookie = set_cookie(&signed_in, "signoff").expect("the browser session cookie");
-    for cookie in [login_cookie, session_cookie] {
-        assert!(cookie.contains("HttpOnly"), "{cookie}");
-        assert!(cookie.contains("SameSite=Lax"), "{cookie}");
-        assert!(cookie.contains("Path=/"), "{cookie}");
+    let cookie = signed_in
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("signoff="))
+        .expect("the browser session cookie");
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+    assert!(cookie.contains("SameSite=Lax"), "{cookie}");
+    assert!(cookie.contains("Path=/"), "{cookie}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_login_posted_from_another_site_signs_nobody_in_even_with_a_valid_token() {
+    let app = spawn_app().await;
+    let csrf = app.login_csrf(None).await;
+    for (name, value) in [
+        ("origin", "https://evil.example"),
+        ("origin", "null"),
+        ("sec-fetch-site", "cross-site"),
+        ("sec-fetch-site", "same-site"),
+    ] {
+        let response = app
+            .client
+            .post(app.url("/api/login"))
+            .header("accept", "text/html")
+            .header(name, value)
+            .form(&[
+                ("username", demo::USER),
+                ("password", demo::PASSWORD),
+                ("csrf", csrf.as_str()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            query_param(&location(&response), "error").as_deref(),
+            Some("expired"),
+            "{name}: {value}"
+        );
     }
+    assert_eq!(count_op_sessions(&app.pool).await, 0);
+    let same_origin = app
+        .client
+        .post(app.url("/api/login"))
+        .header("accept", "text/html")
+        .header("origin", app.address.as_str())
+        .header("sec-fetch-site", "same-origin")
+        .form(&[
+            ("username", demo::USER),
+            ("password", demo::PASSWORD),
+            ("csrf", csrf.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&same_origin).path(), "/");
 }
