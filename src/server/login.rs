@@ -66,18 +66,22 @@ fn verify_login_csrf(state: &AppState, headers: &HeaderMap, presented: &str) -> 
 }
 
 /// Whether a POST comes from our own pages, as far as the browser tells:
-/// `Sec-Fetch-Site` must be `same-origin` (or `none`, typed by the user) and
-/// `Origin`, when sent, must be the issuer's. Browsers send at least one of
+/// `Sec-Fetch-Site` must be `same-origin` (or `none`, typed by the user);
+/// without it, `Origin`, when sent, must be the issuer's. Browsers send at least one of
 /// them on every form POST; a client that is not a browser sends neither and
 /// cannot be a victim of request forgery.
 fn same_origin_post(headers: &HeaderMap, issuer: &crate::oidc::Issuer) -> bool {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    let site_ok =
-        header("sec-fetch-site").is_none_or(|site| matches!(site, "same-origin" | "none"));
-    let origin_ok = header("origin").is_none_or(|origin| {
-        url::Url::parse(issuer.as_ref()).is_ok_and(|u| u.origin().ascii_serialization() == origin)
-    });
-    site_ok && origin_ok
+    match header("sec-fetch-site") {
+        // Our pages send `Referrer-Policy: no-referrer`, under which a
+        // browser sends `Origin: null` even for a same-origin form; where it
+        // also sends Sec-Fetch-Site, that header decides.
+        Some(site) => matches!(site, "same-origin" | "none"),
+        None => header("origin").is_none_or(|origin| {
+            url::Url::parse(issuer.as_ref())
+                .is_ok_and(|u| u.origin().ascii_serialization() == origin)
+        }),
+    }
 }
 
 /// Returns the URL to redirect to: the next step on success, the login page
