@@ -27,6 +27,7 @@ setup-browser:
 
 lint:
 	cargo fmt --check
+	scripts/module-graph.py
 	cargo clippy --features ssr --all-targets -- -D warnings
 	cargo clippy --lib --no-default-features --features hydrate --target wasm32-unknown-unknown -- -D warnings
 

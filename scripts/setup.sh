@@ -26,6 +26,15 @@ for tool in cargo rustup npm node; do
   have "$tool" || { echo "setup: $tool is required but not on PATH" >&2; exit 1; }
 done
 
+# scripts/module-graph.py (make lint) and the benches' helpers are Python 3.
+if have python3; then
+  step "python3: present"
+else
+  step "installing Debian's python3"
+  as_root apt-get update
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends python3-minimal
+fi
+
 if rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   step "wasm32-unknown-unknown target: present"
 else

@@ -1,10 +1,12 @@
 //! signoff: an OpenID Provider whose speciality is how a login session ends.
 //!
 //! - [`oidc`]: the protocol, as pure functions (both targets).
+//! - [`i18n`]: the pages' languages and their texts (both targets).
 //! - [`app`]: the Leptos UI and its server functions (both targets).
 //! - `server`: HTTP wiring, persistence, start-up (server only).
 
 pub mod app;
+pub mod i18n;
 pub mod oidc;
 #[cfg(feature = "ssr")]
 pub mod server;

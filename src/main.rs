@@ -1,8 +1,9 @@
 use std::process::ExitCode;
 
 use clap::Parser;
+use signoff::server::accounts::UserSpec;
 use signoff::server::cli::{AdminCommand, Cli, ClientCommand, Command, KeysCommand, UserCommand};
-use signoff::server::commands::{self, ClientSpec, UserSpec};
+use signoff::server::commands::{self, ClientSpec};
 use signoff::server::{db, startup, telemetry};
 
 fn main() -> ExitCode {
@@ -67,7 +68,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 password,
                 admin,
             };
-            commands::add_user(&pool, spec, "cli").await?;
+            signoff::server::accounts::add_user(&pool, spec, "cli").await?;
             println!(
                 "added user {username}{}",
                 if admin { " (admin)" } else { "" }

@@ -1,5 +1,71 @@
 use leptos::prelude::*;
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use leptos_meta::Title;
+use serde::{Deserialize, Serialize};
+
+/// The one error type of every server function. It says what kind of
+/// failure it was, never its cause: an unexpected failure is logged once, on
+/// the server, where it becomes [`FnError::Internal`]. The server-function
+/// middleware (`server::error::server_fn_responses`) turns it into the
+/// status and the page or JSON a caller gets.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum FnError {
+    /// A missing, malformed or tampered argument (a form's CSRF token, say): 400.
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    /// Signed in, without the role this needs: 403.
+    #[error("forbidden")]
+    Forbidden,
+    #[error("not found")]
+    NotFound,
+    /// Every password-check slot is taken: 503, come back in a second.
+    #[error("busy")]
+    Busy,
+    #[error("internal error")]
+    Internal,
+}
+
+impl FnError {
+    /// What the UI shows for it.
+    pub fn ui(&self) -> UiError {
+        match self {
+            FnError::BadRequest(_) => UiError::BadRequest(
+                "The form could not be processed. Go back, reload the page and try again.",
+            ),
+            FnError::Forbidden => UiError::Forbidden,
+            FnError::NotFound => UiError::NotFound,
+            FnError::Busy => UiError::Busy,
+            FnError::Internal => UiError::Internal,
+        }
+    }
+}
+
+impl FromServerFnError for FnError {
+    type Encoder = JsonEncoding;
+
+    /// server_fn's own failures: on the server, an argument that is missing or
+    /// does not decode (400); anything else is internal.
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::Args(why)
+            | ServerFnErrorErr::MissingArg(why)
+            | ServerFnErrorErr::Deserialization(why)
+            | ServerFnErrorErr::Request(why) => FnError::BadRequest(why),
+            _ => FnError::Internal,
+        }
+    }
+}
+
+/// An unexpected failure: logged here, once, with its whole chain of causes;
+/// the caller learns only that it was internal.
+#[cfg(feature = "ssr")]
+impl From<anyhow::Error> for FnError {
+    fn from(err: anyhow::Error) -> Self {
+        tracing::error!(error = ?err, "server function failed");
+        FnError::Internal
+    }
+}
 
 /// What the UI tells a person when a page cannot be shown. It carries no cause:
 /// causes are logged on the server and never rendered.
@@ -124,6 +190,26 @@ mod tests {
         assert!(html.contains("Something went wrong"));
         assert!(html.contains("<title>Something went wrong · signoff</title>"));
         assert!(!html.contains("<script"));
+    }
+
+    #[test]
+    fn argument_failures_are_bad_requests_and_the_rest_is_internal() {
+        for e in [
+            ServerFnErrorErr::Args("x".into()),
+            ServerFnErrorErr::MissingArg("csrf".into()),
+            ServerFnErrorErr::Deserialization("x".into()),
+        ] {
+            assert_eq!(FnError::from_server_fn_error(e).ui().status_code(), 400);
+        }
+        let other = FnError::from_server_fn_error(ServerFnErrorErr::ServerError("x".into()));
+        assert_eq!(other, FnError::Internal);
+        let logged: FnError = anyhow::anyhow!("the database is gone").into();
+        assert_eq!(logged.ui().status_code(), 500);
+        assert_eq!(FnError::ser(&FnError::Forbidden), r#""Forbidden""#);
+        assert_eq!(
+            FnError::de(r#"{"BadRequest":"csrf"}"#.into()),
+            FnError::BadRequest("csrf".into())
+        );
     }
 
     #[test]

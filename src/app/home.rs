@@ -2,6 +2,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
 
+use super::error::FnError;
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StatusReport {
     pub version: String,
@@ -11,13 +13,15 @@ pub struct StatusReport {
 
 /// What this signoff runs: its version and the database's schema version.
 #[server]
-pub async fn server_status() -> Result<StatusReport, ServerFnError> {
-    use crate::server::{db, error::internal, state::app_state};
+pub async fn server_status() -> Result<StatusReport, FnError> {
+    use anyhow::Context;
+
+    use crate::server::{db, state::app_state};
 
     let state = app_state()?;
     let (schema_version, sqlite_version) = db::schema::fetch_schema_version(&state.pool)
         .await
-        .map_err(internal("reading the schema version failed"))?;
+        .context("reading the schema version failed")?;
     Ok(StatusReport {
         version: env!("CARGO_PKG_VERSION").to_owned(),
         schema_version,

@@ -3,7 +3,6 @@
 pub mod admin;
 pub mod error;
 mod home;
-pub mod i18n;
 mod login;
 pub mod logout;
 #[cfg(feature = "ssr")]

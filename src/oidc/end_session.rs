@@ -1,8 +1,38 @@
-//! The end-session endpoint: OpenID Connect RP-Initiated Logout 1.0.
+//! The end-session endpoint: OpenID Connect RP-Initiated Logout 1.0 (RIL).
 //!
-//! [`EndSessionRequest`] holds the §2 parameters; [`check_hint`] validates an
-//! `id_token_hint` whose signature a [`HintVerifier`] has checked; [`plan_logout`]
-//! applies the decision table (spec digest §8) to what the caller loaded.
+//! One logout goes through three pure steps; the server loads the data and
+//! executes what they return:
+//! 1. [`EndSessionRequest::from_params`]: the §2 parameters, capped.
+//! 2. [`check_hint`] (an `id_token_hint` whose signature the server's key set
+//!    checked), then [`plan_logout`]: the client, the validated redirect, the
+//!    problem, and whether the user must be asked ([`LogoutPlan`]).
+//! 3. [`next_step`]: what to do with the plan, on the request and on the
+//!    dialog's answer ([`Step`]).
+//!
+//! # The decision table
+//!
+//! Each row cites the rules it follows (RIL sections) and names the unit
+//! tests in this module that pin it; `tests/api/logout.rs` drives the same
+//! rows over HTTP.
+//!
+//! | # | Situation | Ends the OP session? | Redirects? | Tests |
+//! |---|---|---|---|---|
+//! | 1 | valid hint for this session, URI exactly registered for its client (`client_id` matches if sent) | after Yes; without a dialog for a `when_required` client | yes, with `state` iff sent, after the back-channel notices (§3) | `row_1_*` |
+//! | 2 | as row 1 without a URI | after Yes | no: result page | `row_2_*` |
+//! | 3 | valid hint whose `exp` passed, its session current or ended < 24 h ago (§2) | as row 1 | as row 1 | `an_expired_hint_counts_only_while_its_session_is_current_or_recent` |
+//! | 4 | valid hint for another session or user, or a `logout_hint` that is not the user's (§2: suspect) | after Yes; the dialog warns | no | `row_4_*`, `a_logout_hint_must_name_the_current_user_or_sid` |
+//! | 5 | invalid hint: bad signature, `alg` none or HMAC, foreign `iss`, a logout token (§4) | after Yes; 400 dialog | no, and No removes no client | `row_5_*` |
+//! | 6 | no hint, URI with `client_id` (our "other means", §3) | after Yes | after a click only; No removes no client | `row_6_*` |
+//! | 6′ | no hint, URI without `client_id` (§3: unverifiable) | after Yes; 400 | no | `row_6_a_uri_without_hint_or_client_id_cannot_be_verified` |
+//! | 7 | URI not exactly registered (an added query, a trailing slash) (§3) | after Yes; 400 | no | `row_7_*` |
+//! | 8 | `client_id` is not the hint's client (§2) | after Yes; 400 | no | `a_client_id_that_differs_from_the_hint_is_a_validation_failure` |
+//! | 9 | no parameters, or only `state` | after Yes | no: result page | `row_9_*` |
+//! | 10 | no OP session, valid hint and URI (§4: idempotent) | nothing to end | yes, at once | `row_10_*`, `an_answer_on_a_stale_dialog_ends_nothing_and_goes_on` |
+//! | 11 | unknown `ui_locales` (§2) | — | — | `i18n` tests, `ui_locales_picks_german_and_unknown_tags_are_no_error` |
+//!
+//! Unknown `client_id`: a 400 problem, like row 7 (`an_unknown_client_id_is_a_problem`).
+//! The property test `the_decision_never_redirects_or_removes_a_client_it_should_not`
+//! checks the table's safety columns over every combination.
 
 use url::Url;
 
@@ -94,13 +124,6 @@ pub struct HintClaims {
     pub azp: Option<String>,
     pub sid: Option<String>,
     pub exp: i64,
-}
-
-/// Verifies a hint's signature with our keys (any published `kid`), accepting
-/// only the algorithms we issue: never `none`, never HMAC. Implemented by the
-/// server with its key set, so this module stays free of crypto back-ends.
-pub trait HintVerifier {
-    fn verify_signature(&self, jwt: &str) -> Result<HintClaims, HintError>;
 }
 
 /// Why a hint is not used (RP-Initiated Logout §4: "MUST NOT be used").
@@ -276,15 +299,27 @@ impl LogoutPlan {
     }
 }
 
-/// The decision table of the spec digest §8.
+/// The client a request names, as the caller looked it up: the one a valid
+/// hint names, or else the one `client_id` names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ClientLookup {
+    /// Neither a valid hint nor `client_id` names a client.
+    NotNamed,
+    /// The named client is registered here.
+    Found(LogoutClient),
+    /// `client_id` names no registered client: a problem (§2).
+    Unknown,
+}
+
+/// The decision table (module docs; spec digest §8).
 ///
 /// `hint` is the outcome of [`check_hint`] (`None` when no hint was sent);
 /// `client` is the client it names, or else the one `client_id` names
-/// (`Err(())` when `client_id` names no registered client).
+/// (see [`ClientLookup`]).
 pub fn plan_logout(
     request: &EndSessionRequest,
     hint: Option<Result<ValidHint, HintError>>,
-    client: Result<Option<LogoutClient>, ()>,
+    client: ClientLookup,
     current: Option<&CurrentSession>,
 ) -> LogoutPlan {
     let mut problem = None;
@@ -299,8 +334,9 @@ pub fn plan_logout(
     // A failed hint identifies nobody (§4), so neither does what it named.
     let client = match client {
         _ if problem.is_some() => None,
-        Ok(client) => client,
-        Err(()) => {
+        ClientLookup::NotNamed => None,
+        ClientLookup::Found(client) => Some(client),
+        ClientLookup::Unknown => {
             problem = Some(Problem::UnknownClient);
             None
         }
@@ -354,6 +390,127 @@ pub fn plan_logout(
         session_mismatch,
         must_confirm: !skip_allowed,
         client_proven,
+    }
+}
+
+/// The user's answer in the confirmation dialog (RP-Initiated Logout §2:
+/// "ask the End-User whether to log out of the OP as well").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Choice {
+    /// Log out of the OP too.
+    Yes,
+    /// Stay signed in at the OP.
+    No,
+}
+
+impl Choice {
+    /// The dialog's button values; anything else is not an answer.
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "yes" => Some(Self::Yes),
+            "no" => Some(Self::No),
+            _ => None,
+        }
+    }
+}
+
+/// What the result page (`/logout/done`) tells the user when there is no
+/// post-logout redirect.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Outcome {
+    #[default]
+    SignedOut,
+    StillSignedIn,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::SignedOut => "signed_out",
+            Self::StillSignedIn => "still_signed_in",
+        }
+    }
+
+    /// The `outcome` query value; anything unknown reads as signed out.
+    pub fn parse(raw: &str) -> Self {
+        match raw {
+            "still_signed_in" => Self::StillSignedIn,
+            _ => Self::SignedOut,
+        }
+    }
+}
+
+/// Where the browser goes once the step is done.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Then {
+    /// The validated post-logout redirect (§3).
+    Redirect(Url),
+    /// Our result page, saying what happened.
+    ResultPage(Outcome),
+}
+
+/// What the end-session endpoint does with a plan: the one place where the
+/// decision table's rows turn into actions.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// Show the confirmation dialog (§2: the OP SHOULD ask).
+    Ask,
+    /// No OP session and nothing that may redirect without a click: the
+    /// signed-out page, with a button back to a client that only
+    /// `client_id` identified (its name and validated URI).
+    ShowSignedOut { return_to: Option<(String, Url)> },
+    /// Nothing to end (§4: logout is idempotent); go on.
+    GoOn(Then),
+    /// End the OP session and every client in it, then go on.
+    EndOpSession(Then),
+    /// The OP session stays; only this client leaves it, then go on.
+    EndClientSession { client_id: String, then: Then },
+    /// Nothing ends (the user said No and no valid hint named a client); go on.
+    StaySignedIn(Then),
+}
+
+/// Decides what to do with `plan`, for a browser with or without an OP
+/// `session`. `choice` is `None` on the request itself (GET or POST
+/// `/logout`) and the user's answer on the dialog's form.
+///
+/// - No session, no answer: redirect only where a valid hint proved the
+///   client (rows 1 and 10); a URI only `client_id` vouches for waits for a
+///   click on the signed-out page (row 6).
+/// - A session whose request proves itself to a `when_required` client ends
+///   without a dialog (row 1); any other asks (rows 4–9).
+/// - An answer on a stale dialog (the session already ended) ends nothing
+///   and goes on: the click was the confirmation.
+/// - Yes ends the OP session; No ends only a client a valid hint named
+///   ([`LogoutPlan::client_leaving_on_no`]). Either way the validated URI
+///   follows, whatever the answer (§3).
+pub fn next_step(
+    plan: &LogoutPlan,
+    session: Option<&CurrentSession>,
+    choice: Option<Choice>,
+) -> Step {
+    let then = |outcome| match &plan.redirect {
+        Some(url) => Then::Redirect(url.clone()),
+        None => Then::ResultPage(outcome),
+    };
+    match (session, choice) {
+        (None, None) => match (plan.redirect_without_click(), &plan.redirect, &plan.client) {
+            (Some(url), _, _) => Step::GoOn(Then::Redirect(url.clone())),
+            (None, Some(url), Some(client)) => Step::ShowSignedOut {
+                return_to: Some((client.name.clone(), url.clone())),
+            },
+            _ => Step::ShowSignedOut { return_to: None },
+        },
+        (Some(_), None) if plan.must_confirm => Step::Ask,
+        (Some(_), None) => Step::EndOpSession(then(Outcome::SignedOut)),
+        (None, Some(_)) => Step::GoOn(then(Outcome::SignedOut)),
+        (Some(_), Some(Choice::Yes)) => Step::EndOpSession(then(Outcome::SignedOut)),
+        (Some(_), Some(Choice::No)) => match plan.client_leaving_on_no() {
+            Some(client) => Step::EndClientSession {
+                client_id: client.client_id.clone(),
+                then: then(Outcome::StillSignedIn),
+            },
+            None => Step::StaySignedIn(then(Outcome::StillSignedIn)),
+        },
     }
 }
 
@@ -500,7 +657,7 @@ mod tests {
         let plan = plan_logout(
             &request(Some(URI), Some("s 1")),
             valid_hint(),
-            Ok(Some(client(ConfirmationPolicy::Always))),
+            ClientLookup::Found(client(ConfirmationPolicy::Always)),
             Some(&current()),
         );
         assert_eq!(plan.problem, None);
@@ -517,7 +674,7 @@ mod tests {
         let plan = plan_logout(
             &request(Some(URI), None),
             valid_hint(),
-            Ok(Some(client(ConfirmationPolicy::WhenRequired))),
+            ClientLookup::Found(client(ConfirmationPolicy::WhenRequired)),
             Some(&current()),
         );
         assert!(!plan.must_confirm);
@@ -533,7 +690,7 @@ mod tests {
         let plan = plan_logout(
             &request(None, Some("s")),
             valid_hint(),
-            Ok(Some(client(ConfirmationPolicy::Always))),
+            ClientLookup::Found(client(ConfirmationPolicy::Always)),
             Some(&current()),
         );
         assert_eq!((plan.redirect, plan.problem), (None, None));
@@ -546,7 +703,7 @@ mod tests {
         let plan = plan_logout(
             &request(Some(URI), Some("s")),
             valid_hint(),
-            Ok(Some(client(ConfirmationPolicy::WhenRequired))),
+            ClientLookup::Found(client(ConfirmationPolicy::WhenRequired)),
             Some(&other),
         );
         assert!(plan.session_mismatch);
@@ -559,7 +716,7 @@ mod tests {
         let plan = plan_logout(
             &request(Some(URI), Some("s")),
             Some(Err(HintError::BadSignature)),
-            Ok(Some(client(ConfirmationPolicy::WhenRequired))),
+            ClientLookup::Found(client(ConfirmationPolicy::WhenRequired)),
             Some(&current()),
         );
         assert_eq!(
@@ -575,7 +732,7 @@ mod tests {
     fn row_6_a_uri_without_hint_or_client_id_cannot_be_verified() {
         let mut req = request(Some(URI), Some("s"));
         req.id_token_hint = None;
-        let plan = plan_logout(&req, None, Ok(None), Some(&current()));
+        let plan = plan_logout(&req, None, ClientLookup::NotNamed, Some(&current()));
         assert_eq!(plan.problem, Some(Problem::UnverifiableRedirect));
         assert_eq!(plan.redirect, None);
     }
@@ -588,7 +745,7 @@ mod tests {
         let plan = plan_logout(
             &req,
             None,
-            Ok(Some(client(ConfirmationPolicy::WhenRequired))),
+            ClientLookup::Found(client(ConfirmationPolicy::WhenRequired)),
             Some(&current()),
         );
         assert!(plan.redirect.is_some());
@@ -609,7 +766,7 @@ mod tests {
         let plan = plan_logout(
             &request(Some(URI), None),
             valid_hint(),
-            Ok(Some(client(ConfirmationPolicy::Always))),
+            ClientLookup::Found(client(ConfirmationPolicy::Always)),
             Some(&current()),
         );
         assert!(plan.client_proven);
@@ -647,7 +804,7 @@ mod tests {
             let plan = plan_logout(
                 &request(Some(bad), Some("s")),
                 valid_hint(),
-                Ok(Some(client(ConfirmationPolicy::Always))),
+                ClientLookup::Found(client(ConfirmationPolicy::Always)),
                 Some(&current()),
             );
             assert_eq!(plan.problem, Some(Problem::UnregisteredRedirect), "{bad}");
@@ -663,7 +820,7 @@ mod tests {
                 ..Default::default()
             },
             None,
-            Err(()),
+            ClientLookup::Unknown,
             Some(&current()),
         );
         assert_eq!(plan.problem, Some(Problem::UnknownClient));
@@ -674,7 +831,7 @@ mod tests {
         let plan = plan_logout(
             &EndSessionRequest::default(),
             None,
-            Ok(None),
+            ClientLookup::NotNamed,
             Some(&current()),
         );
         assert_eq!(
@@ -686,7 +843,7 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            plan_logout(&only_state, None, Ok(None), Some(&current())).redirect,
+            plan_logout(&only_state, None, ClientLookup::NotNamed, Some(&current())).redirect,
             None
         );
     }
@@ -696,7 +853,7 @@ mod tests {
         let plan = plan_logout(
             &request(Some(URI), Some("s")),
             valid_hint(),
-            Ok(Some(client(ConfirmationPolicy::Always))),
+            ClientLookup::Found(client(ConfirmationPolicy::Always)),
             None,
         );
         assert!(plan.redirect.is_some());
@@ -712,7 +869,7 @@ mod tests {
             let plan = plan_logout(
                 &req,
                 valid_hint(),
-                Ok(Some(client(ConfirmationPolicy::WhenRequired))),
+                ClientLookup::Found(client(ConfirmationPolicy::WhenRequired)),
                 Some(&current()),
             );
             assert_eq!(plan.session_mismatch, mismatch, "{hint}");
@@ -731,7 +888,7 @@ mod tests {
         let plan = plan_logout(
             &request(Some(uri), Some(&state)),
             valid_hint(),
-            Ok(Some(client(ConfirmationPolicy::Always))),
+            ClientLookup::Found(client(ConfirmationPolicy::Always)),
             Some(&current()),
         );
         let url = plan.redirect.unwrap();
@@ -741,6 +898,220 @@ mod tests {
             vec![("tenant".into(), "a".into()), ("state".into(), state)]
         );
         assert!(url.fragment().is_none());
+    }
+
+    // ---- What happens next (next_step), row by row ----
+
+    fn plan(
+        request: &EndSessionRequest,
+        hint: bool,
+        client: ClientLookup,
+        session: bool,
+    ) -> LogoutPlan {
+        let hint = if hint { valid_hint() } else { None };
+        plan_logout(request, hint, client, session.then(current).as_ref())
+    }
+
+    fn url(s: &str) -> Url {
+        Url::parse(s).unwrap()
+    }
+
+    const WITH_STATE: &str = "https://rp.example.com/bye?state=s";
+
+    #[test]
+    fn row_1_asks_then_yes_ends_the_op_session_and_no_ends_the_client_both_redirecting() {
+        let p = plan(
+            &request(Some(URI), Some("s")),
+            true,
+            ClientLookup::Found(client(ConfirmationPolicy::Always)),
+            true,
+        );
+        let s = Some(&current());
+        assert_eq!(next_step(&p, s, None), Step::Ask);
+        assert_eq!(
+            next_step(&p, s, Some(Choice::Yes)),
+            Step::EndOpSession(Then::Redirect(url(WITH_STATE)))
+        );
+        assert_eq!(
+            next_step(&p, s, Some(Choice::No)),
+            Step::EndClientSession {
+                client_id: "rp".into(),
+                then: Then::Redirect(url(WITH_STATE))
+            }
+        );
+    }
+
+    #[test]
+    fn row_1_with_when_required_ends_the_op_session_without_a_dialog() {
+        let p = plan(
+            &request(Some(URI), Some("s")),
+            true,
+            ClientLookup::Found(client(ConfirmationPolicy::WhenRequired)),
+            true,
+        );
+        assert_eq!(
+            next_step(&p, Some(&current()), None),
+            Step::EndOpSession(Then::Redirect(url(WITH_STATE)))
+        );
+    }
+
+    #[test]
+    fn row_2_without_a_uri_each_answer_ends_on_its_result_page() {
+        let p = plan(
+            &request(None, Some("s")),
+            true,
+            ClientLookup::Found(client(ConfirmationPolicy::Always)),
+            true,
+        );
+        let s = Some(&current());
+        assert_eq!(
+            next_step(&p, s, Some(Choice::Yes)),
+            Step::EndOpSession(Then::ResultPage(Outcome::SignedOut))
+        );
+        assert_eq!(
+            next_step(&p, s, Some(Choice::No)),
+            Step::EndClientSession {
+                client_id: "rp".into(),
+                then: Then::ResultPage(Outcome::StillSignedIn)
+            }
+        );
+    }
+
+    #[test]
+    fn row_4_a_hint_for_another_session_asks_and_yes_goes_to_the_result_page() {
+        let mut other = current();
+        other.sid = "sid-2".into();
+        let p = plan_logout(
+            &request(Some(URI), Some("s")),
+            valid_hint(),
+            ClientLookup::Found(client(ConfirmationPolicy::WhenRequired)),
+            Some(&other),
+        );
+        assert_eq!(next_step(&p, Some(&other), None), Step::Ask);
+        assert_eq!(
+            next_step(&p, Some(&other), Some(Choice::Yes)),
+            Step::EndOpSession(Then::ResultPage(Outcome::SignedOut))
+        );
+    }
+
+    #[test]
+    fn row_5_with_an_invalid_hint_no_removes_no_client_and_nothing_redirects() {
+        let p = plan_logout(
+            &request(Some(URI), Some("s")),
+            Some(Err(HintError::BadSignature)),
+            ClientLookup::Found(client(ConfirmationPolicy::WhenRequired)),
+            Some(&current()),
+        );
+        assert_eq!(next_step(&p, Some(&current()), None), Step::Ask);
+        assert_eq!(
+            next_step(&p, Some(&current()), Some(Choice::No)),
+            Step::StaySignedIn(Then::ResultPage(Outcome::StillSignedIn))
+        );
+    }
+
+    #[test]
+    fn row_6_a_bare_client_id_redirects_only_after_a_click_and_no_removes_no_client() {
+        let req = EndSessionRequest {
+            client_id: Some("rp".into()),
+            post_logout_redirect_uri: Some(URI.into()),
+            ..Default::default()
+        };
+        let found = || ClientLookup::Found(client(ConfirmationPolicy::WhenRequired));
+        let with = plan(&req, false, found(), true);
+        assert_eq!(next_step(&with, Some(&current()), None), Step::Ask);
+        assert_eq!(
+            next_step(&with, Some(&current()), Some(Choice::No)),
+            Step::StaySignedIn(Then::Redirect(url(URI)))
+        );
+        assert_eq!(
+            next_step(&with, Some(&current()), Some(Choice::Yes)),
+            Step::EndOpSession(Then::Redirect(url(URI)))
+        );
+        let without = plan(&req, false, found(), false);
+        assert_eq!(
+            next_step(&without, None, None),
+            Step::ShowSignedOut {
+                return_to: Some(("The RP".into(), url(URI)))
+            }
+        );
+    }
+
+    #[test]
+    fn row_9_no_parameters_ask_and_no_stays_signed_in_on_the_result_page() {
+        let p = plan(
+            &EndSessionRequest::default(),
+            false,
+            ClientLookup::NotNamed,
+            true,
+        );
+        assert_eq!(next_step(&p, Some(&current()), None), Step::Ask);
+        assert_eq!(
+            next_step(&p, Some(&current()), Some(Choice::No)),
+            Step::StaySignedIn(Then::ResultPage(Outcome::StillSignedIn))
+        );
+        let signed_out = plan(
+            &EndSessionRequest::default(),
+            false,
+            ClientLookup::NotNamed,
+            false,
+        );
+        assert_eq!(
+            next_step(&signed_out, None, None),
+            Step::ShowSignedOut { return_to: None }
+        );
+    }
+
+    #[test]
+    fn row_10_without_a_session_a_valid_request_goes_straight_on() {
+        let p = plan(
+            &request(Some(URI), Some("s")),
+            true,
+            ClientLookup::Found(client(ConfirmationPolicy::Always)),
+            false,
+        );
+        assert_eq!(
+            next_step(&p, None, None),
+            Step::GoOn(Then::Redirect(url(WITH_STATE)))
+        );
+    }
+
+    #[test]
+    fn an_answer_on_a_stale_dialog_ends_nothing_and_goes_on() {
+        let with_uri = plan(
+            &request(Some(URI), Some("s")),
+            true,
+            ClientLookup::Found(client(ConfirmationPolicy::Always)),
+            false,
+        );
+        let bare = plan(
+            &EndSessionRequest::default(),
+            false,
+            ClientLookup::NotNamed,
+            false,
+        );
+        for choice in [Choice::Yes, Choice::No] {
+            assert_eq!(
+                next_step(&with_uri, None, Some(choice)),
+                Step::GoOn(Then::Redirect(url(WITH_STATE)))
+            );
+            assert_eq!(
+                next_step(&bare, None, Some(choice)),
+                Step::GoOn(Then::ResultPage(Outcome::SignedOut))
+            );
+        }
+    }
+
+    #[test]
+    fn only_the_two_button_values_are_answers_and_unknown_outcomes_read_as_signed_out() {
+        assert_eq!(Choice::parse("yes"), Some(Choice::Yes));
+        assert_eq!(Choice::parse("no"), Some(Choice::No));
+        for bad in ["", "Yes", "maybe", "yes "] {
+            assert_eq!(Choice::parse(bad), None, "{bad:?}");
+        }
+        for o in [Outcome::SignedOut, Outcome::StillSignedIn] {
+            assert_eq!(Outcome::parse(o.as_str()), o);
+        }
+        assert_eq!(Outcome::parse("<script>"), Outcome::SignedOut);
     }
 
     mod properties {
@@ -802,10 +1173,10 @@ mod tests {
                 state in proptest::option::of("\\PC{0,20}"),
                 hint in any_hint(),
                 named in prop_oneof![
-                    Just(Ok(None)),
-                    Just(Err(())),
-                    Just(Ok(Some(client(ConfirmationPolicy::Always)))),
-                    Just(Ok(Some(client(ConfirmationPolicy::WhenRequired)))),
+                    Just(ClientLookup::NotNamed),
+                    Just(ClientLookup::Unknown),
+                    Just(ClientLookup::Found(client(ConfirmationPolicy::Always))),
+                    Just(ClientLookup::Found(client(ConfirmationPolicy::WhenRequired))),
                 ],
                 with_session in any::<bool>(),
                 logout_hint in proptest::option::of(prop_oneof![Just("alice".to_owned()), Just("bob".to_owned())]),
@@ -837,6 +1208,20 @@ mod tests {
                 }
                 if !plan.must_confirm {
                     prop_assert!(hint_was_valid && plan.problem.is_none() && !plan.session_mismatch);
+                }
+                let current = with_session.then_some(&session);
+                for choice in [None, Some(Choice::Yes), Some(Choice::No)] {
+                    match next_step(&plan, current, choice) {
+                        Step::EndOpSession(_) | Step::EndClientSession { .. } | Step::StaySignedIn(_) => {
+                            prop_assert!(with_session, "nothing to end without a session");
+                        }
+                        Step::Ask => prop_assert!(with_session && choice.is_none()),
+                        Step::GoOn(Then::Redirect(_)) if choice.is_none() => prop_assert!(hint_was_valid),
+                        _ => {}
+                    }
+                    if let Step::EndClientSession { .. } = next_step(&plan, current, choice) {
+                        prop_assert!(hint_was_valid && choice == Some(Choice::No));
+                    }
                 }
             }
         }

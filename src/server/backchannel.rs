@@ -13,6 +13,7 @@ use tokio::sync::{Notify, Semaphore};
 use tokio::task::JoinHandle;
 use url::{Host, Url};
 
+use super::clock::now_ms;
 use super::crypto::random_token;
 use super::db::backchannel_deliveries::{
     AttemptResult, DeliveryRow, claim_deliveries, list_due_deliveries, next_due_at, record_attempt,
@@ -40,10 +41,6 @@ const MAX_AGE_MS: i64 = 6 * 3600 * 1000;
 const MAX_IN_FLIGHT: usize = 64;
 /// The worker looks for due rows at least this often.
 const MAX_IDLE: Duration = Duration::from_secs(30);
-
-pub fn now_ms() -> i64 {
-    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
-}
 
 /// Delivers back-channel logouts. Cloning shares it.
 #[derive(Clone)]

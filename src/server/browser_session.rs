@@ -133,6 +133,14 @@ pub async fn layer(
 #[derive(Clone, Debug)]
 pub struct BrowserSession(Session);
 
+/// The browser session of the current server-function call or SSR request.
+pub async fn browser_session() -> anyhow::Result<BrowserSession> {
+    let session: Session = leptos_axum::extract()
+        .await
+        .context("the browser session layer is missing")?;
+    Ok(BrowserSession::new(session))
+}
+
 impl BrowserSession {
     const OP_SID: &'static str = "op.sid";
     const CSRF: &'static str = "csrf";

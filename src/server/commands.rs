@@ -4,88 +4,16 @@
 use anyhow::{Context, bail};
 use sqlx::SqlitePool;
 
-use super::admin::clients::register_client;
+use super::accounts::{UserSpec, add_user};
+use super::clients::register_client;
+use super::clock::now;
 use super::crypto::random_token;
 use super::db::audit_events::record_audit_event;
 use super::db::clients::count_clients;
 use super::db::signing_keys::{Retired, retire_signing_key};
-use super::db::users::{NewUser, count_users, insert_user};
+use super::db::users::count_users;
 use super::keys;
-use super::passwords::hash_password;
-use super::protocol::now;
 use crate::oidc::client_metadata::{ClientInput, ClientType, check_client_secret, validate_client};
-
-const MIN_PASSWORD_LEN: usize = 8;
-
-pub struct UserSpec {
-    pub username: String,
-    pub password: String,
-    pub admin: bool,
-}
-
-/// Usernames: 1–64 characters from letters, digits and `. _ @ -`.
-pub fn validate_username(username: &str) -> anyhow::Result<()> {
-    let ok = (1..=64).contains(&username.len())
-        && username
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '@' | '-'));
-    if !ok {
-        bail!(
-            "username {username:?} must be 1-64 characters of letters, digits, '.', '_', '@' or '-'"
-        );
-    }
-    Ok(())
-}
-
-/// Passwords: at least 8 characters (NIST SP 800-63B §5.1.1.2), and at most
-/// what the login form accepts.
-pub fn validate_password(password: &str) -> anyhow::Result<()> {
-    if password.chars().count() < MIN_PASSWORD_LEN {
-        bail!("the password must have at least {MIN_PASSWORD_LEN} characters");
-    }
-    if password.len() > super::login::MAX_PASSWORD {
-        bail!("the password must have at most 1024 bytes");
-    }
-    Ok(())
-}
-
-/// Adds a user; `actor` is who does it (an admin's username, or "cli").
-pub async fn add_user(pool: &SqlitePool, spec: UserSpec, actor: &str) -> anyhow::Result<()> {
-    validate_username(&spec.username)?;
-    validate_password(&spec.password)?;
-    let hash = hash_password(spec.password).await?;
-    let now = now();
-    let mut tx = super::db::begin_write(pool).await?;
-    insert_user(
-        &mut *tx,
-        &NewUser {
-            subject: &random_token(),
-            username: &spec.username,
-            password_hash: &hash,
-            is_admin: spec.admin,
-            created_at: now,
-        },
-    )
-    .await
-    .with_context(|| {
-        format!(
-            "cannot add user {:?} (does it exist already?)",
-            spec.username
-        )
-    })?;
-    record_audit_event(
-        &mut *tx,
-        Some(actor),
-        "user.created",
-        Some(&spec.username),
-        serde_json::json!({ "admin": spec.admin }),
-        now,
-    )
-    .await
-    .context("writing the audit event")?;
-    tx.commit().await?;
-    Ok(())
-}
 
 pub struct ClientSpec {
     pub client_id: String,
@@ -305,25 +233,4 @@ async fn audit(
     record_audit_event(&mut **tx, Some("cli"), action, Some(subject), detail, now)
         .await
         .context("writing the audit event")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn passwords_need_eight_characters_and_fit_the_login_form() {
-        assert!(validate_password("12345678").is_ok());
-        assert!(validate_password("1234567").is_err());
-        assert!(validate_password(&"x".repeat(1025)).is_err());
-    }
-
-    #[test]
-    fn usernames_are_restricted_to_a_safe_alphabet() {
-        assert!(validate_username("alice.smith@example").is_ok());
-        assert!(validate_username("").is_err());
-        assert!(validate_username("a b").is_err());
-        assert!(validate_username(&"a".repeat(65)).is_err());
-        assert!(validate_username("<script>").is_err());
-    }
 }

@@ -3,22 +3,23 @@
 //! - `server::config::ConfigError` and `anyhow::Error` are for start-up and the CLI.
 //! - Plain axum handlers return [`AppError`], which renders the Leptos error page
 //!   with the right status and never shows internals.
-//! - Server functions return `ServerFnError`; unexpected failures go through
-//!   [`internal`], which logs the cause and hands the browser a generic message.
+//! - Server functions return [`FnError`]: an `anyhow::Error` becomes
+//!   `FnError::Internal` through `?`, logged once with its causes, and the
+//!   browser gets a generic message. [`server_fn_responses`] maps each kind to
+//!   its status and page.
 
 use std::any::Any;
-use std::fmt::{Debug, Display};
 
 use axum::body::Body;
 use axum::http::{Response, StatusCode, header};
 use axum::response::IntoResponse;
-use leptos::prelude::ServerFnError;
 
 use axum::http::HeaderValue;
 
-use super::admin::SHOW_SECRET_HEADER;
+use super::respond::SHOW_SECRET_HEADER;
 use crate::app::admin::clients::render_secret_document;
-use crate::app::error::{UiError, render_error_document};
+use crate::app::error::{FnError, UiError, render_error_document};
+use leptos::server_fn::error::{FromServerFnError, SERVER_FN_ERROR_HEADER};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -61,9 +62,10 @@ pub fn error_page(error: UiError) -> axum::response::Response {
 }
 
 /// Middleware for server functions (`/api/*`). A failed call never shows
-/// server_fn's internal text (`Args|missing field ...`):
+/// server_fn's internal text, and gets the status its [`FnError`] says
+/// (server_fn itself answers every error with 500):
 /// - a missing or malformed argument, or a body that is not UTF-8, is a 400
-///   for every caller (server_fn itself answers 500);
+///   for every caller;
 /// - a plain HTML form (no JavaScript) gets our error page instead of a
 ///   redirect to `/` with a `serverfnerror` header: 400 for a tampered or
 ///   incomplete form, 403, 404, 429 and 503 as themselves, anything else 500;
@@ -87,36 +89,32 @@ pub async fn server_fn_responses(
         return secret_page(&value);
     }
     let status = response.status();
-    let failed = response.headers().contains_key("serverfnerror")
-        || status.is_client_error()
-        || status.is_server_error();
-    if !failed {
+    let from_server_fn = response.headers().contains_key(SERVER_FN_ERROR_HEADER);
+    if !from_server_fn && !status.is_client_error() && !status.is_server_error() {
         return response;
     }
     let retry_after = response.headers().get(header::RETRY_AFTER).cloned();
-    let body = axum::body::to_bytes(response.into_body(), 4096)
-        .await
-        .unwrap_or_default();
-    let is_argument_error = [
-        &b"Args|"[..],
-        b"Deserialization|",
-        b"MissingArg|",
-        b"Request|",
-    ]
-    .iter()
-    .any(|prefix| body.starts_with(prefix));
-    let ui = match status {
-        _ if is_argument_error => UiError::BadRequest(
-            "The form could not be processed. Go back, reload the page and try again.",
-        ),
-        StatusCode::FORBIDDEN => UiError::Forbidden,
-        StatusCode::NOT_FOUND => UiError::NotFound,
-        StatusCode::TOO_MANY_REQUESTS => UiError::TooManyRequests,
-        StatusCode::SERVICE_UNAVAILABLE => UiError::Busy,
-        s if s.is_client_error() => UiError::BadRequest(
-            "The form could not be processed. Go back, reload the page and try again.",
-        ),
-        _ => UiError::Internal,
+    let ui = if from_server_fn {
+        // Our own error type, in our own encoding (`FnError`'s JSON).
+        let body = axum::body::to_bytes(response.into_body(), 64 * 1024)
+            .await
+            .unwrap_or_default();
+        FnError::de(body).ui()
+    } else {
+        // Not a server function's answer: the rate limiter's 429, or an
+        // unknown server function's 400.
+        match status {
+            StatusCode::FORBIDDEN => UiError::Forbidden,
+            StatusCode::NOT_FOUND => UiError::NotFound,
+            StatusCode::TOO_MANY_REQUESTS => UiError::TooManyRequests,
+            StatusCode::SERVICE_UNAVAILABLE => UiError::Busy,
+            s if s.is_client_error() => FnError::BadRequest(String::new()).ui(),
+            _ => UiError::Internal,
+        }
+    };
+    let retry_after = match ui {
+        UiError::Busy => Some(HeaderValue::from_static("1")),
+        _ => retry_after,
     };
     let mut response = if from_form {
         error_page(ui)
@@ -173,13 +171,4 @@ pub fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response<Body> {
         .unwrap_or_default();
     tracing::error!(panic = %message, "a request handler panicked");
     error_page(UiError::Internal)
-}
-
-/// Logs an unexpected server-function failure and returns an error that says
-/// nothing about its cause.
-pub fn internal<E: Debug + Display>(context: &'static str) -> impl FnOnce(E) -> ServerFnError {
-    move |err| {
-        tracing::error!(error = ?err, "{context}");
-        ServerFnError::new("internal error")
-    }
 }

@@ -18,7 +18,7 @@ use sqlx::SqlitePool;
 
 use super::db::signing_keys::{SigningKeyRow, insert_signing_key, list_published_signing_keys};
 use super::read_cache::ReadCache;
-use crate::oidc::end_session::{HintClaims, HintError, HintVerifier};
+use crate::oidc::end_session::{HintClaims, HintError};
 use crate::oidc::jwk::{JwkSet, RsaPublicJwk};
 
 /// RSA-2048, the size OIDC Core's RS256 baseline expects.
@@ -127,11 +127,13 @@ impl SigningKeys {
     }
 }
 
-/// Checks a token's signature against our published keys. Only RS256, the one
-/// algorithm we issue, is accepted: `none` and HMAC (which would let a public
-/// key serve as a shared secret) are refused before any key is tried.
-impl HintVerifier for SigningKeys {
-    fn verify_signature(&self, jwt: &str) -> Result<HintClaims, HintError> {
+impl SigningKeys {
+    /// Checks an `id_token_hint`'s signature against our published keys
+    /// (any published `kid`), for `oidc::end_session::check_hint`. Only
+    /// RS256, the one algorithm we issue, is accepted: `none` and HMAC (which
+    /// would let a public key serve as a shared secret) are refused before
+    /// any key is tried.
+    pub fn verify_signature(&self, jwt: &str) -> Result<HintClaims, HintError> {
         let set = self.current();
         if let Some(claims) = set.verified.get(jwt) {
             return Ok(claims);

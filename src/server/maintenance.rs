@@ -7,7 +7,8 @@ use std::time::Duration;
 use anyhow::Context;
 use tokio::task::JoinHandle;
 
-use super::backchannel::now_ms;
+use super::clock::now;
+use super::clock::now_ms;
 use super::db::access_tokens::delete_expired_access_tokens;
 use super::db::audit_events::delete_audit_events_before;
 use super::db::authorization_codes::delete_expired_authorization_codes;
@@ -15,8 +16,7 @@ use super::db::backchannel_deliveries::delete_settled_backchannel_deliveries;
 use super::db::frontchannel_pages::delete_expired_frontchannel_pages;
 use super::db::logout_requests::delete_expired_logout_requests;
 use super::db::op_sessions::{delete_ended_op_sessions, list_expired_op_sessions};
-use super::logout::Terminations;
-use super::protocol::now;
+use super::sessions::{Cause, Scope, Terminations};
 use super::state::AppState;
 use crate::oidc::end_session::RECENT_SESSION_SECS;
 
@@ -52,27 +52,23 @@ pub fn spawn(state: AppState) -> JoinHandle<()> {
 /// on time; a backlog is committed in chunks so no transaction grows large.
 /// Returns how many ended.
 pub async fn expire_op_sessions(state: &AppState) -> anyhow::Result<usize> {
-    let now_ms = now_ms();
-    let expired = list_expired_op_sessions(&state.pool, now_ms / 1000)
+    let expired = list_expired_op_sessions(&state.pool, now_ms() / 1000)
         .await
         .context("listing expired OP sessions")?;
+    let cause = Cause {
+        actor: Some("system"),
+        reason: "expired",
+    };
     for chunk in expired.chunks(EXPIRY_CHUNK) {
-        let mut tx = super::db::begin_write(&state.pool).await?;
-        let mut ends = Terminations::default();
+        let mut ends = Terminations::begin(state).await?;
         for sid in chunk {
-            ends.end(
-                &mut tx,
-                sid,
-                Some("system"),
-                "expired",
-                serde_json::json!({}),
-                now_ms,
-            )
-            .await?;
+            ends.end(sid, Scope::OpSession, cause, serde_json::json!({}))
+                .await?;
         }
-        tx.commit().await.context("committing the expiries")?;
         // No user is waiting on these.
-        ends.finish_in_background(state);
+        ends.commit_in_background(state)
+            .await
+            .context("committing the expiries")?;
     }
     if !expired.is_empty() {
         tracing::info!(count = expired.len(), "ended expired OP sessions");

@@ -7,6 +7,12 @@ use leptos::prelude::use_context;
 use leptos_axum::ResponseOptions;
 use url::Url;
 
+/// Internal: set by a server function that must answer with a client's new
+/// secret, turned into that page by `server::error::server_fn_responses`,
+/// never sent.
+pub static SHOW_SECRET_HEADER: axum::http::HeaderName =
+    axum::http::HeaderName::from_static("x-signoff-internal-secret-page");
+
 /// Pages that name the user or carry a CSRF token are never cached.
 pub fn mark_no_store() {
     if let Some(response) = use_context::<ResponseOptions>() {

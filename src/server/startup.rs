@@ -15,10 +15,10 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
 use super::backchannel::BackchannelNotifier;
-use super::client_addr::{self, RateLimit};
 use super::config::Settings;
 use super::db::audit_events::{NewAuditEvent, insert_audit_event};
 use super::keys::SigningKeys;
+use super::rate_limit::{self, RateLimit};
 use super::read_cache::{CACHE_TTL, CACHED_CLIENTS, CACHED_ROWS, ReadCache};
 use super::signed::Signer;
 use super::state::AppState;
@@ -169,7 +169,7 @@ fn with_common_layers(router: Router, limit: Option<RateLimit>) -> Router {
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(CatchPanicLayer::custom(error::panic_response));
     let router = match limit {
-        Some(limit) => router.layer(client_addr::RateLimitLayer(limit)),
+        Some(limit) => router.layer(rate_limit::RateLimitLayer(limit)),
         None => router,
     };
     router

@@ -1,8 +1,9 @@
 use std::sync::Arc;
 
+use anyhow::Context;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
-use leptos::prelude::{ServerFnError, use_context};
+use leptos::prelude::use_context;
 use sqlx::SqlitePool;
 
 use super::backchannel::BackchannelNotifier;
@@ -58,7 +59,6 @@ impl FromRef<AppState> for SqlitePool {
 }
 
 /// The state inside a server function or during SSR (`leptos_routes` provides it).
-pub fn app_state() -> Result<AppState, ServerFnError> {
-    use_context::<AppState>()
-        .ok_or_else(|| ServerFnError::new("application state is missing from the context"))
+pub fn app_state() -> anyhow::Result<AppState> {
+    use_context::<AppState>().context("application state is missing from the context")
 }

@@ -8,6 +8,7 @@ use jsonwebtoken::decode_header;
 use reqwest::StatusCode;
 use serde_json::json;
 use signoff::server::commands::demo;
+use signoff::server::sessions::{Cause, Scope, terminate};
 
 use crate::helpers::{
     POST_LOGOUT, TestApp, admin, claims_of, dialog_form, form_field, location, post, spawn_app,
@@ -406,15 +407,13 @@ async fn burst_of_logouts(
             let in_flight = in_flight.clone();
             tokio::spawn(async move {
                 let _turn = in_flight.acquire_owned().await.unwrap();
-                signoff::server::logout::end_op_session_everywhere(
-                    &state,
-                    &sid,
-                    None,
-                    "rp_initiated_logout",
-                    json!({}),
-                )
-                .await
-                .unwrap()
+                let cause = Cause {
+                    actor: None,
+                    reason: "rp_initiated_logout",
+                };
+                terminate(&state, &sid, Scope::OpSession, cause, json!({}))
+                    .await
+                    .unwrap()
             })
         })
         .collect();

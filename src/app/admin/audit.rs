@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::{Access, AdminFrame, AdminLayout, AdminTable, Section, admin_page, query_param};
+use crate::app::error::FnError;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEntry {
@@ -26,8 +27,8 @@ pub struct AuditPage {
 }
 
 #[server(endpoint = "admin/audit")]
-pub async fn admin_audit(#[server(default)] page: u32) -> Result<Access<AuditPage>, ServerFnError> {
-    crate::server::admin::audit::page(page).await
+pub async fn admin_audit(#[server(default)] page: u32) -> Result<Access<AuditPage>, FnError> {
+    super::ssr::audit::page(page).await
 }
 
 #[component]

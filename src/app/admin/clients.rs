@@ -9,6 +9,7 @@ use super::{
     Access, AdminFrame, AdminLayout, AdminTable, Csrf, Section, UriList, admin_page, path_param,
     query_param,
 };
+use crate::app::error::FnError;
 use crate::oidc::client_metadata::{ClientInput, Field, FieldError};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,23 +56,21 @@ pub struct ClientDeletion {
 #[server(endpoint = "admin/clients")]
 pub async fn admin_clients(
     #[server(default)] search: String,
-) -> Result<Access<ClientList>, ServerFnError> {
-    crate::server::admin::clients::list(search).await
+) -> Result<Access<ClientList>, FnError> {
+    super::ssr::clients::list(search).await
 }
 
 /// The edit form of `client_id`, or the create form when it is `None`.
 #[server(endpoint = "admin/client")]
 pub async fn admin_client(
     #[server(default)] client_id: Option<String>,
-) -> Result<Access<ClientEditor>, ServerFnError> {
-    crate::server::admin::clients::editor(client_id).await
+) -> Result<Access<ClientEditor>, FnError> {
+    super::ssr::clients::editor(client_id).await
 }
 
 #[server(endpoint = "admin/client/deletion")]
-pub async fn admin_client_deletion(
-    client_id: String,
-) -> Result<Access<ClientDeletion>, ServerFnError> {
-    crate::server::admin::clients::deletion(client_id).await
+pub async fn admin_client_deletion(client_id: String) -> Result<Access<ClientDeletion>, FnError> {
+    super::ssr::clients::deletion(client_id).await
 }
 
 /// Creates (`original` absent) or updates a client. On a validation error the
@@ -81,21 +80,18 @@ pub async fn save_client(
     csrf: String,
     #[server(default)] original: Option<String>,
     #[server(default)] client: ClientInput,
-) -> Result<(), ServerFnError> {
-    crate::server::admin::clients::save(csrf, original, client).await
+) -> Result<(), FnError> {
+    super::ssr::clients::save(csrf, original, client).await
 }
 
 #[server(endpoint = "admin/client/secret")]
-pub async fn regenerate_client_secret(
-    csrf: String,
-    client_id: String,
-) -> Result<(), ServerFnError> {
-    crate::server::admin::clients::regenerate_secret(csrf, client_id).await
+pub async fn regenerate_client_secret(csrf: String, client_id: String) -> Result<(), FnError> {
+    super::ssr::clients::regenerate_secret(csrf, client_id).await
 }
 
 #[server(endpoint = "admin/client/delete")]
-pub async fn delete_client(csrf: String, client_id: String) -> Result<(), ServerFnError> {
-    crate::server::admin::clients::delete(csrf, client_id).await
+pub async fn delete_client(csrf: String, client_id: String) -> Result<(), FnError> {
+    super::ssr::clients::delete(csrf, client_id).await
 }
 
 #[component]

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::{
     Access, AdminFrame, AdminLayout, AdminTable, PostButton, Section, admin_page, query_param,
 };
+use crate::app::error::FnError;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeliverySummary {
@@ -35,8 +36,8 @@ pub struct DeliveryLog {
 pub async fn admin_deliveries(
     #[server(default)] client_id: String,
     #[server(default)] sid: String,
-) -> Result<Access<DeliveryLog>, ServerFnError> {
-    crate::server::admin::deliveries::log(client_id, sid).await
+) -> Result<Access<DeliveryLog>, FnError> {
+    super::ssr::deliveries::log(client_id, sid).await
 }
 
 /// Sends the logout again, as a new delivery with a new token.
@@ -45,8 +46,8 @@ pub async fn resend_delivery(
     csrf: String,
     id: i64,
     #[server(default)] back: String,
-) -> Result<(), ServerFnError> {
-    crate::server::admin::deliveries::resend(csrf, id, back).await
+) -> Result<(), FnError> {
+    super::ssr::deliveries::resend(csrf, id, back).await
 }
 
 #[component]

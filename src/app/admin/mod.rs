@@ -8,6 +8,8 @@ pub mod audit;
 pub mod clients;
 pub mod deliveries;
 pub mod sessions;
+#[cfg(feature = "ssr")]
+mod ssr;
 pub mod users;
 
 use leptos::prelude::*;
@@ -15,6 +17,7 @@ use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
 
 use super::error::{ErrorPage, UiError};
+use crate::app::error::FnError;
 
 /// A loader's answer: the page's data, or why the caller may not see it.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -62,9 +65,9 @@ pub enum Section {
 /// Renders a loader's answer: the page, the 403/404 page, or nothing while
 /// the response redirects to the login page.
 pub fn gate<T: 'static>(
-    loaded: Result<Access<T>, ServerFnError>,
+    loaded: Result<Access<T>, FnError>,
     page: impl FnOnce(T) -> AnyView,
-) -> Result<AnyView, ServerFnError> {
+) -> Result<AnyView, FnError> {
     Ok(match loaded? {
         Access::Granted(data) => page(data),
         Access::Denied(Denial::SignInRequired) => ().into_any(),
@@ -80,7 +83,7 @@ pub fn gate<T: 'static>(
 /// A console page: waits for its loader during SSR, then renders the page or
 /// the denial.
 pub fn admin_page<T>(
-    data: Resource<Result<Access<T>, ServerFnError>>,
+    data: Resource<Result<Access<T>, FnError>>,
     page: fn(T) -> AnyView,
 ) -> impl IntoView
 where

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::{
     Access, AdminFrame, AdminLayout, AdminTable, PostButton, Section, admin_page, query_param,
 };
+use crate::app::error::FnError;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionSummary {
@@ -28,8 +29,8 @@ pub struct SessionList {
 #[server(endpoint = "admin/sessions")]
 pub async fn admin_sessions(
     #[server(default)] user: String,
-) -> Result<Access<SessionList>, ServerFnError> {
-    crate::server::admin::sessions::list(user).await
+) -> Result<Access<SessionList>, FnError> {
+    super::ssr::sessions::list(user).await
 }
 
 /// Ends an OP session as an OP-initiated logout (the same path as every logout).
@@ -38,8 +39,8 @@ pub async fn end_session(
     csrf: String,
     sid: String,
     #[server(default)] user: String,
-) -> Result<(), ServerFnError> {
-    crate::server::admin::sessions::end(csrf, sid, user).await
+) -> Result<(), FnError> {
+    super::ssr::sessions::end(csrf, sid, user).await
 }
 
 #[component]

@@ -5,6 +5,7 @@ use leptos::server_fn::ServerFn;
 use serde::{Deserialize, Serialize};
 
 use super::{Access, AdminFrame, AdminLayout, AdminTable, Csrf, PostButton, Section, admin_page};
+use crate::app::error::FnError;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserSummary {
@@ -70,8 +71,8 @@ impl UserAction {
 }
 
 #[server(endpoint = "admin/users")]
-pub async fn admin_users() -> Result<Access<UserList>, ServerFnError> {
-    crate::server::admin::users::list().await
+pub async fn admin_users() -> Result<Access<UserList>, FnError> {
+    super::ssr::users::list().await
 }
 
 #[server(endpoint = "admin/user/create")]
@@ -80,8 +81,8 @@ pub async fn create_user(
     username: String,
     password: String,
     #[server(default)] admin: bool,
-) -> Result<(), ServerFnError> {
-    crate::server::admin::users::create(csrf, username, password, admin).await
+) -> Result<(), FnError> {
+    super::ssr::users::create(csrf, username, password, admin).await
 }
 
 #[server(endpoint = "admin/user/change")]
@@ -90,8 +91,8 @@ pub async fn change_user(
     username: String,
     action: UserAction,
     #[server(default)] password: String,
-) -> Result<(), ServerFnError> {
-    crate::server::admin::users::change(csrf, username, action, password).await
+) -> Result<(), FnError> {
+    super::ssr::users::change(csrf, username, action, password).await
 }
 
 #[component]

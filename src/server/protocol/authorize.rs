@@ -3,7 +3,7 @@ use axum::extract::{Query, RawQuery, State};
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
 
-use super::{local_url, now, see_other};
+use super::see_other;
 use crate::oidc::Params;
 use crate::oidc::authorize::{
     AuthorizationRequest, ClientRegistration, ExistingLogin, LoginDecision, Rejection,
@@ -12,6 +12,7 @@ use crate::oidc::authorize::{
 use crate::oidc::token::CODE_LIFETIME_SECS;
 use crate::oidc::{OAuthError, OAuthErrorCode};
 use crate::server::browser_session::BrowserSession;
+use crate::server::clock::now;
 use crate::server::crypto::{random_token, sha256_b64};
 use crate::server::db::authorization_codes::{CodeRow, insert_authorization_code};
 use crate::server::db::clients::find_client;
@@ -20,6 +21,7 @@ use crate::server::db::rp_sessions::upsert_rp_session;
 use crate::server::error::AppError;
 use crate::server::signed::Purpose;
 use crate::server::state::AppState;
+use crate::server::urls::local_url;
 
 /// `GET /authorize` (OIDC Core §3.1.2.1).
 pub async fn authorize(

@@ -1,17 +1,25 @@
+use anyhow::Context;
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{Extensions, HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use super::{local_url, see_other};
+use url::Url;
+
+use super::see_other;
+use crate::app::logout::{Dialog, LogoutView, ProblemKind, ReturnTo};
+use crate::i18n::negotiate;
 use crate::oidc::Params;
-use crate::oidc::end_session::EndSessionRequest;
+use crate::oidc::end_session::{EndSessionRequest, Problem, Step, next_step};
 use crate::server::browser_session::BrowserSession;
 use crate::server::client_addr::request_client_addr;
+use crate::server::db::logout_requests::delete_logout_request;
+use crate::server::end_session::{Asked, Use, carry_out, load_plan, load_request, park_request};
 use crate::server::error::AppError;
 use crate::server::headers::DIALOG_CSP;
-use crate::server::logout::{PageAnswer, page_answer, park_request};
+use crate::server::sessions::current_session;
 use crate::server::state::AppState;
+use crate::server::urls::local_url;
 
 /// `GET /logout` (RP-Initiated Logout §2): the confirmation dialog, the
 /// signed-out page, or a redirect when there is nothing to ask. The dialog
@@ -82,4 +90,112 @@ pub async fn post_logout(
     let url = local_url(&state.settings.issuer, "/logout", &[("pending", &id)])
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("building the logout URL")))?;
     Ok(see_other(&url))
+}
+
+/// What GET /logout answers.
+#[derive(Debug)]
+enum PageAnswer {
+    /// The dialog or the signed-out page, with its status (400 names a problem).
+    Show(StatusCode, LogoutView),
+    /// Nothing to ask: on to a validated post-logout URI, or to our own pages.
+    Redirect(Url),
+}
+
+fn problem_kind(problem: Problem) -> ProblemKind {
+    match problem {
+        Problem::InvalidHint(_) => ProblemKind::InvalidHint,
+        Problem::UnknownClient => ProblemKind::UnknownClient,
+        Problem::UnverifiableRedirect => ProblemKind::UnverifiableRedirect,
+        Problem::UnregisteredRedirect => ProblemKind::UnregisteredRedirect,
+    }
+}
+
+/// GET /logout: decides from the query, or from the stored POST it names:
+/// load → [`next_step`] → show or carry out. Reads only, unless the client's
+/// policy lets a request that proves itself skip the dialog.
+async fn page_answer(
+    state: &AppState,
+    session: &BrowserSession,
+    query: &str,
+    accept_language: Option<&str>,
+) -> anyhow::Result<PageAnswer> {
+    let current = current_session(state, session).await?;
+    let Some(incoming) = load_request(state, query, Use::Read).await? else {
+        let locale = negotiate(None, accept_language);
+        let view = match current {
+            Some(current) => LogoutView::Dialog(Dialog {
+                locale,
+                client_name: None,
+                username: current.username,
+                mismatch: false,
+                problem: Some(ProblemKind::BadRequest),
+                request: String::new(),
+                csrf: session.csrf_token().await?,
+            }),
+            None => LogoutView::SignedOut {
+                locale,
+                problem: Some(ProblemKind::BadRequest),
+                return_to: None,
+            },
+        };
+        return Ok(PageAnswer::Show(StatusCode::BAD_REQUEST, view));
+    };
+    let request = &incoming.request;
+    let locale = negotiate(request.ui_locales.as_deref(), accept_language);
+    let plan = load_plan(state, request, current.as_ref()).await?;
+    let problem = plan.problem.map(problem_kind);
+    let status = if problem.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    Ok(match next_step(&plan, current.as_ref(), None) {
+        Step::Ask => {
+            let current = current.context("a dialog needs a session")?;
+            PageAnswer::Show(
+                status,
+                LogoutView::Dialog(Dialog {
+                    locale,
+                    client_name: plan.client.map(|c| c.name),
+                    username: current.username,
+                    mismatch: plan.session_mismatch,
+                    problem,
+                    request: incoming.form_text,
+                    csrf: session.csrf_token().await?,
+                }),
+            )
+        }
+        Step::ShowSignedOut { return_to } => PageAnswer::Show(
+            status,
+            LogoutView::SignedOut {
+                locale,
+                problem,
+                return_to: return_to.map(|(client_name, url)| ReturnTo {
+                    client_name,
+                    url: url.to_string(),
+                }),
+            },
+        ),
+        step => {
+            // A parked request that needs no dialog is used up here.
+            if let Some(id) = &incoming.pending
+                && current.is_some()
+            {
+                delete_logout_request(&state.pool, id)
+                    .await
+                    .context("forgetting the stored logout request")?;
+            }
+            let target = carry_out(
+                state,
+                session,
+                current.as_ref(),
+                &plan,
+                step,
+                Asked::No,
+                locale,
+            )
+            .await?;
+            PageAnswer::Redirect(target)
+        }
+    })
 }

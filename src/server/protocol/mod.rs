@@ -17,7 +17,7 @@ use tower_http::cors::{Any, CorsLayer};
 use url::Url;
 
 use super::state::AppState;
-use crate::oidc::{Issuer, OAuthError, OAuthErrorCode};
+use crate::oidc::{OAuthError, OAuthErrorCode};
 
 pub fn routes() -> Router<AppState> {
     // Public metadata and the bearer/code-authenticated endpoints may be called
@@ -56,18 +56,9 @@ pub fn routes() -> Router<AppState> {
         .merge(api)
 }
 
-pub fn now() -> i64 {
-    time::OffsetDateTime::now_utc().unix_timestamp()
-}
-
 /// A 303 to an absolute URL built with `url`.
 pub fn see_other(url: &Url) -> Response {
     Redirect::to(url.as_str()).into_response()
-}
-
-/// A URL on this server, e.g. `/login?request=...`, built with `url`.
-pub fn local_url(issuer: &Issuer, path: &str, pairs: &[(&str, &str)]) -> Option<Url> {
-    crate::oidc::redirect_uri::with_query(&issuer.endpoint(path), pairs).ok()
 }
 
 /// An OAuth error as JSON (RFC 6749 §5.2), never cached.

@@ -6,12 +6,13 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::see_other;
-use crate::app::i18n::negotiate;
+use crate::i18n::negotiate;
 use crate::oidc::Params;
 use crate::server::browser_session::BrowserSession;
 use crate::server::db::clients::list_all_redirect_uris;
+use crate::server::end_session::frontchannel_or;
 use crate::server::error::AppError;
-use crate::server::logout::{current_session, frontchannel_or, sign_out_browser};
+use crate::server::sessions::{current_session, sign_out_browser};
 use crate::server::state::AppState;
 
 /// A JSONP callback name: ORCID's rule (`[0-9a-zA-Z_$]`), at most 64 long.
@@ -120,7 +121,7 @@ pub async fn signout(
     session: BrowserSession,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let login = super::local_url(&state.settings.issuer, "/login", &[])
+    let login = crate::server::urls::local_url(&state.settings.issuer, "/login", &[])
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("cannot build the login URL")))?;
     let mut target = login.clone();
     if let Some(live) = current_session(&state, &session).await? {

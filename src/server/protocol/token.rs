@@ -5,13 +5,14 @@ use axum::extract::State;
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 
-use super::{no_store, now, oauth_error};
+use super::{no_store, oauth_error};
 use crate::oidc::id_token::{IdTokenSubject, id_token_claims};
 use crate::oidc::token::{
     ACCESS_TOKEN_LIFETIME_SECS, AuthMethod, IssuedCode, TokenResponse, check_auth_method,
     check_code_redemption, parse_code_grant, presented_client,
 };
 use crate::oidc::{OAuthError, OAuthErrorCode, Params};
+use crate::server::clock::now;
 use crate::server::crypto::{constant_time_eq, random_token, sha256_b64};
 use crate::server::db::access_tokens::{
     NewAccessToken, insert_access_token, revoke_access_tokens_for_code,

@@ -4,7 +4,8 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-use super::{no_store, now};
+use super::no_store;
+use crate::server::clock::now;
 use crate::server::crypto::sha256_b64;
 use crate::server::db::access_tokens::find_token_owner;
 use crate::server::state::AppState;

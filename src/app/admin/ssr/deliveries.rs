@@ -1,16 +1,14 @@
 //! Admin: the back-channel delivery log and Resend.
 
-use axum::http::StatusCode;
-use leptos::prelude::ServerFnError;
+use anyhow::Context;
 
 use super::{AdminContext, AdminFlash, format_time};
 use crate::app::admin::Access;
 use crate::app::admin::deliveries::{DeliveryLog, DeliverySummary};
-use crate::server::backchannel::now_ms;
+use crate::app::error::FnError;
+use crate::server::clock::now_ms;
 use crate::server::db::backchannel_deliveries::{DeliveryRow, insert_resend, list_deliveries};
-use crate::server::error::internal;
-use crate::server::login::is_console_path;
-use crate::server::respond::set_status;
+use crate::server::urls::is_console_path;
 
 const LOG_LIMIT: i64 = 200;
 
@@ -39,18 +37,18 @@ pub async fn for_client(
     ctx: &AdminContext,
     client_id: &str,
     limit: i64,
-) -> Result<Vec<DeliverySummary>, ServerFnError> {
+) -> Result<Vec<DeliverySummary>, FnError> {
     Ok(
         list_deliveries(&ctx.state.pool, Some(client_id), None, limit)
             .await
-            .map_err(internal("listing deliveries failed"))?
+            .context("listing deliveries failed")?
             .into_iter()
             .map(summary)
             .collect(),
     )
 }
 
-pub async fn log(client_id: String, sid: String) -> Result<Access<DeliveryLog>, ServerFnError> {
+pub async fn log(client_id: String, sid: String) -> Result<Access<DeliveryLog>, FnError> {
     let ctx = match AdminContext::for_page().await? {
         Ok(ctx) => ctx,
         Err(denial) => return Ok(Access::Denied(denial)),
@@ -63,7 +61,7 @@ pub async fn log(client_id: String, sid: String) -> Result<Access<DeliveryLog>, 
         LOG_LIMIT,
     )
     .await
-    .map_err(internal("listing deliveries failed"))?
+    .context("listing deliveries failed")?
     .into_iter()
     .map(summary)
     .collect();
@@ -76,16 +74,15 @@ pub async fn log(client_id: String, sid: String) -> Result<Access<DeliveryLog>, 
 }
 
 /// A new delivery of the same logout (a new token, a new `jti`), attempted now.
-pub async fn resend(csrf: String, id: i64, back: String) -> Result<(), ServerFnError> {
+pub async fn resend(csrf: String, id: i64, back: String) -> Result<(), FnError> {
     let ctx = AdminContext::for_change(&csrf).await?;
     let now = now_ms();
     let mut tx = ctx.begin().await?;
     let Some(new_id) = insert_resend(&mut *tx, id, now)
         .await
-        .map_err(internal("queueing the resend failed"))?
+        .context("queueing the resend failed")?
     else {
-        set_status(StatusCode::NOT_FOUND);
-        return Err(ServerFnError::new("no such delivery"));
+        return Err(FnError::NotFound);
     };
     ctx.audit(
         &mut tx,
@@ -95,9 +92,7 @@ pub async fn resend(csrf: String, id: i64, back: String) -> Result<(), ServerFnE
         now / 1000,
     )
     .await?;
-    tx.commit()
-        .await
-        .map_err(internal("committing the resend failed"))?;
+    tx.commit().await.context("committing the resend failed")?;
     ctx.state.notifier.deliver_now(&[new_id]).await;
     let back = if is_console_path(&back) {
         back

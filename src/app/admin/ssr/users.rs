@@ -1,24 +1,22 @@
 //! Admin: users. Creating, resetting passwords, the admin role, disabling.
 //! Disabling a user ends their OP sessions in the same transaction.
 
-use leptos::prelude::ServerFnError;
-
 use super::{AdminContext, AdminFlash, format_time};
 use crate::app::admin::Access;
 use crate::app::admin::users::{UserAction, UserList, UserSummary};
-use crate::server::backchannel::now_ms;
-use crate::server::commands::{UserSpec, add_user, validate_password};
+use crate::app::error::FnError;
+use crate::server::accounts::{UserSpec, add_user, validate_password};
 use crate::server::db::users::{
     find_user_by_username, list_users, update_user_admin, update_user_disabled,
     update_user_password,
 };
-use crate::server::error::internal;
-use crate::server::logout::Terminations;
 use crate::server::passwords::hash_password;
+use crate::server::sessions::{Cause, Terminations};
+use anyhow::Context;
 
 const LIST_LIMIT: i64 = 1000;
 
-pub async fn list() -> Result<Access<UserList>, ServerFnError> {
+pub async fn list() -> Result<Access<UserList>, FnError> {
     let ctx = match AdminContext::for_page().await? {
         Ok(ctx) => ctx,
         Err(denial) => return Ok(Access::Denied(denial)),
@@ -26,7 +24,7 @@ pub async fn list() -> Result<Access<UserList>, ServerFnError> {
     let flash = ctx.take_flash().await?;
     let users = list_users(&ctx.state.pool, LIST_LIMIT)
         .await
-        .map_err(internal("listing users failed"))?
+        .context("listing users failed")?
         .into_iter()
         .map(|u| UserSummary {
             is_self: u.username.eq_ignore_ascii_case(&ctx.username),
@@ -63,7 +61,7 @@ pub async fn create(
     username: String,
     password: String,
     admin: bool,
-) -> Result<(), ServerFnError> {
+) -> Result<(), FnError> {
     let ctx = AdminContext::for_change(&csrf).await?;
     let username = username.trim().to_owned();
     let spec = UserSpec {
@@ -85,11 +83,11 @@ pub async fn change(
     username: String,
     action: UserAction,
     password: String,
-) -> Result<(), ServerFnError> {
+) -> Result<(), FnError> {
     let ctx = AdminContext::for_change(&csrf).await?;
     let Some(user) = find_user_by_username(&ctx.state.pool, &username)
         .await
-        .map_err(internal("loading the user failed"))?
+        .context("loading the user failed")?
     else {
         return ctx
             .done(
@@ -114,7 +112,7 @@ pub async fn change(
             Ok(()) => Some(
                 hash_password(password)
                     .await
-                    .map_err(internal("hashing the password failed"))?,
+                    .context("hashing the password failed")?,
             ),
             Err(e) => {
                 return ctx
@@ -125,21 +123,22 @@ pub async fn change(
         _ => None,
     };
 
-    let now_ms = now_ms();
-    let now = now_ms / 1000;
-    let mut tx = ctx.begin().await?;
+    let mut ends = Terminations::begin(&ctx.state)
+        .await
+        .context("starting a transaction failed")?;
+    let now = ends.now_ms() / 1000;
+    let tx = ends.tx();
     let mut detail = serde_json::json!({});
-    let mut ends = Terminations::default();
     match action {
         UserAction::ResetPassword => {
-            update_user_password(&mut *tx, user.id, hash.as_deref().unwrap_or_default()).await
+            update_user_password(&mut **tx, user.id, hash.as_deref().unwrap_or_default()).await
         }
-        UserAction::GrantAdmin => update_user_admin(&mut *tx, user.id, true).await,
-        UserAction::RevokeAdmin => update_user_admin(&mut *tx, user.id, false).await,
-        UserAction::Enable => update_user_disabled(&mut *tx, user.id, None).await,
-        UserAction::Disable => update_user_disabled(&mut *tx, user.id, Some(now)).await,
+        UserAction::GrantAdmin => update_user_admin(&mut **tx, user.id, true).await,
+        UserAction::RevokeAdmin => update_user_admin(&mut **tx, user.id, false).await,
+        UserAction::Enable => update_user_disabled(&mut **tx, user.id, None).await,
+        UserAction::Disable => update_user_disabled(&mut **tx, user.id, Some(now)).await,
     }
-    .map_err(internal("updating the user failed"))?;
+    .context("updating the user failed")?;
     // Both end every session of the user, with their clients told: a
     // disabled account must not stay signed in, and a password reset is what
     // an admin does when a password leaked.
@@ -149,25 +148,27 @@ pub async fn change(
         _ => None,
     };
     if let Some(reason) = ending {
+        let cause = Cause {
+            actor: Some(&ctx.username),
+            reason,
+        };
         let count = ends
-            .end_user_sessions(
-                &mut tx,
-                user.id,
-                Some(&ctx.username),
-                reason,
-                serde_json::json!({ "user": user.username }),
-                now_ms,
-            )
+            .end_user_sessions(user.id, cause, serde_json::json!({ "user": user.username }))
             .await
-            .map_err(internal("ending the user's sessions failed"))?;
+            .context("ending the user's sessions failed")?;
         detail = serde_json::json!({ "ended_sessions": count });
     }
-    ctx.audit(&mut tx, action.audit_action(), &user.username, detail, now)
-        .await?;
-    tx.commit()
+    ctx.audit(
+        ends.tx(),
+        action.audit_action(),
+        &user.username,
+        detail,
+        now,
+    )
+    .await?;
+    ends.commit(&ctx.state)
         .await
-        .map_err(internal("committing the change failed"))?;
-    ends.finish(&ctx.state).await;
+        .context("committing the change failed")?;
     ctx.done(
         "/admin/users",
         &[],

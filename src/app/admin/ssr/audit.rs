@@ -1,16 +1,15 @@
 //! Admin: the audit log, newest first.
 
-use leptos::prelude::ServerFnError;
-
 use super::{AdminContext, format_time};
 use crate::app::admin::Access;
 use crate::app::admin::audit::{AuditEntry, AuditPage};
+use crate::app::error::FnError;
 use crate::server::db::audit_events::list_audit_events;
-use crate::server::error::internal;
+use anyhow::Context;
 
 pub const PAGE_SIZE: i64 = 50;
 
-pub async fn page(page: u32) -> Result<Access<AuditPage>, ServerFnError> {
+pub async fn page(page: u32) -> Result<Access<AuditPage>, FnError> {
     let ctx = match AdminContext::for_page().await? {
         Ok(ctx) => ctx,
         Err(denial) => return Ok(Access::Denied(denial)),
@@ -23,7 +22,7 @@ pub async fn page(page: u32) -> Result<Access<AuditPage>, ServerFnError> {
         PAGE_SIZE + 1,
     )
     .await
-    .map_err(internal("listing audit events failed"))?;
+    .context("listing audit events failed")?;
     let has_older = rows.len() as i64 > PAGE_SIZE;
     rows.truncate(PAGE_SIZE as usize);
     Ok(Access::Granted(AuditPage {

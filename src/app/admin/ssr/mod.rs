@@ -1,4 +1,4 @@
-//! The admin console's server side. Every loader and every change starts with
+//! The admin console's server functions' bodies (server only). Every loader and every change starts with
 //! [`AdminContext`], which checks the admin role on the server itself (never
 //! only the route), and every change also checks the CSRF token. Changes write
 //! their audit event in the same transaction as the change.
@@ -9,21 +9,22 @@ pub mod deliveries;
 pub mod sessions;
 pub mod users;
 
+use anyhow::Context;
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode};
-use leptos::prelude::ServerFnError;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use super::browser_session::BrowserSession;
-use super::db::audit_events::record_audit_event;
-use super::error::internal;
-use super::login::browser_session;
-use super::protocol::local_url;
-use super::respond::{mark_no_store, redirect_page, see_other, set_status};
-use super::state::{AppState, app_state};
 use crate::app::admin::{AdminFrame, Denial};
+use crate::app::error::FnError;
 use crate::oidc::client_metadata::{ClientInput, FieldError};
+use crate::server::browser_session::{BrowserSession, browser_session};
+use crate::server::db::audit_events::record_audit_event;
+use crate::server::respond::{
+    SHOW_SECRET_HEADER, mark_no_store, redirect_page, see_other, set_status,
+};
+use crate::server::state::{AppState, app_state};
+use crate::server::urls::local_url;
 
 /// What one admin page tells the next one, through the browser session.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -58,17 +59,17 @@ impl AdminContext {
     /// For a page's loader. Denied: an anonymous page view is sent to the login
     /// page (and back here afterwards); anyone else, and any direct call of the
     /// loader, gets a 403.
-    pub async fn for_page() -> Result<Result<Self, Denial>, ServerFnError> {
+    pub async fn for_page() -> Result<Result<Self, Denial>, FnError> {
         mark_no_store();
         let state = app_state()?;
         let session = browser_session().await?;
         let parts: Parts = leptos_axum::extract()
             .await
-            .map_err(internal("request parts are missing"))?;
+            .context("request parts are missing")?;
         let current = session
             .active_op_session(&state.pool)
             .await
-            .map_err(internal("loading the session failed"))?;
+            .context("loading the session failed")?;
         match current {
             Some(s) if s.is_admin => Ok(Ok(Self {
                 state,
@@ -82,7 +83,7 @@ impl AdminContext {
                     .map_or("/admin", |p| p.as_str())
                     .to_owned();
                 let login = local_url(&state.settings.issuer, "/login", &[("next", &back)])
-                    .ok_or_else(|| ServerFnError::new("internal error"))?;
+                    .context("building a local URL")?;
                 redirect_page(&login);
                 Ok(Err(Denial::SignInRequired))
             }
@@ -95,25 +96,23 @@ impl AdminContext {
 
     /// For a change: the caller must be an admin (403 otherwise) and the form
     /// must carry this browser's CSRF token (400 otherwise).
-    pub async fn for_change(csrf: &str) -> Result<Self, ServerFnError> {
+    pub async fn for_change(csrf: &str) -> Result<Self, FnError> {
         mark_no_store();
         let state = app_state()?;
         let session = browser_session().await?;
         let current = session
             .active_op_session(&state.pool)
             .await
-            .map_err(internal("loading the session failed"))?;
+            .context("loading the session failed")?;
         let Some(admin) = current.filter(|s| s.is_admin) else {
-            set_status(StatusCode::FORBIDDEN);
-            return Err(ServerFnError::new("forbidden: this needs an admin"));
+            return Err(FnError::Forbidden);
         };
         if !session
             .verify_csrf(csrf)
             .await
-            .map_err(internal("reading the CSRF token failed"))?
+            .context("reading the CSRF token failed")?
         {
-            set_status(StatusCode::BAD_REQUEST);
-            return Err(ServerFnError::Args(
+            return Err(FnError::BadRequest(
                 "the form's CSRF token is not this browser's".into(),
             ));
         }
@@ -126,7 +125,7 @@ impl AdminContext {
 
     /// The frame every admin page shows: who is signed in, the CSRF token for
     /// its forms, and the notice the last change left.
-    pub async fn frame(&self, flash: Option<&AdminFlash>) -> Result<AdminFrame, ServerFnError> {
+    pub async fn frame(&self, flash: Option<&AdminFlash>) -> Result<AdminFrame, FnError> {
         let notice = match flash {
             Some(AdminFlash::Notice(text)) => Some(text.clone()),
             _ => None,
@@ -137,16 +136,17 @@ impl AdminContext {
                 .session
                 .csrf_token()
                 .await
-                .map_err(internal("reading the CSRF token failed"))?,
+                .context("reading the CSRF token failed")?,
             notice,
         })
     }
 
-    pub async fn take_flash(&self) -> Result<Option<AdminFlash>, ServerFnError> {
-        self.session
+    pub async fn take_flash(&self) -> Result<Option<AdminFlash>, FnError> {
+        Ok(self
+            .session
             .take_flash()
             .await
-            .map_err(internal("reading the flash failed"))
+            .context("reading the flash failed")?)
     }
 
     /// Answers a change with a 303 to `path`, leaving `flash` for that page.
@@ -158,7 +158,7 @@ impl AdminContext {
         path: &str,
         pairs: &[(&str, &str)],
         flash: AdminFlash,
-    ) -> Result<(), ServerFnError> {
+    ) -> Result<(), FnError> {
         if let AdminFlash::Secret { client_id, secret } = &flash {
             show_secret_page(client_id, secret)?;
             return Ok(());
@@ -166,14 +166,13 @@ impl AdminContext {
         self.session
             .set_flash(&flash)
             .await
-            .map_err(internal("storing the flash failed"))?;
+            .context("storing the flash failed")?;
         see_other(&self.url(path, pairs)?);
         Ok(())
     }
 
-    pub fn url(&self, path: &str, pairs: &[(&str, &str)]) -> Result<Url, ServerFnError> {
-        local_url(&self.state.settings.issuer, path, pairs)
-            .ok_or_else(|| ServerFnError::new("internal error"))
+    pub fn url(&self, path: &str, pairs: &[(&str, &str)]) -> Result<Url, FnError> {
+        Ok(local_url(&self.state.settings.issuer, path, pairs).context("building a local URL")?)
     }
 
     /// Records an admin change in the change's own transaction.
@@ -184,7 +183,7 @@ impl AdminContext {
         subject: &str,
         detail: serde_json::Value,
         now: i64,
-    ) -> Result<(), ServerFnError> {
+    ) -> Result<(), FnError> {
         record_audit_event(
             &mut **tx,
             Some(&self.username),
@@ -194,13 +193,14 @@ impl AdminContext {
             now,
         )
         .await
-        .map_err(internal("writing the audit event failed"))
+        .context("writing the audit event failed")?;
+        Ok(())
     }
 
-    pub async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, ServerFnError> {
-        super::db::begin_write(&self.state.pool)
+    pub async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, FnError> {
+        Ok(crate::server::db::begin_write(&self.state.pool)
             .await
-            .map_err(internal("starting a transaction failed"))
+            .context("starting a transaction failed")?)
     }
 }
 
@@ -214,24 +214,20 @@ pub fn format_time(unix: i64) -> String {
 }
 
 /// Sets 404 for a loader whose object does not exist.
-pub fn not_found<T>() -> Result<Result<T, Denial>, ServerFnError> {
+pub fn not_found<T>() -> Result<Result<T, Denial>, FnError> {
     set_status(StatusCode::NOT_FOUND);
     Ok(Err(Denial::NotFound))
 }
 
 /// Asks the server-function middleware to answer with the secret's page.
-fn show_secret_page(client_id: &str, secret: &str) -> Result<(), ServerFnError> {
+fn show_secret_page(client_id: &str, secret: &str) -> Result<(), FnError> {
     let value = HeaderValue::from_str(&format!("{client_id} {secret}"))
-        .map_err(internal("the secret page header is not valid"))?;
+        .context("the secret page header is not valid")?;
     if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
         response.insert_header(SHOW_SECRET_HEADER.clone(), value);
     }
     Ok(())
 }
-
-/// Internal: set by a server function, removed by the middleware, never sent.
-pub static SHOW_SECRET_HEADER: axum::http::HeaderName =
-    axum::http::HeaderName::from_static("x-signoff-internal-secret-page");
 
 #[cfg(test)]
 mod tests {

@@ -1,71 +1,30 @@
-//! Admin: registering, editing and deleting clients. `signoff client add`
-//! registers through [`register_client`] too, so both follow the same rules.
+//! Admin: registering, editing and deleting clients, through the same
+//! service as `signoff client add` (`server::clients`).
 
 use anyhow::Context;
-use axum::http::StatusCode;
-use leptos::prelude::ServerFnError;
-use sqlx::SqlitePool;
 
 use super::{AdminContext, AdminFlash, format_time, not_found};
 use crate::app::admin::Access;
 use crate::app::admin::clients::{ClientDeletion, ClientEditor, ClientList, ClientSummary};
+use crate::app::error::FnError;
 use crate::oidc::client_metadata::{
     ClientInput, ClientMetadata, ClientType, Field, FieldError, validate_client,
 };
+use crate::server::clients::{client_audit_detail, register_client};
+use crate::server::clock::now;
 use crate::server::crypto::{random_token, sha256_b64};
-use crate::server::db::audit_events::record_audit_event;
 use crate::server::db::backchannel_deliveries::count_failed_deliveries_by_client;
 use crate::server::db::clients::{
-    ClientRow, delete_client, find_client, insert_client, list_clients, update_client,
-    update_client_secret,
+    ClientRow, delete_client, find_client, list_clients, update_client, update_client_secret,
 };
 use crate::server::db::rp_sessions::{
     count_active_rp_sessions_by_client, end_rp_sessions_for_client,
 };
-use crate::server::error::internal;
-use crate::server::protocol::now;
-use crate::server::respond::set_status;
 
 /// The most clients one list page shows; search narrows it down.
 const LIST_LIMIT: i64 = 500;
 /// Generated client_ids: 22 base64url characters, 132 random bits.
 const GENERATED_ID_LEN: usize = 22;
-
-/// Stores a validated client and its audit event in one transaction. The
-/// secret, if any, is stored only as its SHA-256 (it is a 256-bit random value
-/// or one that passes [`crate::oidc::client_metadata::check_client_secret`]).
-pub async fn register_client(
-    pool: &SqlitePool,
-    client: &ClientMetadata,
-    secret: Option<&str>,
-    actor: &str,
-) -> anyhow::Result<()> {
-    let now = now();
-    let mut tx = crate::server::db::begin_write(pool).await?;
-    if find_client(&mut *tx, &client.client_id).await?.is_some() {
-        anyhow::bail!("a client with client_id {:?} exists", client.client_id);
-    }
-    insert_client(&mut *tx, client, secret.map(sha256_b64).as_deref(), now)
-        .await
-        .with_context(|| format!("cannot add client {:?}", client.client_id))?;
-    record_audit_event(
-        &mut *tx,
-        Some(actor),
-        "client.created",
-        Some(&client.client_id),
-        audit_detail(&client.to_input()),
-        now,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
-}
-
-/// What the audit log keeps of a registration: all of it (there is no
-/// secret in it).
-fn audit_detail(client: &ClientInput) -> serde_json::Value {
-    serde_json::to_value(client).unwrap_or_default()
-}
 
 /// A stored client, as the form shows it.
 fn input_of(row: &ClientRow) -> ClientInput {
@@ -84,7 +43,7 @@ fn input_of(row: &ClientRow) -> ClientInput {
     }
 }
 
-pub async fn list(search: String) -> Result<Access<ClientList>, ServerFnError> {
+pub async fn list(search: String) -> Result<Access<ClientList>, FnError> {
     let ctx = match AdminContext::for_page().await? {
         Ok(ctx) => ctx,
         Err(denial) => return Ok(Access::Denied(denial)),
@@ -93,13 +52,13 @@ pub async fn list(search: String) -> Result<Access<ClientList>, ServerFnError> {
     let search: String = search.trim().chars().take(100).collect();
     let rows = list_clients(&ctx.state.pool, &search, LIST_LIMIT)
         .await
-        .map_err(internal("listing clients failed"))?;
+        .context("listing clients failed")?;
     let active = count_active_rp_sessions_by_client(&ctx.state.pool)
         .await
-        .map_err(internal("counting client sessions failed"))?;
+        .context("counting client sessions failed")?;
     let failed = count_failed_deliveries_by_client(&ctx.state.pool)
         .await
-        .map_err(internal("counting failed deliveries failed"))?;
+        .context("counting failed deliveries failed")?;
     let clients = rows
         .into_iter()
         .map(|row| {
@@ -130,7 +89,7 @@ pub async fn list(search: String) -> Result<Access<ClientList>, ServerFnError> {
     }))
 }
 
-pub async fn editor(client_id: Option<String>) -> Result<Access<ClientEditor>, ServerFnError> {
+pub async fn editor(client_id: Option<String>) -> Result<Access<ClientEditor>, FnError> {
     let ctx = match AdminContext::for_page().await? {
         Ok(ctx) => ctx,
         Err(denial) => return Ok(Access::Denied(denial)),
@@ -140,7 +99,7 @@ pub async fn editor(client_id: Option<String>) -> Result<Access<ClientEditor>, S
         None => None,
         Some(id) => match find_client(&ctx.state.pool, id)
             .await
-            .map_err(internal("loading the client failed"))?
+            .context("loading the client failed")?
         {
             Some(row) => Some(row),
             None => return not_found().map(Access::from),
@@ -171,20 +130,20 @@ pub async fn editor(client_id: Option<String>) -> Result<Access<ClientEditor>, S
     Ok(Access::Granted(editor))
 }
 
-pub async fn deletion(client_id: String) -> Result<Access<ClientDeletion>, ServerFnError> {
+pub async fn deletion(client_id: String) -> Result<Access<ClientDeletion>, FnError> {
     let ctx = match AdminContext::for_page().await? {
         Ok(ctx) => ctx,
         Err(denial) => return Ok(Access::Denied(denial)),
     };
     let Some(row) = find_client(&ctx.state.pool, &client_id)
         .await
-        .map_err(internal("loading the client failed"))?
+        .context("loading the client failed")?
     else {
         return not_found().map(Access::from);
     };
     let active = count_active_rp_sessions_by_client(&ctx.state.pool)
         .await
-        .map_err(internal("counting client sessions failed"))?;
+        .context("counting client sessions failed")?;
     Ok(Access::Granted(ClientDeletion {
         frame: ctx.frame(None).await?,
         active_sessions: active.get(&row.client_id).copied().unwrap_or(0),
@@ -204,7 +163,7 @@ pub async fn save(
     csrf: String,
     original: Option<String>,
     client: ClientInput,
-) -> Result<(), ServerFnError> {
+) -> Result<(), FnError> {
     let ctx = AdminContext::for_change(&csrf).await?;
     let original = original.filter(|id| !id.is_empty());
     let typed = client.normalized();
@@ -261,10 +220,10 @@ pub async fn save(
 async fn create(
     ctx: &AdminContext,
     metadata: &ClientMetadata,
-) -> Result<Result<AdminFlash, FieldError>, ServerFnError> {
+) -> Result<Result<AdminFlash, FieldError>, FnError> {
     let exists = find_client(&ctx.state.pool, &metadata.client_id)
         .await
-        .map_err(internal("loading the client failed"))?
+        .context("loading the client failed")?
         .is_some();
     // `/admin/clients/new` is the create form, so no client can be called that.
     let message = if exists {
@@ -284,7 +243,7 @@ async fn create(
     let secret = (metadata.client_type == ClientType::Confidential).then(random_token);
     register_client(&ctx.state.pool, metadata, secret.as_deref(), &ctx.username)
         .await
-        .map_err(internal("registering the client failed"))?;
+        .context("registering the client failed")?;
     Ok(Ok(match secret {
         Some(secret) => AdminFlash::Secret {
             client_id: metadata.client_id.clone(),
@@ -298,15 +257,14 @@ async fn create(
 async fn update(
     ctx: &AdminContext,
     metadata: &ClientMetadata,
-) -> Result<Result<AdminFlash, FieldError>, ServerFnError> {
+) -> Result<Result<AdminFlash, FieldError>, FnError> {
     let now = now();
     let mut tx = ctx.begin().await?;
     let Some(before) = find_client(&mut *tx, &metadata.client_id)
         .await
-        .map_err(internal("loading the client failed"))?
+        .context("loading the client failed")?
     else {
-        set_status(StatusCode::NOT_FOUND);
-        return Err(ServerFnError::new("no such client"));
+        return Err(FnError::NotFound);
     };
     let becomes_confidential = before.client_type() == ClientType::Public
         && metadata.client_type == ClientType::Confidential;
@@ -317,16 +275,14 @@ async fn update(
         secret.as_deref().map(sha256_b64).as_deref(),
     )
     .await
-    .map_err(internal("updating the client failed"))?;
+    .context("updating the client failed")?;
     let detail = serde_json::json!({
-        "after": audit_detail(&metadata.to_input()),
-        "before": audit_detail(&input_of(&before)),
+        "after": client_audit_detail(&metadata.to_input()),
+        "before": client_audit_detail(&input_of(&before)),
     });
     ctx.audit(&mut tx, "client.updated", &metadata.client_id, detail, now)
         .await?;
-    tx.commit()
-        .await
-        .map_err(internal("committing the change failed"))?;
+    tx.commit().await.context("committing the change failed")?;
     ctx.state.logout_clients.forget(&metadata.client_id);
     Ok(Ok(match secret {
         Some(secret) => AdminFlash::Secret {
@@ -337,17 +293,16 @@ async fn update(
     }))
 }
 
-pub async fn regenerate_secret(csrf: String, client_id: String) -> Result<(), ServerFnError> {
+pub async fn regenerate_secret(csrf: String, client_id: String) -> Result<(), FnError> {
     let ctx = AdminContext::for_change(&csrf).await?;
     let secret = random_token();
     let now = now();
     let mut tx = ctx.begin().await?;
     if !update_client_secret(&mut *tx, &client_id, &sha256_b64(&secret))
         .await
-        .map_err(internal("updating the secret failed"))?
+        .context("updating the secret failed")?
     {
-        set_status(StatusCode::NOT_FOUND);
-        return Err(ServerFnError::new("no such confidential client"));
+        return Err(FnError::NotFound);
     }
     ctx.audit(
         &mut tx,
@@ -357,9 +312,7 @@ pub async fn regenerate_secret(csrf: String, client_id: String) -> Result<(), Se
         now,
     )
     .await?;
-    tx.commit()
-        .await
-        .map_err(internal("committing the change failed"))?;
+    tx.commit().await.context("committing the change failed")?;
     ctx.state.logout_clients.forget(&client_id);
     ctx.done(
         &editor_path(Some(&client_id)),
@@ -371,19 +324,18 @@ pub async fn regenerate_secret(csrf: String, client_id: String) -> Result<(), Se
 
 /// Deletes a client: its client sessions end, and its codes and tokens go
 /// with it. The users' OP sessions stay.
-pub async fn delete(csrf: String, client_id: String) -> Result<(), ServerFnError> {
+pub async fn delete(csrf: String, client_id: String) -> Result<(), FnError> {
     let ctx = AdminContext::for_change(&csrf).await?;
     let now = now();
     let mut tx = ctx.begin().await?;
     let ended = end_rp_sessions_for_client(&mut *tx, &client_id, now)
         .await
-        .map_err(internal("ending the client's sessions failed"))?;
+        .context("ending the client's sessions failed")?;
     if !delete_client(&mut *tx, &client_id)
         .await
-        .map_err(internal("deleting the client failed"))?
+        .context("deleting the client failed")?
     {
-        set_status(StatusCode::NOT_FOUND);
-        return Err(ServerFnError::new("no such client"));
+        return Err(FnError::NotFound);
     }
     ctx.audit(
         &mut tx,
@@ -395,7 +347,7 @@ pub async fn delete(csrf: String, client_id: String) -> Result<(), ServerFnError
     .await?;
     tx.commit()
         .await
-        .map_err(internal("committing the deletion failed"))?;
+        .context("committing the deletion failed")?;
     ctx.state.logout_clients.forget(&client_id);
     ctx.done(
         "/admin/clients",

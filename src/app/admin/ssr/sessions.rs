@@ -1,17 +1,16 @@
 //! Admin: live OP sessions, and ending one as an OP-initiated logout.
 
-use leptos::prelude::ServerFnError;
-
 use super::{AdminContext, AdminFlash, format_time};
 use crate::app::admin::Access;
 use crate::app::admin::sessions::{SessionList, SessionSummary};
+use crate::app::error::FnError;
 use crate::server::db::op_sessions::list_active_op_sessions;
-use crate::server::error::internal;
-use crate::server::logout::end_op_session_everywhere;
+use crate::server::sessions::{Cause, Scope, terminate};
+use anyhow::Context;
 
 const LIST_LIMIT: i64 = 500;
 
-pub async fn list(user: String) -> Result<Access<SessionList>, ServerFnError> {
+pub async fn list(user: String) -> Result<Access<SessionList>, FnError> {
     let ctx = match AdminContext::for_page().await? {
         Ok(ctx) => ctx,
         Err(denial) => return Ok(Access::Denied(denial)),
@@ -20,7 +19,7 @@ pub async fn list(user: String) -> Result<Access<SessionList>, ServerFnError> {
     let user: String = user.trim().chars().take(64).collect();
     let sessions = list_active_op_sessions(&ctx.state.pool, &user, LIST_LIMIT)
         .await
-        .map_err(internal("listing sessions failed"))?
+        .context("listing sessions failed")?
         .into_iter()
         .map(|s| SessionSummary {
             sid_prefix: s.sid.chars().take(8).collect(),
@@ -41,17 +40,21 @@ pub async fn list(user: String) -> Result<Access<SessionList>, ServerFnError> {
 }
 
 /// Ends one OP session through the same termination path as every logout.
-pub async fn end(csrf: String, sid: String, user: String) -> Result<(), ServerFnError> {
+pub async fn end(csrf: String, sid: String, user: String) -> Result<(), FnError> {
     let ctx = AdminContext::for_change(&csrf).await?;
-    let ended = end_op_session_everywhere(
+    let cause = Cause {
+        actor: Some(&ctx.username),
+        reason: "admin_signed_out",
+    };
+    let ended = terminate(
         &ctx.state,
         &sid,
-        Some(&ctx.username),
-        "admin_signed_out",
+        Scope::OpSession,
+        cause,
         serde_json::json!({}),
     )
     .await
-    .map_err(internal("ending the session failed"))?;
+    .context("ending the session failed")?;
     let notice = format!(
         "Session {} signed out ({} client sessions ended, {} back-channel logouts sent).",
         sid.chars().take(8).collect::<String>(),

@@ -1,12 +1,19 @@
+//! The sign-in page and its server functions.
+
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
+use super::error::FnError;
+
+#[cfg(feature = "ssr")]
+mod ssr;
+
 /// The CSRF token for the login form, bound to this browser's login cookie.
 #[server]
-pub async fn login_form_token() -> Result<String, ServerFnError> {
-    crate::server::login::login_form_token().await
+pub async fn login_form_token() -> Result<String, FnError> {
+    ssr::login_form_token().await
 }
 
 /// Signs in. Always answers with a redirect, so it works as a plain form POST:
@@ -19,8 +26,8 @@ pub async fn login(
     csrf: String,
     request: Option<String>,
     #[server(default)] next: Option<String>,
-) -> Result<(), ServerFnError> {
-    let target = crate::server::login::sign_in(username, password, csrf, request, next).await?;
+) -> Result<(), FnError> {
+    let target = ssr::sign_in(username, password, csrf, request, next).await?;
     crate::server::respond::see_other(&target);
     Ok(())
 }

@@ -1,0 +1,348 @@
+//! OP sessions: finding the browser's live one, and the one termination path
+//! every way a session ends goes through (the dialog's Yes and No,
+//! `/userStatus.json?logUserOut=true`, `/signout`, the console, a login that
+//! replaces another user's session, disabling a user or resetting their
+//! password, and expiry). Leptos-free: the CLI, the console, maintenance and
+//! the protocol handlers all call it.
+
+use anyhow::Context;
+
+use super::browser_session::BrowserSession;
+use super::clock::{now, now_ms};
+use super::crypto::random_token;
+use super::db::access_tokens::revoke_access_tokens_for_session;
+use super::db::audit_events::record_audit_event;
+use super::db::backchannel_deliveries::insert_backchannel_deliveries;
+use super::db::op_sessions::{
+    ActiveOpSession, OP_SESSION_LIFETIME_SECS, end_op_session, find_active_op_session,
+    insert_op_session, list_active_sids_for_user, renew_op_session,
+};
+use super::db::rp_sessions::end_rp_sessions;
+use super::db::users::UserRow;
+use super::state::{AppState, LiveOpSession};
+use crate::oidc::end_session::CurrentSession;
+
+/// The browser's live OP session, if it has one: from the cache when it is
+/// there, since the dialog and ORCID's status poll ask on every request.
+pub async fn current_session(
+    state: &AppState,
+    session: &BrowserSession,
+) -> anyhow::Result<Option<CurrentSession>> {
+    let Some(sid) = session
+        .op_sid()
+        .await
+        .context("reading the browser session")?
+    else {
+        return Ok(None);
+    };
+    let now = now();
+    if let Some(live) = state.op_sessions.get(&sid) {
+        return Ok((live.expires_at > now).then_some(live.session));
+    }
+    let began = state.op_sessions.generation();
+    let Some(found) = find_active_op_session(&state.pool, &sid, now)
+        .await
+        .context("loading the OP session")?
+    else {
+        return Ok(None);
+    };
+    let live = LiveOpSession {
+        session: CurrentSession {
+            sid: found.sid,
+            subject: found.subject,
+            username: found.username,
+        },
+        expires_at: found.auth_time + OP_SESSION_LIFETIME_SECS,
+    };
+    state.op_sessions.put(began, sid, live.clone());
+    Ok(Some(live.session))
+}
+
+/// What ending a session (or one client of it) did: the clients that left,
+/// and the back-channel deliveries queued for them.
+#[derive(Debug, Default)]
+pub struct Ended {
+    pub sid: String,
+    pub clients: Vec<String>,
+    pub deliveries: Vec<i64>,
+}
+
+/// What a termination ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope<'a> {
+    /// The OP session and every client session in it.
+    OpSession,
+    /// One client's part of the OP session (the dialog's No); the OP session stays.
+    Client(&'a str),
+}
+
+/// Who ended a session, and why: what the audit log and the logout tokens' outbox record.
+#[derive(Clone, Copy, Debug)]
+pub struct Cause<'a> {
+    /// The user or admin who acted; `None` for an anonymous request.
+    pub actor: Option<&'a str>,
+    /// The reason the outbox rows and the audit event carry (`rp_initiated_logout`, `expired`…).
+    pub reason: &'a str,
+}
+
+/// Terminations made inside one transaction. Its [`commit`](Self::commit)
+/// does every termination's duty in order: commit, then forget the ended
+/// sessions' cached copies (`AppState::op_sessions`), then start their
+/// back-channel deliveries. Nothing else does any of the three.
+#[derive(Debug)]
+#[must_use = "commit it: that is what forgets the cache entries and starts the deliveries"]
+pub struct Terminations {
+    tx: sqlx::Transaction<'static, sqlx::Sqlite>,
+    now_ms: i64,
+    sids: Vec<String>,
+    deliveries: Vec<i64>,
+}
+
+impl Terminations {
+    /// Starts a write transaction for terminations and whatever the caller
+    /// commits with them (a login, a user change).
+    pub async fn begin(state: &AppState) -> anyhow::Result<Self> {
+        Ok(Self {
+            tx: super::db::begin_write(&state.pool)
+                .await
+                .context("starting the transaction")?,
+            now_ms: now_ms(),
+            sids: Vec::new(),
+            deliveries: Vec::new(),
+        })
+    }
+
+    /// The transaction, for the caller's own writes.
+    pub fn tx(&mut self) -> &mut sqlx::Transaction<'static, sqlx::Sqlite> {
+        &mut self.tx
+    }
+
+    /// The time every write of this transaction records, in milliseconds.
+    pub fn now_ms(&self) -> i64 {
+        self.now_ms
+    }
+
+    /// Ends `scope` of OP session `sid`: the client sessions (all, or the
+    /// one), their access tokens, the back-channel outbox rows, and an audit
+    /// event; for [`Scope::OpSession`] also the session row itself.
+    pub async fn end(
+        &mut self,
+        sid: &str,
+        scope: Scope<'_>,
+        cause: Cause<'_>,
+        detail: serde_json::Value,
+    ) -> anyhow::Result<Ended> {
+        let now_ms = self.now_ms;
+        let now = now_ms / 1000;
+        let tx = &mut *self.tx;
+        let (ended, only_client) = match scope {
+            Scope::OpSession => (
+                end_op_session(&mut *tx, sid, cause.reason, now)
+                    .await
+                    .context("ending the OP session")?,
+                None,
+            ),
+            Scope::Client(client_id) => (false, Some(client_id)),
+        };
+        let clients = end_rp_sessions(&mut *tx, sid, only_client, now)
+            .await
+            .context("closing client sessions")?;
+        revoke_access_tokens_for_session(&mut *tx, sid, only_client, now)
+            .await
+            .context("revoking access tokens")?;
+        let deliveries =
+            insert_backchannel_deliveries(&mut *tx, sid, &clients, cause.reason, now_ms)
+                .await
+                .context("queueing back-channel logouts")?;
+        let event = match scope {
+            Scope::OpSession if ended => Some((
+                "logout.op_session_ended",
+                serde_json::json!({
+                    "reason": cause.reason,
+                    "clients": clients,
+                    "backchannel_deliveries": deliveries.len(),
+                    "detail": detail,
+                }),
+            )),
+            Scope::OpSession => None,
+            Scope::Client(client_id) => Some((
+                "logout.client_session_ended",
+                serde_json::json!({
+                    "client_id": client_id,
+                    "closed": !clients.is_empty(),
+                    "detail": detail,
+                }),
+            )),
+        };
+        if let Some((action, detail)) = event {
+            record_audit_event(&mut *tx, cause.actor, action, Some(sid), detail, now)
+                .await
+                .context("writing the audit event")?;
+        }
+        self.sids.push(sid.to_owned());
+        self.deliveries.extend(&deliveries);
+        Ok(Ended {
+            sid: sid.to_owned(),
+            clients,
+            deliveries,
+        })
+    }
+
+    /// Ends every live OP session of a user (disabled, or its password reset).
+    /// Returns how many ended.
+    pub async fn end_user_sessions(
+        &mut self,
+        user_id: i64,
+        cause: Cause<'_>,
+        detail: serde_json::Value,
+    ) -> anyhow::Result<usize> {
+        let sids = list_active_sids_for_user(&mut *self.tx, user_id)
+            .await
+            .context("listing the user's sessions")?;
+        for sid in &sids {
+            self.end(sid, Scope::OpSession, cause, detail.clone())
+                .await?;
+        }
+        Ok(sids.len())
+    }
+
+    /// A session this transaction changed without ending it (a login renewed
+    /// it): its cached copy is forgotten after the commit too.
+    pub fn changed(&mut self, sid: &str) {
+        self.sids.push(sid.to_owned());
+    }
+
+    /// Commits, forgets the cached sessions, and makes the first delivery
+    /// attempts now, with a user waiting: before it returns, each client with
+    /// a back-channel logout URI has had its first attempt, or
+    /// [`super::backchannel::FIRST_ATTEMPT_WAIT`] has passed (RP-Initiated
+    /// Logout §3: notify before redirecting, but never hold the user hostage
+    /// to a slow client).
+    pub async fn commit(self, state: &AppState) -> anyhow::Result<()> {
+        let deliveries = self.commit_and_forget(state).await?;
+        state.notifier.deliver_now(&deliveries).await;
+        Ok(())
+    }
+
+    /// Commits and forgets as [`commit`](Self::commit) does, with nobody
+    /// waiting: the worker makes the attempts.
+    pub async fn commit_in_background(self, state: &AppState) -> anyhow::Result<()> {
+        self.commit_and_forget(state).await?;
+        state.notifier.wake();
+        Ok(())
+    }
+
+    async fn commit_and_forget(self, state: &AppState) -> anyhow::Result<Vec<i64>> {
+        self.tx.commit().await.context("committing the change")?;
+        for sid in &self.sids {
+            state.op_sessions.forget(sid);
+        }
+        Ok(self.deliveries)
+    }
+}
+
+/// A browser carries at most one live OP session. The same user signing in
+/// again keeps it (same `sid`, same clients, a fresh `auth_time`); another
+/// user's session is ended through the termination path first, so its
+/// clients are told and its tokens die (reason `replaced_by_login`).
+/// Returns the sid the browser now carries.
+pub async fn start_op_session(
+    state: &AppState,
+    user: &UserRow,
+    previous: Option<ActiveOpSession>,
+    now: i64,
+) -> anyhow::Result<String> {
+    let mut ends = Terminations::begin(state).await?;
+    let renewed = match &previous {
+        Some(p) if p.user_id == user.id => renew_op_session(&mut **ends.tx(), &p.sid, now)
+            .await?
+            .then(|| p.sid.clone()),
+        _ => None,
+    };
+    let sid = match renewed.clone() {
+        Some(sid) => sid,
+        None => {
+            if let Some(p) = previous.filter(|p| p.user_id != user.id) {
+                let cause = Cause {
+                    actor: Some(&user.username),
+                    reason: "replaced_by_login",
+                };
+                let detail = serde_json::json!({ "previous_user": p.username });
+                ends.end(&p.sid, Scope::OpSession, cause, detail).await?;
+            }
+            let sid = random_token();
+            insert_op_session(&mut **ends.tx(), &sid, user.id, now).await?;
+            sid
+        }
+    };
+    record_audit_event(
+        &mut **ends.tx(),
+        Some(&user.username),
+        "login.succeeded",
+        Some(&sid),
+        serde_json::json!({ "renewed": renewed.is_some() }),
+        now,
+    )
+    .await?;
+    // A renewed session's expiry moved: its cached copy goes too.
+    if renewed.is_some() {
+        ends.changed(&sid);
+    }
+    ends.commit(state).await.context("committing the login")?;
+    Ok(sid)
+}
+
+/// One termination in a transaction of its own, committed with a user waiting.
+pub async fn terminate(
+    state: &AppState,
+    sid: &str,
+    scope: Scope<'_>,
+    cause: Cause<'_>,
+    detail: serde_json::Value,
+) -> anyhow::Result<Ended> {
+    let mut ends = Terminations::begin(state).await?;
+    let ended = ends.end(sid, scope, cause, detail).await?;
+    ends.commit(state).await?;
+    Ok(ended)
+}
+
+/// Signs this browser out: the OP session everywhere, then the browser session
+/// itself (its row and cookie). The dialog's Yes, the `when_required` skip,
+/// `/userStatus.json?logUserOut=true` and `/signout` all come through here.
+pub async fn sign_out_browser(
+    state: &AppState,
+    session: &BrowserSession,
+    current: &CurrentSession,
+    reason: &str,
+    detail: serde_json::Value,
+) -> anyhow::Result<Ended> {
+    let cause = Cause {
+        actor: Some(&current.username),
+        reason,
+    };
+    let ended = terminate(state, &current.sid, Scope::OpSession, cause, detail).await?;
+    session.end().await.context("ending the browser session")?;
+    Ok(ended)
+}
+
+/// Records a logout decision that changed nothing (the user stayed signed in).
+pub async fn audit_decision(
+    state: &AppState,
+    actor: Option<&str>,
+    subject: &str,
+    detail: serde_json::Value,
+) -> anyhow::Result<()> {
+    let mut tx = super::db::begin_write(&state.pool).await?;
+    record_audit_event(
+        &mut *tx,
+        actor,
+        "logout.decided",
+        Some(subject),
+        detail,
+        now(),
+    )
+    .await
+    .context("writing the audit event")?;
+    tx.commit().await?;
+    Ok(())
+}
