@@ -1,13 +1,14 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import * as jose from "jose";
+import { rpBack, rpFront, rpPorts } from "./tests/fixtures/ports";
 
 /**
  * Two relying parties' web endpoints, real servers because Chromium sends a
  * redirected navigation to the network, past page.route():
- * - 127.0.0.1:8080: the callback and post-logout pages of demo-rp and
+ * - rpFront (127.0.0.1:8080 unless scripts/e2e.sh picked a free port): the callback and post-logout pages of demo-rp and
  *   demo-fc-rp, and demo-fc-rp's front-channel logout URI, which records
  *   `iss` and `sid`; /frontchannel-never never answers.
- * - 127.0.0.1:8081: demo-bc-rp's pages and its back-channel logout URI, which
+ * - rpBack (127.0.0.1:8081, likewise): demo-bc-rp's pages and its back-channel logout URI, which
  *   verifies each logout token against signoff's JWKS (with jose) and records it.
  * GET /events on either returns what was recorded.
  */
@@ -33,7 +34,7 @@ async function body(req: IncomingMessage): Promise<string> {
 
 function frontchannelRp(events: Recorded[]) {
   return (req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? "/", "http://127.0.0.1:8080");
+    const url = new URL(req.url ?? "/", rpFront);
     if (url.pathname === "/frontchannel-logout") {
       events.push({ iss: url.searchParams.get("iss"), sid: url.searchParams.get("sid") });
       return page(res, "Signed out of the relying party", url.pathname);
@@ -60,7 +61,7 @@ function backchannelRp(events: Recorded[]) {
     return { sid: payload.sid, sub: payload.sub, jti: payload.jti, alg: protectedHeader.alg };
   };
   return async (req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? "/", "http://127.0.0.1:8081");
+    const url = new URL(req.url ?? "/", rpBack);
     if (req.method === "POST" && url.pathname === "/backchannel-logout") {
       const token = new URLSearchParams(await body(req)).get("logout_token") ?? "";
       try {
@@ -92,8 +93,8 @@ export default async function globalSetup() {
     createServer(frontchannelRp([])),
     createServer((req, res) => void backchannel(req, res)),
   ];
-  await listen(servers[0], 8080);
-  await listen(servers[1], 8081);
+  await listen(servers[0], rpPorts.front);
+  await listen(servers[1], rpPorts.back);
   return async () => {
     for (const server of servers) {
       server.closeAllConnections();

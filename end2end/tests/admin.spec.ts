@@ -2,6 +2,7 @@ import { expect, test } from "@playwright/test";
 import { AdminConsole } from "./fixtures/admin_console";
 import { demo } from "./fixtures/demo";
 import { LogoutDialog } from "./fixtures/logout_dialog";
+import { rpFront } from "./fixtures/ports";
 import { RelyingParty } from "./fixtures/relying_party";
 
 test.describe("admin console", () => {
@@ -12,7 +13,7 @@ test.describe("admin console", () => {
   }, testInfo) => {
     const hydrated = testInfo.project.use.javaScriptEnabled !== false;
     const clientId = `e2e-${testInfo.project.name}-${Date.now()}`;
-    const postLogoutRedirectUri = `http://127.0.0.1:8080/signed-out/${clientId}`;
+    const postLogoutRedirectUri = `${rpFront}/signed-out/${clientId}`;
 
     const admin = new AdminConsole(page);
     const clientSecret = await admin.createClient({

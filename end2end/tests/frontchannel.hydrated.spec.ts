@@ -2,6 +2,7 @@ import { expect, test } from "@playwright/test";
 import { AdminConsole } from "./fixtures/admin_console";
 import { demo } from "./fixtures/demo";
 import { LogoutDialog } from "./fixtures/logout_dialog";
+import { rpFront } from "./fixtures/ports";
 import { RelyingParty } from "./fixtures/relying_party";
 
 test("a front-channel client that never answers is named, and the user still arrives", async ({
@@ -10,14 +11,14 @@ test("a front-channel client that never answers is named, and the user still arr
   baseURL,
 }) => {
   const clientId = `e2e-black-hole-${Date.now()}`;
-  const postLogoutRedirectUri = `http://127.0.0.1:8080/signed-out/${clientId}`;
+  const postLogoutRedirectUri = `${rpFront}/signed-out/${clientId}`;
   const admin = new AdminConsole(page);
   const clientSecret = await admin.createClient({
     clientId,
     name: "Black hole RP",
     redirectUri: demo.redirectUri,
     postLogoutRedirectUri,
-    frontchannelLogoutUri: "http://127.0.0.1:8080/frontchannel-never",
+    frontchannelLogoutUri: `${rpFront}/frontchannel-never`,
   });
 
   const user = await (await browser.newContext()).newPage();

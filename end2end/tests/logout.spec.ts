@@ -1,6 +1,7 @@
 import { expect, test } from "@playwright/test";
 import { demo } from "./fixtures/demo";
 import { LogoutDialog } from "./fixtures/logout_dialog";
+import { rpFront } from "./fixtures/ports";
 import { RelyingParty } from "./fixtures/relying_party";
 
 // The OIDF end-session state: 90 printable characters, & = # % ? / " < > included.
@@ -53,7 +54,7 @@ test.describe("RP-initiated logout", () => {
     const rp = await RelyingParty.discover(baseURL!);
     const idToken = await rp.signIn(page, demo.user, demo.password);
     const url = rp.endSessionUrl(idToken, "s");
-    url.searchParams.set("post_logout_redirect_uri", "http://127.0.0.1:8080/bad_post_logout_redirect_uri");
+    url.searchParams.set("post_logout_redirect_uri", `${rpFront}/bad_post_logout_redirect_uri`);
 
     const response = await page.goto(url.href);
     expect(response?.status()).toBe(400);

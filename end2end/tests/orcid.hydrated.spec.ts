@@ -1,6 +1,7 @@
 import { expect, test } from "@playwright/test";
 import { demo } from "./fixtures/demo";
 import { LoginPage } from "./fixtures/login_page";
+import { rpFrontOtherSite } from "./fixtures/ports";
 
 // What the README's "ORCID-style logout: what works where" says, measured in
 // Chromium with the default SameSite=Lax cookie. Hydrated project only: the
@@ -11,10 +12,10 @@ test.describe("ORCID-style logout across sites", () => {
     await new LoginPage(page).signInAs(demo.user, demo.password);
     await expect(page).toHaveURL((url) => url.pathname === "/");
 
-    // A page of the RP on 8080, addressed as `localhost`: another site than
-    // signoff's 127.0.0.1 (a site ignores the port, so 127.0.0.1:8080 would
+    // A page of the RP, addressed as `localhost`: another site than
+    // signoff's 127.0.0.1 (a site ignores the port, so 127.0.0.1:<port> would
     // be the same site). It embeds ORCID's forced logout as JSONP.
-    await page.goto("http://localhost:8080/orcid-probe");
+    await page.goto(`${rpFrontOtherSite}/orcid-probe`);
     const answer = await page.evaluate(
       (src) =>
         new Promise((resolve, reject) => {

@@ -17,62 +17,15 @@ use super::config::{ConfigError, Settings, SettingsLayer};
                   read from LEPTOS_SITE_ROOT (default target/site)."
 )]
 pub struct Cli {
-    /// Optional TOML file with keys listen, issuer, database_url, log.
+    /// Optional TOML file whose keys are the server settings' long names with
+    /// underscores (listen, issuer, database_url, …).
     #[arg(long, env = "SIGNOFF_CONFIG", global = true)]
     pub config: Option<PathBuf>,
 
-    /// Socket address to listen on [default: 127.0.0.1:3000].
-    #[arg(long, env = "SIGNOFF_LISTEN", global = true)]
-    pub listen: Option<String>,
-
-    /// Public issuer URL, exactly as clients see it; https unless the host is loopback
-    /// [default: http://127.0.0.1:3000].
-    #[arg(long, env = "SIGNOFF_ISSUER", global = true)]
-    pub issuer: Option<String>,
-
-    /// SQLite database URL; the file and its directory are created if missing
-    /// [default: sqlite://data/signoff.db?mode=rwc].
-    #[arg(long, env = "SIGNOFF_DATABASE_URL", global = true)]
-    pub database_url: Option<String>,
-
-    /// Log filter in tracing's EnvFilter syntax, e.g. "info,signoff=debug" [default: info].
-    #[arg(long, env = "SIGNOFF_LOG", global = true)]
-    pub log: Option<String>,
-
-    /// Seed demo users and clients at start-up when the database is empty [default: false].
-    #[arg(long, env = "SIGNOFF_DEMO", global = true)]
-    pub demo: Option<bool>,
-
-    /// SameSite of the session cookie: lax, strict, or none (https only) [default: lax].
-    #[arg(long, env = "SIGNOFF_COOKIE_SAMESITE", global = true)]
-    pub cookie_same_site: Option<String>,
-
-    /// Deliver back-channel logout to loopback, private, link-local and cloud
-    /// metadata addresses too; for development and tests only [default: false].
-    #[arg(long, env = "SIGNOFF_ALLOW_PRIVATE_LOGOUT_TARGETS", global = true)]
-    pub allow_private_logout_targets: Option<bool>,
-
-    /// Requests per minute per client address on /authorize, /login, /logout,
-    /// /token, /userStatus.json, /signout and /api/*; 0 turns limiting off [default: 600].
-    #[arg(long, env = "SIGNOFF_RATE_LIMIT", global = true)]
-    pub rate_limit: Option<u32>,
-
-    /// Reverse proxies (CIDRs, comma-separated) whose X-Forwarded-For is believed [default: none].
-    #[arg(long, env = "SIGNOFF_TRUSTED_PROXIES", global = true)]
-    pub trusted_proxies: Option<String>,
-
-    /// Send back-channel logouts through this http(s) proxy, which then enforces
-    /// the outbound policy; without it HTTP(S)_PROXY/ALL_PROXY are ignored [default: none].
-    #[arg(long, env = "SIGNOFF_LOGOUT_PROXY", global = true)]
-    pub logout_proxy: Option<String>,
-
-    /// Days back-channel deliveries are kept [default: 30].
-    #[arg(long, env = "SIGNOFF_DELIVERY_RETENTION_DAYS", global = true)]
-    pub delivery_retention_days: Option<u32>,
-
-    /// Days audit events are kept [default: 365].
-    #[arg(long, env = "SIGNOFF_AUDIT_RETENTION_DAYS", global = true)]
-    pub audit_retention_days: Option<u32>,
+    /// The server settings, each also a `SIGNOFF_*` variable or a key of
+    /// the --config file.
+    #[command(flatten, next_help_heading = "Server settings (all commands)")]
+    pub settings: SettingsLayer,
 
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -182,21 +135,7 @@ impl Cli {
             Some(path) => SettingsLayer::from_toml_file(path)?,
             None => SettingsLayer::default(),
         };
-        let overrides = SettingsLayer {
-            listen: self.listen.clone(),
-            issuer: self.issuer.clone(),
-            database_url: self.database_url.clone(),
-            log: self.log.clone(),
-            demo: self.demo,
-            cookie_same_site: self.cookie_same_site.clone(),
-            allow_private_logout_targets: self.allow_private_logout_targets,
-            rate_limit: self.rate_limit,
-            trusted_proxies: self.trusted_proxies.clone(),
-            logout_proxy: self.logout_proxy.clone(),
-            delivery_retention_days: self.delivery_retention_days,
-            audit_retention_days: self.audit_retention_days,
-        };
-        Settings::resolve(file, overrides)
+        Settings::resolve(file, self.settings.clone())
     }
 }
 

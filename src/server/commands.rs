@@ -7,6 +7,7 @@ use sqlx::SqlitePool;
 use super::accounts::{UserSpec, add_user};
 use super::clients::register_client;
 use super::clock::now;
+use super::config::DemoRpPorts;
 use super::crypto::random_token;
 use super::db::audit_events::record_audit_event;
 use super::db::clients::count_clients;
@@ -114,6 +115,8 @@ pub async fn retire_key(pool: &SqlitePool, kid: &str, at_once: bool) -> anyhow::
 
 /// The demo data the README documents.
 pub mod demo {
+    use crate::server::config::DemoRpPorts;
+
     pub const USER: &str = "demo";
     pub const PASSWORD: &str = "signoff-demo";
     pub const ADMIN: &str = "admin";
@@ -135,10 +138,28 @@ pub mod demo {
     pub const BACKCHANNEL_REDIRECT_URI: &str = "http://127.0.0.1:8081/callback";
     pub const BACKCHANNEL_POST_LOGOUT_REDIRECT_URI: &str = "http://127.0.0.1:8081/signed-out";
     pub const BACKCHANNEL_LOGOUT_URI: &str = "http://127.0.0.1:8081/backchannel-logout";
+
+    /// A demo URI above (written for the default ports, 8080 and 8081) on
+    /// the ports the demo relying parties really use.
+    pub fn on_ports(uri: &str, ports: DemoRpPorts) -> String {
+        let Ok(mut url) = url::Url::parse(uri) else {
+            return uri.to_owned();
+        };
+        let port = match url.port() {
+            Some(8080) => ports.front,
+            Some(8081) => ports.back,
+            _ => return uri.to_owned(),
+        };
+        // Cannot fail: these are http URLs with a host.
+        let _ = url.set_port(Some(port));
+        url.into()
+    }
 }
 
 /// Seeds the demo user, admin and clients, but only into an empty database.
-pub async fn seed_demo(pool: &SqlitePool) -> anyhow::Result<bool> {
+/// Its relying parties' URIs use `ports`.
+pub async fn seed_demo(pool: &SqlitePool, ports: DemoRpPorts) -> anyhow::Result<bool> {
+    let at = |uri: &str| demo::on_ports(uri, ports);
     if count_users(pool).await? > 0 || count_clients(pool).await? > 0 {
         return Ok(false);
     }
@@ -156,11 +177,8 @@ pub async fn seed_demo(pool: &SqlitePool) -> anyhow::Result<bool> {
             name: Some("Demo relying party".into()),
             secret: Some(demo::CLIENT_SECRET.into()),
             public: false,
-            redirect_uris: demo::REDIRECT_URIS
-                .iter()
-                .map(|s| (*s).to_owned())
-                .collect(),
-            post_logout_redirect_uris: vec![demo::POST_LOGOUT_REDIRECT_URI.into()],
+            redirect_uris: demo::REDIRECT_URIS.iter().map(|s| at(s)).collect(),
+            post_logout_redirect_uris: vec![at(demo::POST_LOGOUT_REDIRECT_URI)],
             frontchannel_logout_uri: None,
             backchannel_logout_uri: None,
             confirmation: "always".into(),
@@ -173,8 +191,8 @@ pub async fn seed_demo(pool: &SqlitePool) -> anyhow::Result<bool> {
             name: Some(name.into()),
             secret: Some(demo::CLIENT_SECRET.into()),
             public: false,
-            redirect_uris: vec![redirect.into()],
-            post_logout_redirect_uris: vec![post_logout.into()],
+            redirect_uris: vec![at(redirect)],
+            post_logout_redirect_uris: vec![at(post_logout)],
             frontchannel_logout_uri: None,
             backchannel_logout_uri: None,
             confirmation: "always".into(),
@@ -182,7 +200,7 @@ pub async fn seed_demo(pool: &SqlitePool) -> anyhow::Result<bool> {
     add_client(
         pool,
         ClientSpec {
-            frontchannel_logout_uri: Some(demo::FRONTCHANNEL_LOGOUT_URI.into()),
+            frontchannel_logout_uri: Some(at(demo::FRONTCHANNEL_LOGOUT_URI)),
             ..confidential(
                 demo::FRONTCHANNEL_CLIENT_ID,
                 "Front-channel demo RP",
@@ -195,7 +213,7 @@ pub async fn seed_demo(pool: &SqlitePool) -> anyhow::Result<bool> {
     add_client(
         pool,
         ClientSpec {
-            backchannel_logout_uri: Some(demo::BACKCHANNEL_LOGOUT_URI.into()),
+            backchannel_logout_uri: Some(at(demo::BACKCHANNEL_LOGOUT_URI)),
             ..confidential(
                 demo::BACKCHANNEL_CLIENT_ID,
                 "Back-channel demo RP",
@@ -212,7 +230,7 @@ pub async fn seed_demo(pool: &SqlitePool) -> anyhow::Result<bool> {
             name: Some("Demo single-page app".into()),
             secret: None,
             public: true,
-            redirect_uris: vec![demo::PUBLIC_REDIRECT_URI.into()],
+            redirect_uris: vec![at(demo::PUBLIC_REDIRECT_URI)],
             post_logout_redirect_uris: vec![],
             frontchannel_logout_uri: None,
             backchannel_logout_uri: None,
@@ -233,4 +251,34 @@ async fn audit(
     record_audit_event(&mut **tx, Some("cli"), action, Some(subject), detail, now)
         .await
         .context("writing the audit event")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_uris_move_to_the_demo_rps_ports_and_nothing_else_changes() {
+        let ports = DemoRpPorts {
+            front: 8081,
+            back: 41001,
+        };
+        assert_eq!(
+            demo::on_ports(demo::REDIRECT_URIS[1], ports),
+            "http://localhost:8081/callback"
+        );
+        assert_eq!(
+            demo::on_ports(demo::BACKCHANNEL_LOGOUT_URI, ports),
+            "http://127.0.0.1:41001/backchannel-logout"
+        );
+        let default = DemoRpPorts::default();
+        assert_eq!(
+            demo::on_ports(demo::POST_LOGOUT_REDIRECT_URI, default),
+            demo::POST_LOGOUT_REDIRECT_URI
+        );
+        assert_eq!(
+            demo::on_ports("http://example.com/x", ports),
+            "http://example.com/x"
+        );
+    }
 }

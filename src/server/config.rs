@@ -43,6 +43,36 @@ pub struct Settings {
     pub delivery_retention_days: u32,
     /// Audit events are kept this long, then deleted.
     pub audit_retention_days: u32,
+    /// Where the demo data's relying parties listen.
+    pub demo_rp_ports: DemoRpPorts,
+}
+
+/// The ports on 127.0.0.1 of the demo relying parties.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DemoRpPorts {
+    /// demo-rp, demo-fc-rp and demo-spa (code flow, front-channel logout).
+    pub front: u16,
+    /// demo-bc-rp (back-channel logout).
+    pub back: u16,
+}
+
+impl Default for DemoRpPorts {
+    fn default() -> Self {
+        Self {
+            front: 8080,
+            back: 8081,
+        }
+    }
+}
+
+impl DemoRpPorts {
+    fn parse(text: &str) -> Option<Self> {
+        let (front, back) = text.split_once(',')?;
+        Some(Self {
+            front: front.trim().parse().ok().filter(|p| *p != 0)?,
+            back: back.trim().parse().ok().filter(|p| *p != 0)?,
+        })
+    }
 }
 
 pub const DEFAULT_RATE_LIMIT: u32 = 600;
@@ -60,23 +90,70 @@ pub enum CookieSameSite {
     None,
 }
 
-/// One layer of optional values: the TOML file, or the environment and flags.
-#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+/// One layer of optional settings: the TOML file, or the command line and
+/// its `SIGNOFF_*` variables (flattened into `cli::Cli`). Each setting is
+/// declared here once; [`Settings::resolve`] merges two layers and checks them.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, clap::Args)]
 #[serde(deny_unknown_fields)]
 pub struct SettingsLayer {
+    /// Socket address to listen on [default: 127.0.0.1:3000].
+    #[arg(long, env = "SIGNOFF_LISTEN", global = true)]
     pub listen: Option<String>,
+
+    /// Public issuer URL, exactly as clients see it; https unless the host is loopback
+    /// [default: http://127.0.0.1:3000].
+    #[arg(long, env = "SIGNOFF_ISSUER", global = true)]
     pub issuer: Option<String>,
+
+    /// SQLite database URL; the file and its directory are created if missing
+    /// [default: sqlite://data/signoff.db?mode=rwc].
+    #[arg(long, env = "SIGNOFF_DATABASE_URL", global = true)]
     pub database_url: Option<String>,
+
+    /// Log filter in tracing's EnvFilter syntax, e.g. "info,signoff=debug" [default: info].
+    #[arg(long, env = "SIGNOFF_LOG", global = true)]
     pub log: Option<String>,
+
+    /// Seed demo users and clients at start-up when the database is empty [default: false].
+    #[arg(long, env = "SIGNOFF_DEMO", global = true)]
     pub demo: Option<bool>,
+
+    /// SameSite of the session cookie: lax, strict, or none (https only) [default: lax].
+    #[arg(long, env = "SIGNOFF_COOKIE_SAMESITE", global = true)]
     pub cookie_same_site: Option<String>,
+
+    /// Deliver back-channel logout to loopback, private, link-local and cloud
+    /// metadata addresses too; for development and tests only [default: false].
+    #[arg(long, env = "SIGNOFF_ALLOW_PRIVATE_LOGOUT_TARGETS", global = true)]
     pub allow_private_logout_targets: Option<bool>,
+
+    /// Requests per minute per client address on /authorize, /login, /logout,
+    /// /token, /userStatus.json, /signout and /api/*; 0 turns limiting off [default: 600].
+    #[arg(long, env = "SIGNOFF_RATE_LIMIT", global = true)]
     pub rate_limit: Option<u32>,
-    /// Comma- or space-separated CIDRs.
+
+    /// Reverse proxies (CIDRs, comma-separated) whose X-Forwarded-For is believed [default: none].
+    #[arg(long, env = "SIGNOFF_TRUSTED_PROXIES", global = true)]
     pub trusted_proxies: Option<String>,
+
+    /// Send back-channel logouts through this http(s) proxy, which then enforces
+    /// the outbound policy; without it HTTP(S)_PROXY/ALL_PROXY are ignored [default: none].
+    #[arg(long, env = "SIGNOFF_LOGOUT_PROXY", global = true)]
     pub logout_proxy: Option<String>,
+
+    /// Days back-channel deliveries are kept [default: 30].
+    #[arg(long, env = "SIGNOFF_DELIVERY_RETENTION_DAYS", global = true)]
     pub delivery_retention_days: Option<u32>,
+
+    /// Days audit events are kept [default: 365].
+    #[arg(long, env = "SIGNOFF_AUDIT_RETENTION_DAYS", global = true)]
     pub audit_retention_days: Option<u32>,
+
+    /// Ports of the demo relying parties on 127.0.0.1 that the demo data
+    /// registers: "FRONT,BACK" (front-channel and code flow, back-channel)
+    /// [default: 8080,8081].
+    #[arg(long, env = "SIGNOFF_DEMO_RP_PORTS", global = true)]
+    pub demo_rp_ports: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -116,6 +193,8 @@ pub enum ConfigError {
     DemoOnHttps,
     #[error("{0} must be at least 1 day")]
     Retention(&'static str),
+    #[error("demo RP ports {0:?} are not two ports such as 8080,8081")]
+    DemoRpPorts(String),
 }
 
 impl SettingsLayer {
@@ -205,7 +284,12 @@ impl Settings {
         if audit_retention_days == 0 {
             return Err(ConfigError::Retention("SIGNOFF_AUDIT_RETENTION_DAYS"));
         }
+        let demo_rp_ports = match overrides.demo_rp_ports.or(file.demo_rp_ports) {
+            None => DemoRpPorts::default(),
+            Some(text) => DemoRpPorts::parse(&text).ok_or(ConfigError::DemoRpPorts(text))?,
+        };
         Ok(Self {
+            demo_rp_ports,
             rate_limit,
             trusted_proxies,
             logout_proxy,
@@ -355,6 +439,43 @@ mod tests {
         ] {
             assert!(
                 Settings::resolve(layer(bad), SettingsLayer::default()).is_err(),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_demo_rps_listen_on_8080_and_8081_unless_told_two_other_ports() {
+        let s = Settings::resolve(SettingsLayer::default(), SettingsLayer::default()).unwrap();
+        assert_eq!(
+            s.demo_rp_ports,
+            DemoRpPorts {
+                front: 8080,
+                back: 8081
+            }
+        );
+        let s = Settings::resolve(
+            layer("demo_rp_ports = \"41000, 41001\""),
+            SettingsLayer::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            s.demo_rp_ports,
+            DemoRpPorts {
+                front: 41000,
+                back: 41001
+            }
+        );
+        for bad in ["8080", "8080,", "0,8081", "8080,70000", "a,b"] {
+            let layer = SettingsLayer {
+                demo_rp_ports: Some(bad.into()),
+                ..Default::default()
+            };
+            assert!(
+                matches!(
+                    Settings::resolve(SettingsLayer::default(), layer),
+                    Err(ConfigError::DemoRpPorts(_))
+                ),
                 "{bad}"
             );
         }

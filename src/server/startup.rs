@@ -56,7 +56,7 @@ impl Application {
         let local_addr = listener.local_addr()?;
         let serve_lock = db::lock_for_serving(&settings.database_url)?;
         let pool = db::connect_and_migrate(&settings.database_url).await?;
-        if settings.demo && commands::seed_demo(&pool).await? {
+        if settings.demo && commands::seed_demo(&pool, settings.demo_rp_ports).await? {
             tracing::info!("seeded the demo users and clients (see README)");
         }
         let leptos_options = leptos_options(local_addr)?;

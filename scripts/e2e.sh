@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# The Playwright run (hydrated and no-JS) against a fresh signoff with the demo
+# data, everything on free ports so nothing else listening can break it:
+# signoff itself, and the two demo relying parties of end2end/global-setup.ts.
+#
+# It serves the site under target/site (`cargo leptos build --release
+# --frontend-only`: the release WASM, JS and CSS that ship) with the server
+# binary `cargo test --features ssr` builds (dev profile, crypto optimised),
+# so CI compiles the server once for the unit, API and end-to-end tests.
+#
+#   scripts/e2e.sh [playwright args…]      e.g. scripts/e2e.sh tests/logout.spec.ts
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+export PATH="$ROOT/end2end/node_modules/.bin:$PATH"
+
+server="${SIGNOFF_E2E_SERVER:-target/debug/signoff}"
+[ -x "$server" ] || { echo "e2e: no $server; run 'cargo test --features ssr --no-run' first" >&2; exit 1; }
+[ -f target/site/pkg/signoff.wasm ] || { echo "e2e: no target/site; run 'cargo leptos build --release --frontend-only' first" >&2; exit 1; }
+
+# Three distinct free ports, chosen by the kernel.
+read -r op front back < <(python3 -c '
+import socket
+socks = [socket.socket() for _ in range(3)]
+for s in socks:
+    s.bind(("127.0.0.1", 0))
+print(*(s.getsockname()[1] for s in socks))
+')
+
+dir=target/e2e
+rm -rf "$dir" && mkdir -p "$dir"
+log="$dir/signoff.log"
+SIGNOFF_LISTEN="127.0.0.1:$op" \
+SIGNOFF_ISSUER="http://127.0.0.1:$op" \
+SIGNOFF_DATABASE_URL="sqlite://$dir/signoff.db?mode=rwc" \
+SIGNOFF_DEMO=true \
+SIGNOFF_DEMO_RP_PORTS="$front,$back" \
+SIGNOFF_ALLOW_PRIVATE_LOGOUT_TARGETS=true \
+SIGNOFF_RATE_LIMIT=0 \
+  "$server" serve >"$log" 2>&1 &
+pid=$!
+stop() {
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+trap stop EXIT
+
+for _ in $(seq 1 600); do
+  if python3 -c "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:$op/healthz', timeout=1)" 2>/dev/null; then
+    break
+  fi
+  kill -0 "$pid" 2>/dev/null || { echo "e2e: signoff exited; its log:" >&2; cat "$log" >&2; exit 1; }
+  sleep 0.1
+done
+echo "e2e: signoff on 127.0.0.1:$op, demo RPs on $front and $back"
+
+status=0
+(cd end2end && SIGNOFF_E2E_BASE_URL="http://127.0.0.1:$op" SIGNOFF_E2E_RP_PORTS="$front,$back" \
+  playwright test "$@") || status=$?
+if [ "$status" -ne 0 ]; then
+  echo "e2e: failed; the last of signoff's log ($log):" >&2
+  tail -n 40 "$log" >&2
+fi
+exit "$status"
