@@ -19,7 +19,8 @@ impl Locale {
         }
     }
 
-    fn from_tag(tag: &str) -> Option<Self> {
+    /// A BCP 47 tag's primary language, if it is one of ours.
+    pub fn from_tag(tag: &str) -> Option<Self> {
         let primary = tag.split(['-', '_']).next()?.trim().to_ascii_lowercase();
         match primary.as_str() {
             "en" => Some(Locale::En),

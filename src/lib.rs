@@ -5,9 +5,15 @@
 //! - [`app`]: the Leptos UI and its server functions (both targets).
 //! - `server`: HTTP wiring, persistence, start-up (server only).
 
-pub mod app;
-pub mod i18n;
-pub mod oidc;
+// Crate-private, so the dead-code lint sees what nothing uses. The `ssr`
+// build is where that is judged: the WASM build (`hydrate`) compiles every
+// module but ships only the islands, so most of it is unused there.
+#[cfg_attr(not(feature = "ssr"), allow(dead_code, unused_imports))]
+pub(crate) mod app;
+#[cfg_attr(not(feature = "ssr"), allow(dead_code, unused_imports))]
+pub(crate) mod i18n;
+#[cfg_attr(not(feature = "ssr"), allow(dead_code, unused_imports))]
+pub(crate) mod oidc;
 #[cfg(feature = "ssr")]
 pub mod server;
 

@@ -7,11 +7,9 @@ pub enum OAuthErrorCode {
     InvalidRequest,
     InvalidClient,
     InvalidGrant,
-    UnauthorizedClient,
     UnsupportedGrantType,
     UnsupportedResponseType,
     InvalidScope,
-    AccessDenied,
     LoginRequired,
     ServerError,
 }
@@ -22,11 +20,9 @@ impl OAuthErrorCode {
             Self::InvalidRequest => "invalid_request",
             Self::InvalidClient => "invalid_client",
             Self::InvalidGrant => "invalid_grant",
-            Self::UnauthorizedClient => "unauthorized_client",
             Self::UnsupportedGrantType => "unsupported_grant_type",
             Self::UnsupportedResponseType => "unsupported_response_type",
             Self::InvalidScope => "invalid_scope",
-            Self::AccessDenied => "access_denied",
             Self::LoginRequired => "login_required",
             Self::ServerError => "server_error",
         }

@@ -87,6 +87,62 @@ pub fn classify_response(status: u16) -> DeliveryOutcome {
     }
 }
 
+/// Where one back-channel delivery stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryStatus {
+    /// Not yet answered for good: (re)tried when due.
+    Pending,
+    Delivered,
+    /// Refused by the client, forbidden by the SSRF guard, or given up on.
+    Failed,
+}
+
+impl DeliveryStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Delivered => "delivered",
+            Self::Failed => "failed",
+        }
+    }
+
+    /// The stored value; `None` for anything else.
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "pending" => Some(Self::Pending),
+            "delivered" => Some(Self::Delivered),
+            "failed" => Some(Self::Failed),
+            _ => None,
+        }
+    }
+}
+
+/// Give up after this many attempts (about half an hour of backoff)…
+pub const MAX_ATTEMPTS: i64 = 12;
+/// …or once the logout is this old (milliseconds).
+pub const MAX_AGE_MS: i64 = 6 * 3600 * 1000;
+
+/// Where a delivery stands after its attempt number `attempts` (1 = the
+/// first) had `outcome`, `age_ms` after the logout. BCL §2.5: a recoverable
+/// failure is retried after a delay, but not forever: after
+/// [`MAX_ATTEMPTS`], or [`MAX_AGE_MS`] after the logout, the OP gives up
+/// (`true` in the answer: the delivery failed for that reason).
+pub fn status_after(
+    outcome: DeliveryOutcome,
+    attempts: i64,
+    age_ms: i64,
+) -> (DeliveryStatus, bool) {
+    match outcome {
+        DeliveryOutcome::Delivered => (DeliveryStatus::Delivered, false),
+        DeliveryOutcome::Refused => (DeliveryStatus::Failed, false),
+        DeliveryOutcome::Retry if attempts >= MAX_ATTEMPTS || age_ms >= MAX_AGE_MS => {
+            (DeliveryStatus::Failed, true)
+        }
+        DeliveryOutcome::Retry => (DeliveryStatus::Pending, false),
+    }
+}
+
 /// The wait before retry number `attempt` (1 = the first retry): exponential
 /// from one second, capped at ten minutes, scaled by `jitter` in [0.5, 1.5)
 /// so that many failed deliveries do not retry in lockstep (BCL §2.5: "SHOULD
@@ -150,6 +206,11 @@ mod tests {
     #[test]
     fn success_refusal_and_recoverable_failures_are_told_apart() {
         assert_eq!(classify_response(200), DeliveryOutcome::Delivered);
+        assert_eq!(
+            status_after(classify_response(204), 12, MAX_AGE_MS),
+            (DeliveryStatus::Delivered, false),
+            "an answer that arrives counts, however late"
+        );
         assert_eq!(classify_response(204), DeliveryOutcome::Delivered);
         for refused in [400, 401, 403, 404, 301, 302, 201] {
             assert_eq!(
@@ -178,5 +239,26 @@ mod tests {
             let jittered = retry_delay_ms(attempt, jitter);
             prop_assert!(jittered >= plain / 2 && jittered <= plain * 3 / 2);
         }
+    }
+
+    #[test]
+    fn a_recoverable_failure_is_retried_until_twelve_attempts_or_six_hours() {
+        use DeliveryStatus::{Failed, Pending};
+        let retry = DeliveryOutcome::Retry;
+        assert_eq!(status_after(retry, 1, 0), (Pending, false));
+        assert_eq!(
+            status_after(retry, MAX_ATTEMPTS - 1, MAX_AGE_MS - 1),
+            (Pending, false)
+        );
+        assert_eq!(status_after(retry, MAX_ATTEMPTS, 0), (Failed, true));
+        assert_eq!(status_after(retry, 2, MAX_AGE_MS), (Failed, true));
+        assert_eq!(
+            status_after(DeliveryOutcome::Refused, 1, 0),
+            (Failed, false)
+        );
+        for s in [DeliveryStatus::Pending, DeliveryStatus::Delivered, Failed] {
+            assert_eq!(DeliveryStatus::parse(s.as_str()), Some(s));
+        }
+        assert_eq!(DeliveryStatus::parse("lost"), None);
     }
 }

@@ -40,10 +40,6 @@ impl Params {
     pub fn get(&self, name: &str) -> Option<&str> {
         self.0.get(name).map(String::as_str)
     }
-
-    pub fn take(&mut self, name: &str) -> Option<String> {
-        self.0.remove(name)
-    }
 }
 
 #[cfg(test)]

@@ -22,8 +22,8 @@ use super::keys::SigningKeys;
 use super::ssrf::{ForbiddenTarget, find_forbidden, forbidden_reason, guarded_resolver};
 use crate::oidc::Issuer;
 use crate::oidc::logout_token::{
-    DeliveryOutcome, LOGOUT_TOKEN_TYP, LogoutTokenSubject, classify_response, logout_token_claims,
-    retry_delay_ms,
+    DeliveryOutcome, DeliveryStatus, LOGOUT_TOKEN_TYP, LogoutTokenSubject, classify_response,
+    logout_token_claims, retry_delay_ms, status_after,
 };
 
 /// One attempt may take this long, connection included.
@@ -33,10 +33,6 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 pub const FIRST_ATTEMPT_WAIT: Duration = Duration::from_millis(2500);
 /// A claimed row is not claimed again for this long (longer than an attempt).
 const LEASE_MS: i64 = 30_000;
-/// Give up after this many attempts (about half an hour of backoff)…
-pub const MAX_ATTEMPTS: i64 = 12;
-/// …or once the logout is this old.
-const MAX_AGE_MS: i64 = 6 * 3600 * 1000;
 /// At most this many deliveries are in flight at once.
 const MAX_IN_FLIGHT: usize = 64;
 /// The worker looks for due rows at least this often.
@@ -235,31 +231,28 @@ impl BackchannelNotifier {
             ))),
         };
         let now = now_ms();
-        let (status, last_status, error) = match sent {
-            Ok(code) => match classify_response(code) {
-                DeliveryOutcome::Delivered => ("delivered", Some(code), None),
-                DeliveryOutcome::Refused => (
-                    "failed",
-                    Some(code),
-                    Some(format!("the client answered HTTP {code}; not retried")),
-                ),
-                DeliveryOutcome::Retry => ("pending", Some(code), Some(format!("HTTP {code}"))),
-            },
-            Err(SendError::Forbidden(why)) => ("failed", None, Some(why)),
-            Err(SendError::Network(why)) => ("pending", None, Some(why)),
+        let (outcome, last_status, error) = match sent {
+            Ok(code) => {
+                let outcome = classify_response(code);
+                let error = match outcome {
+                    DeliveryOutcome::Delivered => None,
+                    DeliveryOutcome::Refused => {
+                        Some(format!("the client answered HTTP {code}; not retried"))
+                    }
+                    DeliveryOutcome::Retry => Some(format!("HTTP {code}")),
+                };
+                (outcome, Some(code), error)
+            }
+            Err(SendError::Forbidden(why)) => (DeliveryOutcome::Refused, None, Some(why)),
+            Err(SendError::Network(why)) => (DeliveryOutcome::Retry, None, Some(why)),
         };
-        let gave_up = status == "pending"
-            && (row.attempts >= MAX_ATTEMPTS || now - row.created_at >= MAX_AGE_MS);
-        let (status, error) = if gave_up {
-            (
-                "failed",
-                error.map(|e| format!("gave up after {} attempts: {e}", row.attempts)),
-            )
-        } else {
-            (status, error)
+        let (status, gave_up) = status_after(outcome, row.attempts, now - row.created_at);
+        let error = match gave_up {
+            true => error.map(|e| format!("gave up after {} attempts: {e}", row.attempts)),
+            false => error,
         };
         let jitter = rand::thread_rng().gen_range(0.5..1.5);
-        let next_attempt_at = if status == "pending" {
+        let next_attempt_at = if status == DeliveryStatus::Pending {
             now + retry_delay_ms(row.attempts.try_into().unwrap_or(u32::MAX), jitter)
         } else {
             now
@@ -278,12 +271,12 @@ impl BackchannelNotifier {
             id = row.id,
             client_id = %row.client_id,
             attempt = row.attempts,
-            status,
+            status = status.as_str(),
             http_status = ?last_status,
             error = error.as_deref().unwrap_or(""),
             "back-channel logout attempt"
         );
-        if status == "pending" {
+        if status == DeliveryStatus::Pending {
             self.0.wake.notify_one();
         }
     }

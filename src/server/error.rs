@@ -26,8 +26,6 @@ pub enum AppError {
     /// A request refused with a 400 page; the message is shown to the user.
     #[error("bad request: {0}")]
     BadRequest(&'static str),
-    #[error("not found")]
-    NotFound,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -36,7 +34,6 @@ impl IntoResponse for AppError {
     fn into_response(self) -> axum::response::Response {
         let ui = match &self {
             AppError::BadRequest(why) => UiError::BadRequest(why),
-            AppError::NotFound => UiError::NotFound,
             AppError::Internal(err) => {
                 tracing::error!(error = ?err, "request failed");
                 UiError::Internal

@@ -26,13 +26,10 @@ pub const DIALOG_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'sel
 ///
 /// No `form-action`: browsers apply it to the redirect that follows a form POST,
 /// and the logout form legitimately redirects to a client's registered URI.
-pub fn page_csp(nonce: &str) -> String {
-    page_csp_with_frames(nonce, &[])
-}
-
-/// The page policy, letting the page frame exactly `frame_origins` (the
-/// front-channel logout page) and nothing else.
-pub fn page_csp_with_frames(nonce: &str, frame_origins: &[String]) -> String {
+///
+/// The page may frame exactly `frame_origins` (the front-channel logout
+/// page's clients) and nothing else.
+pub fn page_csp(nonce: &str, frame_origins: &[String]) -> String {
     let frame_src = if frame_origins.is_empty() {
         "'none'".to_owned()
     } else {
@@ -82,7 +79,7 @@ pub fn set_page_csp(frame_origins: &[String]) {
     else {
         return;
     };
-    if let Ok(value) = HeaderValue::from_str(&page_csp_with_frames(&nonce, frame_origins)) {
+    if let Ok(value) = HeaderValue::from_str(&page_csp(&nonce, frame_origins)) {
         response.insert_header(CONTENT_SECURITY_POLICY, value);
     }
 }
@@ -93,7 +90,7 @@ mod tests {
 
     #[test]
     fn the_page_policy_forbids_framing_and_names_the_nonce() {
-        let csp = page_csp("abc123");
+        let csp = page_csp("abc123", &[]);
         assert!(csp.contains("frame-ancestors 'none'"));
         assert!(csp.contains("script-src 'nonce-abc123' 'strict-dynamic' 'wasm-unsafe-eval'"));
         assert!(!csp.contains("unsafe-inline"));
@@ -106,12 +103,12 @@ mod tests {
 
     #[test]
     fn only_the_front_channel_page_may_frame_and_only_its_clients() {
-        assert!(page_csp("n").contains("frame-src 'none'"));
+        assert!(page_csp("n", &[]).contains("frame-src 'none'"));
         let origins = vec![
             "https://a.example".to_owned(),
             "http://127.0.0.1:8080".to_owned(),
         ];
-        let csp = page_csp_with_frames("n", &origins);
+        let csp = page_csp("n", &origins);
         assert!(csp.contains("frame-src https://a.example http://127.0.0.1:8080;"));
         assert!(csp.contains("frame-ancestors 'none'"));
     }

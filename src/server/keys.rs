@@ -6,13 +6,14 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use anyhow::Context;
-use aws_lc_rs::signature::{ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256, RsaPublicKeyComponents};
+use aws_lc_rs::encoding::AsDer;
+use aws_lc_rs::rsa::{KeyPair as RsaKeyPair, KeySize};
+use aws_lc_rs::signature::{
+    KeyPair, ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256, RsaPublicKeyComponents,
+};
 use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
-use rsa::RsaPrivateKey;
-use rsa::pkcs8::{EncodePrivateKey, LineEnding};
-use rsa::traits::PublicKeyParts;
 use serde::Serialize;
 use sqlx::SqlitePool;
 
@@ -22,7 +23,7 @@ use crate::oidc::end_session::{HintClaims, HintError};
 use crate::oidc::jwk::{JwkSet, RsaPublicJwk};
 
 /// RSA-2048, the size OIDC Core's RS256 baseline expects.
-const RSA_BITS: usize = 2048;
+const RSA_SIZE: KeySize = KeySize::Rsa2048;
 const RELOAD_PERIOD: Duration = Duration::from_secs(60);
 /// At most this many verified hints are remembered (about 1 KB each), each
 /// for at most this long.
@@ -276,14 +277,19 @@ pub async fn insert_new_key(pool: &SqlitePool) -> anyhow::Result<String> {
     Ok(kid)
 }
 
-fn generate_rsa_key() -> anyhow::Result<SigningKeyRow> {
-    let private =
-        RsaPrivateKey::new(&mut rand::rngs::OsRng, RSA_BITS).context("generating an RSA key")?;
-    let jwk = RsaPublicJwk::rs256(&private.n().to_bytes_be(), &private.e().to_bytes_be());
-    let pem = private
-        .to_pkcs8_pem(LineEnding::LF)
-        .context("encoding the RSA key")?
-        .to_string();
+/// A new RSA signing key (aws-lc-rs, the crypto jsonwebtoken signs with),
+/// its private half as PKCS #8 PEM and its public half as a JWK.
+pub fn generate_rsa_key() -> anyhow::Result<SigningKeyRow> {
+    let private = RsaKeyPair::generate(RSA_SIZE)
+        .ok()
+        .context("generating an RSA key")?;
+    let public = private.public_key();
+    let jwk = RsaPublicJwk::rs256(
+        public.modulus().big_endian_without_leading_zero(),
+        public.exponent().big_endian_without_leading_zero(),
+    );
+    let der = private.as_der().ok().context("encoding the RSA key")?;
+    let pem = pem("PRIVATE KEY", der.as_ref());
     Ok(SigningKeyRow {
         kid: jwk.kid.clone(),
         private_key_pem: pem,
@@ -292,9 +298,45 @@ fn generate_rsa_key() -> anyhow::Result<SigningKeyRow> {
     })
 }
 
+/// RFC 7468 textual encoding: base64 in lines of 64 between the labels.
+fn pem(label: &str, der: &[u8]) -> String {
+    let body = STANDARD.encode(der);
+    let mut text = format!("-----BEGIN {label}-----\n");
+    for line in body.as_bytes().chunks(64) {
+        text.push_str(std::str::from_utf8(line).unwrap_or_default());
+        text.push('\n');
+    }
+    text.push_str(&format!("-----END {label}-----\n"));
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_new_key_is_pkcs8_pem_that_signs_and_its_jwk_verifies() {
+        let row = generate_rsa_key().unwrap();
+        assert!(
+            row.private_key_pem
+                .starts_with("-----BEGIN PRIVATE KEY-----\n")
+        );
+        assert!(row.private_key_pem.lines().all(|l| l.len() <= 64));
+        let jwk: serde_json::Value = serde_json::from_str(&row.public_jwk).unwrap();
+        assert_eq!(jwk["kty"], "RSA");
+        assert_eq!(jwk["e"], "AQAB");
+        assert_eq!(
+            URL_SAFE_NO_PAD
+                .decode(jwk["n"].as_str().unwrap())
+                .unwrap()
+                .len(),
+            256
+        );
+        let keys = SigningKeys(Arc::new(RwLock::new(Arc::new(key_set(&[row]).unwrap()))));
+        let claims = serde_json::json!({ "iss": "i", "sub": "s", "aud": "a", "exp": 1 });
+        let jwt = keys.sign(&claims).unwrap();
+        assert_eq!(keys.verify_signature(&jwt).unwrap().sub, "s");
+    }
 
     fn keys() -> SigningKeys {
         let row = generate_rsa_key().expect("a key");

@@ -16,6 +16,7 @@ use super::db::backchannel_deliveries::delete_settled_backchannel_deliveries;
 use super::db::frontchannel_pages::delete_expired_frontchannel_pages;
 use super::db::logout_requests::delete_expired_logout_requests;
 use super::db::op_sessions::{delete_ended_op_sessions, list_expired_op_sessions};
+use super::db::spent_authorization_requests::delete_expired_spent_authorization_requests;
 use super::sessions::{Cause, Scope, Terminations};
 use super::state::AppState;
 use crate::oidc::end_session::RECENT_SESSION_SECS;
@@ -86,6 +87,7 @@ pub struct Purged {
     pub op_sessions: u64,
     pub deliveries: u64,
     pub audit_events: u64,
+    pub spent_requests: u64,
 }
 
 /// Deletes what can no longer be used, as of `now` (Unix seconds): expired
@@ -112,6 +114,7 @@ pub async fn purge_expired(state: &AppState, now: i64) -> sqlx::Result<Purged> {
             now - i64::from(settings.audit_retention_days) * DAY,
         )
         .await?,
+        spent_requests: delete_expired_spent_authorization_requests(pool, now).await?,
     };
     if purged != Purged::default() {
         tracing::debug!(?purged, "purged expired rows");

@@ -158,6 +158,18 @@ async fn a_login_never_returns_to_another_host() {
     assert_eq!(target.path(), "/");
 }
 
+#[test]
+fn the_403_test_covers_every_admin_server_fn_the_registry_knows() {
+    let mut registered: Vec<&str> = leptos::server_fn::axum::server_fn_paths()
+        .map(|(path, _)| path)
+        .filter(|path| path.starts_with("/api/admin"))
+        .collect();
+    registered.sort_unstable();
+    let mut listed: Vec<&str> = SERVER_FNS.iter().map(|(path, _)| *path).collect();
+    listed.sort_unstable();
+    assert_eq!(registered, listed, "add the new server fn to SERVER_FNS");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_non_admin_gets_403_on_every_page_and_every_server_fn() {
     let app = spawn_app().await;

@@ -128,9 +128,21 @@ async fn the_sign_in_flow_returns_a_code_and_state_to_the_client() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_parked_request_can_be_continued_only_once() {
     let app = spawn_app().await;
-    app.sign_in_and_authorize(&[]).await;
+    let login = location(&app.get(&app.authorize_path(&[])).await);
+    let request = query_param(&login, "request").expect("a waiting request");
+    let csrf = app.login_csrf(Some(&request)).await;
+    let next = location(
+        &app.post_login(demo::USER, demo::PASSWORD, &csrf, Some(&request))
+            .await,
+    );
+    let continued = format!("{}?{}", next.path(), next.query().unwrap());
+    let first = location(&app.get(&continued).await);
+    assert!(first.as_str().starts_with(CALLBACK), "{first}");
 
-    let response = app.get("/authorize/continue?request=not-a-real-id").await;
+    let replay = app.get(&continued).await;
 
-    assert_eq!(response.status(), 400);
+    assert_eq!(replay.status(), 400);
+    assert!(replay.text().await.unwrap().contains("already used"));
+    let forged = app.get("/authorize/continue?request=not-a-real-id").await;
+    assert_eq!(forged.status(), 400);
 }

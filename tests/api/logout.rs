@@ -233,9 +233,9 @@ async fn a_hint_signed_by_a_foreign_key_is_refused() {
     let app = spawn_app().await;
     let hint = app.signed_in_id_token().await;
     // Same claims and kid, but signed by another RSA key (the suite's bad-hint case).
-    let other = rsa::RsaPrivateKey::new(&mut rand::rngs::OsRng, 2048).unwrap();
-    let pem =
-        rsa::pkcs8::EncodePrivateKey::to_pkcs8_pem(&other, rsa::pkcs8::LineEnding::LF).unwrap();
+    let pem = signoff::server::keys::generate_rsa_key()
+        .unwrap()
+        .private_key_pem;
     let claims = claims_of(&hint);
     let mut jwt_header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
     jwt_header.kid = jsonwebtoken::decode_header(&hint).unwrap().kid;

@@ -1,4 +1,4 @@
-use crate::helpers::{header, spawn_app};
+use crate::helpers::{TestApp, header, spawn_app};
 
 fn assert_common_headers(response: &reqwest::Response) {
     assert_eq!(header(response, "x-content-type-options"), "nosniff");
@@ -13,9 +13,113 @@ fn assert_common_headers(response: &reqwest::Response) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_kind_of_response_carries_the_security_headers() {
     let app = spawn_app().await;
-    for path in ["/", "/nope", "/healthz"] {
+    app.sign_in_and_authorize(&[]).await;
+    // A page, a 404, plain text, the logout dialog, JSON, JSONP, a redirect.
+    for path in [
+        "/",
+        "/nope",
+        "/healthz",
+        "/logout",
+        "/.well-known/openid-configuration",
+        "/userStatus.json?callback=cb",
+        "/authorize",
+        "/signout",
+    ] {
         let response = app.get(path).await;
         assert_common_headers(&response);
+    }
+    // A server function's answers: an error for a fetch-style caller, and a form's 303.
+    let error = app
+        .client
+        .post(app.url("/api/logout/confirm"))
+        .header("accept", "application/json")
+        .form(&[("csrf", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(error.status(), 400);
+    assert_common_headers(&error);
+    let redirect = app
+        .client
+        .post(app.url("/api/logout/confirm"))
+        .header("accept", "text/html")
+        .form(&[("csrf", ""), ("request", ""), ("choice", "no")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        redirect.status(),
+        303,
+        "signed out by /signout: a stale dialog"
+    );
+    assert_common_headers(&redirect);
+}
+
+/// The script sources a response's CSP allows (`script-src`, else `default-src`).
+fn script_sources(response: &reqwest::Response) -> Vec<String> {
+    let csp = header(response, "content-security-policy");
+    let directive = |name: &str| {
+        csp.split(';')
+            .map(str::trim)
+            .find(|d| d.split_whitespace().next() == Some(name))
+            .map(|d| d.split_whitespace().skip(1).map(str::to_owned).collect())
+    };
+    directive("script-src")
+        .or_else(|| directive("default-src"))
+        .unwrap_or_default()
+}
+
+/// Asserts that `path` lets no script run but its own: no host, no `'self'`
+/// (the JSONP endpoint would be a gadget), no inline script without the
+/// response's nonce. Returns the page.
+async fn assert_only_its_own_scripts(app: &TestApp, path: &str) -> String {
+    let response = app.get(path).await;
+    let sources = script_sources(&response);
+    let nonce = sources
+        .iter()
+        .find_map(|s| s.strip_prefix("'nonce-"))
+        .map(|n| n.trim_end_matches('\'').to_owned());
+    for source in &sources {
+        let allowed = source.starts_with("'nonce-")
+            || ["'strict-dynamic'", "'wasm-unsafe-eval'", "'none'"].contains(&source.as_str());
+        assert!(allowed, "{path}: script source {source} in {sources:?}");
+    }
+    let html = response.text().await.unwrap();
+    let tags: Vec<&str> = html
+        .split("<script")
+        .skip(1)
+        .map(|rest| rest.split('>').next().unwrap_or_default())
+        .collect();
+    match &nonce {
+        Some(nonce) => {
+            let attribute = format!("nonce=\"{nonce}\"");
+            for tag in &tags {
+                assert!(
+                    tag.contains(&attribute),
+                    "{path}: <script{tag}> lacks the nonce"
+                );
+            }
+        }
+        None => assert!(tags.is_empty(), "{path}: no script source, yet {tags:?}"),
+    }
+    html
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dialog_and_every_page_run_no_script_but_their_own_nonce() {
+    let app = spawn_app().await;
+    assert_only_its_own_scripts(&app, "/login").await;
+    app.sign_in_and_authorize(&[]).await;
+
+    let dialog = assert_only_its_own_scripts(&app, "/logout").await;
+    assert!(dialog.contains("name=\"choice\""), "the dialog itself");
+    assert!(
+        script_sources(&app.get("/logout").await)
+            .iter()
+            .all(|s| s == "'none'")
+    );
+    for path in ["/", "/logout/done?outcome=signed_out", "/admin"] {
+        assert_only_its_own_scripts(&app, path).await;
     }
 }
 

@@ -11,6 +11,7 @@ use super::{
 };
 use crate::app::error::FnError;
 use crate::oidc::client_metadata::{ClientInput, Field, FieldError};
+use crate::oidc::logout_token::DeliveryStatus;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClientSummary {
@@ -396,7 +397,10 @@ fn ClientEditorView(editor: ClientEditor) -> impl IntoView {
             {editing
                 .clone()
                 .map(|id| {
-                    let failed = deliveries.iter().filter(|d| d.status == "failed").count();
+                    let failed = deliveries
+                        .iter()
+                        .filter(|d| d.status == DeliveryStatus::Failed)
+                        .count();
                     let log = format!("/admin/deliveries?client_id={id}");
                     view! {
                         <section class="deliveries" aria-labelledby="deliveries-heading">

@@ -9,6 +9,7 @@ use super::{
     Access, AdminFrame, AdminLayout, AdminTable, PostButton, Section, admin_page, query_param,
 };
 use crate::app::error::FnError;
+use crate::oidc::logout_token::DeliveryStatus;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeliverySummary {
@@ -17,8 +18,7 @@ pub struct DeliverySummary {
     pub sid_prefix: String,
     pub sid: String,
     pub reason: String,
-    /// pending, delivered or failed.
-    pub status: String,
+    pub status: DeliveryStatus,
     pub attempts: i64,
     pub last_result: String,
     pub updated: String,
@@ -102,12 +102,12 @@ pub fn DeliveryTable(
                     let client_href = format!("/admin/clients/{}", d.client_id);
                     let label = format!("Resend to {} for session {}", d.client_id, d.sid_prefix);
                     view! {
-                        <tr data-status=d.status.clone()>
+                        <tr data-status=d.status.as_str()>
                             <td class="nowrap">{d.updated}</td>
                             <td><a href=client_href>{d.client_id}</a></td>
                             <td><a href=session_href><code>{d.sid_prefix}"…"</code></a></td>
                             <td>{d.reason}</td>
-                            <td><span class=format!("badge {}", d.status)>{d.status.clone()}</span></td>
+                            <td><span class=format!("badge {}", d.status.as_str())>{d.status.as_str()}</span></td>
                             <td class="number">{d.attempts}</td>
                             <td>{d.last_result}</td>
                             <td>

@@ -5,6 +5,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::i18n::{Locale, texts};
+use crate::oidc::end_session::Outcome;
 
 /// `/logout/done?outcome=signed_out|still_signed_in&lang=..`: the result when
 /// there is no post-logout redirect. It names nobody: a name in the URL could
@@ -15,13 +16,16 @@ pub fn LogoutDonePage() -> impl IntoView {
     crate::server::respond::mark_no_store();
     let query = use_query_map();
     let q = query.read_untracked();
-    let locale = match q.get("lang").as_deref() {
-        Some("de") => Locale::De,
-        Some("fr") => Locale::Fr,
-        _ => Locale::En,
-    };
+    let locale = q
+        .get("lang")
+        .and_then(|tag| Locale::from_tag(&tag))
+        .unwrap_or_default();
     let t = texts(locale);
-    let still = q.get("outcome").as_deref() == Some("still_signed_in");
+    let outcome = q
+        .get("outcome")
+        .map(|o| Outcome::parse(&o))
+        .unwrap_or_default();
+    let still = outcome == Outcome::StillSignedIn;
     view! {
         <Title text=if still { t.still_signed_in_title } else { t.signed_out_title } />
         <section class="card narrow" lang=locale.tag() aria-labelledby="done-heading">

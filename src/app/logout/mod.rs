@@ -21,7 +21,7 @@ mod ssr;
 #[cfg(feature = "ssr")]
 pub use dialog::{Dialog, LogoutView};
 pub use done::LogoutDonePage;
-pub use frontchannel::{FrontchannelPage, LoadFrontchannelPage};
+pub use frontchannel::FrontchannelPage;
 
 /// What is wrong with a request, in words the user can read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -1,4 +1,29 @@
-use sqlx::{FromRow, SqliteExecutor};
+use sqlx::encode::IsNull;
+use sqlx::error::BoxDynError;
+use sqlx::sqlite::{SqliteArgumentValue, SqliteTypeInfo, SqliteValueRef};
+use sqlx::{Decode, Encode, FromRow, Sqlite, SqliteExecutor, Type};
+
+pub use crate::oidc::logout_token::DeliveryStatus;
+
+/// Stored as its name (the table's CHECK lists the three).
+impl Type<Sqlite> for DeliveryStatus {
+    fn type_info() -> SqliteTypeInfo {
+        <str as Type<Sqlite>>::type_info()
+    }
+}
+
+impl Encode<'_, Sqlite> for DeliveryStatus {
+    fn encode_by_ref(&self, buf: &mut Vec<SqliteArgumentValue<'_>>) -> Result<IsNull, BoxDynError> {
+        <&str as Encode<Sqlite>>::encode(self.as_str(), buf)
+    }
+}
+
+impl Decode<'_, Sqlite> for DeliveryStatus {
+    fn decode(value: SqliteValueRef<'_>) -> Result<Self, BoxDynError> {
+        let raw = <&str as Decode<Sqlite>>::decode(value)?;
+        DeliveryStatus::parse(raw).ok_or_else(|| format!("unknown delivery status {raw:?}").into())
+    }
+}
 
 /// One back-channel logout to deliver (or delivered, or given up on).
 #[derive(Clone, Debug, FromRow)]
@@ -9,7 +34,7 @@ pub struct DeliveryRow {
     pub subject: String,
     pub uri: String,
     pub reason: String,
-    pub status: String,
+    pub status: DeliveryStatus,
     pub attempts: i64,
     pub next_attempt_at: i64,
     pub last_status: Option<i64>,
@@ -123,7 +148,7 @@ pub async fn next_due_at(db: impl SqliteExecutor<'_>) -> sqlx::Result<Option<i64
 /// What an attempt did to its row.
 pub struct AttemptResult<'a> {
     /// `delivered`, `failed` or `pending` (to retry at `next_attempt_at`).
-    pub status: &'a str,
+    pub status: DeliveryStatus,
     pub next_attempt_at: i64,
     pub last_status: Option<u16>,
     pub last_error: Option<&'a str>,

@@ -13,6 +13,7 @@ pub mod rp_sessions;
 pub mod schema;
 pub mod server_secrets;
 pub mod signing_keys;
+pub mod spent_authorization_requests;
 pub mod users;
 
 use std::os::fd::AsRawFd;

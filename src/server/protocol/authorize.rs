@@ -18,6 +18,7 @@ use crate::server::db::authorization_codes::{CodeRow, insert_authorization_code}
 use crate::server::db::clients::find_client;
 use crate::server::db::op_sessions::ActiveOpSession;
 use crate::server::db::rp_sessions::upsert_rp_session;
+use crate::server::db::spent_authorization_requests::insert_spent_authorization_request;
 use crate::server::error::AppError;
 use crate::server::signed::Purpose;
 use crate::server::state::AppState;
@@ -73,6 +74,9 @@ pub struct PendingAuthorization {
     /// When it started waiting: a login after this satisfies `prompt=login`
     /// and `max_age`.
     pub since: i64,
+    /// Random: two requests alike in every parameter and second are still
+    /// two requests, each continued once.
+    pub id: String,
 }
 
 /// `GET /authorize/continue?request=…`: where login sends the browser back to.
@@ -88,6 +92,22 @@ pub async fn continue_authorization(
             "This sign-in request has expired or is not valid. Start again from the application.",
         ))?;
     let existing = session.active_op_session(&state.pool).await?;
+    // Single use once someone is signed in: a replay of the same link (from
+    // the history, say) must not count an old login as fresh for this request.
+    if existing.is_some() {
+        let fresh = insert_spent_authorization_request(
+            &state.pool,
+            &sha256_b64(&query.request),
+            pending.since + PENDING_AUTHORIZATION_SECS,
+        )
+        .await
+        .context("recording the continued request")?;
+        if !fresh {
+            return Err(AppError::BadRequest(
+                "This sign-in request was already used. Start again from the application.",
+            ));
+        }
+    }
     proceed(&state, pending.request, existing, Some(pending.since)).await
 }
 
@@ -127,6 +147,7 @@ async fn proceed(
                 &PendingAuthorization {
                     request,
                     since: now,
+                    id: random_token(),
                 },
                 now + PENDING_AUTHORIZATION_SECS,
             );
