@@ -1,9 +1,8 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use signoff::server::accounts::UserSpec;
 use signoff::server::cli::{AdminCommand, Cli, ClientCommand, Command, KeysCommand, UserCommand};
-use signoff::server::commands::{self, ClientSpec};
+use signoff::server::commands;
 use signoff::server::{db, startup, telemetry};
 
 fn main() -> ExitCode {
@@ -56,18 +55,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let pool = db::connect_and_migrate(&settings.database_url).await?;
     match command {
         AdminCommand::User {
-            command:
-                UserCommand::Add {
-                    username,
-                    password,
-                    admin,
-                },
+            command: UserCommand::Add(spec),
         } => {
-            let spec = UserSpec {
-                username: username.clone(),
-                password,
-                admin,
-            };
+            let (username, admin) = (spec.username.clone(), spec.admin);
             signoff::server::accounts::add_user(&pool, spec, "cli").await?;
             println!(
                 "added user {username}{}",
@@ -75,30 +65,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
         }
         AdminCommand::Client {
-            command:
-                ClientCommand::Add {
-                    client_id,
-                    name,
-                    secret,
-                    public,
-                    redirect_uris,
-                    post_logout_redirect_uris,
-                    frontchannel_logout_uri,
-                    backchannel_logout_uri,
-                    confirmation,
-                },
+            command: ClientCommand::Add(spec),
         } => {
-            let spec = ClientSpec {
-                client_id: client_id.clone(),
-                name,
-                secret,
-                public,
-                redirect_uris,
-                post_logout_redirect_uris,
-                frontchannel_logout_uri,
-                backchannel_logout_uri,
-                confirmation,
-            };
+            let client_id = spec.client_id.clone();
             let generated = commands::add_client(&pool, spec).await?;
             println!("added client {client_id}");
             if let Some(secret) = generated {

@@ -16,9 +16,18 @@ pub const MAX_PASSWORD: usize = 1024;
 
 const MIN_PASSWORD_LEN: usize = 8;
 
+/// A new user: `signoff user add`'s arguments, and what the console and the
+/// demo seed pass.
+#[derive(Debug, clap::Args)]
 pub struct UserSpec {
+    /// 1–64 letters, digits, '.', '_', '@' or '-'.
+    #[arg(long)]
     pub username: String,
+    /// At least 8 characters.
+    #[arg(long, env = "SIGNOFF_NEW_USER_PASSWORD", hide_env_values = true)]
     pub password: String,
+    /// Let the user use the admin console.
+    #[arg(long)]
     pub admin: bool,
 }
 

@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+use super::accounts::UserSpec;
+use super::commands::ClientSpec;
 use super::config::{ConfigError, Settings, SettingsLayer};
 
 #[derive(Debug, Parser)]
@@ -19,7 +21,12 @@ use super::config::{ConfigError, Settings, SettingsLayer};
 pub struct Cli {
     /// Optional TOML file whose keys are the server settings' long names with
     /// underscores (listen, issuer, database_url, …).
-    #[arg(long, env = "SIGNOFF_CONFIG", global = true)]
+    #[arg(
+        long,
+        env = "SIGNOFF_CONFIG",
+        global = true,
+        help_heading = "Server settings (all commands)"
+    )]
     pub config: Option<PathBuf>,
 
     /// The server settings, each also a `SIGNOFF_*` variable or a key of
@@ -62,56 +69,14 @@ pub enum AdminCommand {
 #[derive(Debug, Subcommand)]
 pub enum UserCommand {
     /// Add a user.
-    Add {
-        #[arg(long)]
-        username: String,
-        /// At least 8 characters.
-        #[arg(long, env = "SIGNOFF_NEW_USER_PASSWORD", hide_env_values = true)]
-        password: String,
-        /// Let the user use the admin console.
-        #[arg(long)]
-        admin: bool,
-    },
+    Add(UserSpec),
 }
 
 #[derive(Debug, Subcommand)]
 pub enum ClientCommand {
     /// Register a client. A confidential client without --secret gets a
     /// generated one, printed once.
-    Add {
-        #[arg(long)]
-        client_id: String,
-        /// Display name (defaults to the client_id).
-        #[arg(long)]
-        name: Option<String>,
-        /// At least 32 characters; stored only as a hash.
-        #[arg(
-            long,
-            env = "SIGNOFF_NEW_CLIENT_SECRET",
-            hide_env_values = true,
-            conflicts_with = "public"
-        )]
-        secret: Option<String>,
-        /// A public client (no secret; PKCE is then required).
-        #[arg(long)]
-        public: bool,
-        /// Exact redirect URI (repeatable); https unless the host is loopback.
-        #[arg(long = "redirect-uri", required = true)]
-        redirect_uris: Vec<String>,
-        /// Exact post-logout redirect URI (repeatable).
-        #[arg(long = "post-logout-redirect-uri")]
-        post_logout_redirect_uris: Vec<String>,
-        /// Front-channel logout URI; its scheme, host and port must be those of
-        /// a redirect URI. signoff always sends it `iss` and `sid`.
-        #[arg(long)]
-        frontchannel_logout_uri: Option<String>,
-        /// Back-channel logout URI. signoff always puts `sid` in the logout token.
-        #[arg(long)]
-        backchannel_logout_uri: Option<String>,
-        /// Whether logout always asks the user, or only when the request does not prove itself.
-        #[arg(long, default_value = "always", value_parser = ["always", "when_required"])]
-        confirmation: String,
-    },
+    Add(ClientSpec),
 }
 
 #[derive(Debug, Subcommand)]
@@ -190,5 +155,24 @@ mod tests {
             cli.command,
             Some(Command::Admin(AdminCommand::Keys { .. }))
         ));
+    }
+
+    #[test]
+    fn a_subcommands_help_lists_its_own_options_before_the_server_settings() {
+        use clap::CommandFactory;
+        let mut cli = Cli::command();
+        cli.build();
+        let add = cli
+            .find_subcommand_mut("client")
+            .and_then(|c| c.find_subcommand_mut("add"))
+            .expect("client add");
+        let help = add.render_help().to_string();
+        let at = |what: &str| {
+            help.find(what)
+                .unwrap_or_else(|| panic!("{what} in {help}"))
+        };
+        assert!(at("--confirmation") < at("Server settings (all commands):"));
+        assert!(at("Server settings (all commands):") < at("--listen"));
+        assert!(at("Server settings (all commands):") < at("--config"));
     }
 }

@@ -16,16 +16,42 @@ use super::db::users::count_users;
 use super::keys;
 use crate::oidc::client_metadata::{ClientInput, ClientType, check_client_secret, validate_client};
 
+/// A new client: `signoff client add`'s arguments, and what the demo seed
+/// passes. A confidential client without a secret gets a generated one.
+#[derive(Debug, clap::Args)]
 pub struct ClientSpec {
+    /// The client's identifier, as it sends it.
+    #[arg(long)]
     pub client_id: String,
+    /// Display name (defaults to the client_id).
+    #[arg(long)]
     pub name: Option<String>,
-    /// `None` with `public == false` generates one.
+    /// At least 32 characters; stored only as a hash.
+    #[arg(
+        long,
+        env = "SIGNOFF_NEW_CLIENT_SECRET",
+        hide_env_values = true,
+        conflicts_with = "public"
+    )]
     pub secret: Option<String>,
+    /// A public client (no secret; PKCE is then required).
+    #[arg(long)]
     pub public: bool,
+    /// Exact redirect URI (repeatable); https unless the host is loopback.
+    #[arg(long = "redirect-uri", required = true)]
     pub redirect_uris: Vec<String>,
+    /// Exact post-logout redirect URI (repeatable).
+    #[arg(long = "post-logout-redirect-uri")]
     pub post_logout_redirect_uris: Vec<String>,
+    /// Front-channel logout URI; its scheme, host and port must be those of
+    /// a redirect URI. signoff always sends it `iss` and `sid`.
+    #[arg(long)]
     pub frontchannel_logout_uri: Option<String>,
+    /// Back-channel logout URI. signoff always puts `sid` in the logout token.
+    #[arg(long)]
     pub backchannel_logout_uri: Option<String>,
+    /// Whether logout always asks the user, or only when the request does not prove itself.
+    #[arg(long, default_value = "always", value_parser = ["always", "when_required"])]
     pub confirmation: String,
 }
 

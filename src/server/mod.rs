@@ -1,6 +1,7 @@
 //! Everything that only runs on the server: process start-up, configuration,
 //! HTTP wiring, persistence and background tasks.
 
+pub(crate) mod accept_language;
 pub mod accounts;
 pub(crate) mod backchannel;
 pub(crate) mod browser_session;

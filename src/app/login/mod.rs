@@ -28,7 +28,7 @@ pub async fn login(
     #[server(default)] next: Option<String>,
 ) -> Result<(), FnError> {
     let target = ssr::sign_in(username, password, csrf, request, next).await?;
-    crate::server::respond::see_other(&target);
+    crate::server::respond::Redirect::see_other(&target).apply();
     Ok(())
 }
 

@@ -50,7 +50,7 @@ impl ProblemKind {
 #[server(endpoint = "logout/confirm")]
 pub async fn confirm_logout(csrf: String, request: String, choice: String) -> Result<(), FnError> {
     let target = ssr::confirm(csrf, request, choice).await?;
-    crate::server::respond::see_other(&target);
+    crate::server::respond::Redirect::see_other(&target).apply();
     Ok(())
 }
 

@@ -2,14 +2,13 @@
 //! decide with `oidc::end_session::next_step`, carry out.
 
 use anyhow::Context;
-use axum::http::header::ACCEPT_LANGUAGE;
 use url::Url;
 
 use crate::app::error::FnError;
-use crate::i18n::negotiate;
 use crate::oidc::Params;
 use crate::oidc::end_session::{Choice, next_step};
 use crate::oidc::frontchannel::FrontchannelPlan;
+use crate::server::accept_language::AcceptLanguage;
 use crate::server::browser_session::browser_session;
 use crate::server::clock::now;
 use crate::server::db::frontchannel_pages::find_frontchannel_page;
@@ -25,13 +24,9 @@ use crate::server::state::app_state;
 pub async fn confirm(csrf: String, request_text: String, choice: String) -> Result<Url, FnError> {
     let state = app_state()?;
     let session = browser_session().await?;
-    let parts: axum::http::request::Parts = leptos_axum::extract()
+    let accept_language: AcceptLanguage = leptos_axum::extract()
         .await
-        .context("request parts are missing")?;
-    let accept_language = parts
-        .headers
-        .get(ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok());
+        .context("reading Accept-Language")?;
     let current = current_session(&state, &session)
         .await
         .context("loading the session failed")?;
@@ -56,7 +51,7 @@ pub async fn confirm(csrf: String, request_text: String, choice: String) -> Resu
         .context("loading the logout request failed")?
         .map(|incoming| incoming.request)
         .unwrap_or_default();
-    let locale = negotiate(request.ui_locales.as_deref(), accept_language);
+    let locale = accept_language.locale(request.ui_locales.as_deref());
     let plan = load_plan(&state, &request, current.as_ref())
         .await
         .context("deciding the logout failed")?;

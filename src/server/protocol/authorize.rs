@@ -1,9 +1,8 @@
 use anyhow::Context;
 use axum::extract::{Query, RawQuery, State};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
-use super::see_other;
 use crate::oidc::Params;
 use crate::oidc::authorize::{
     AuthorizationRequest, ClientRegistration, ExistingLogin, LoginDecision, Rejection,
@@ -20,6 +19,7 @@ use crate::server::db::op_sessions::ActiveOpSession;
 use crate::server::db::rp_sessions::upsert_rp_session;
 use crate::server::db::spent_authorization_requests::insert_spent_authorization_request;
 use crate::server::error::AppError;
+use crate::server::respond::Redirect;
 use crate::server::signed::Purpose;
 use crate::server::state::AppState;
 use crate::server::urls::local_url;
@@ -153,7 +153,7 @@ async fn proceed(
             );
             let url = local_url(&state.settings.issuer, "/login", &[("request", &pending)])
                 .context("building the login URL")?;
-            Ok(see_other(&url))
+            Ok(Redirect::see_other(&url).into_response())
         }
     }
 }
@@ -187,7 +187,7 @@ async fn issue_code(
     tx.commit().await.context("committing the code")?;
     let url = code_redirect(request, &code, &state.settings.issuer)
         .context("building the code redirect")?;
-    Ok(see_other(&url))
+    Ok(Redirect::see_other(&url).into_response())
 }
 
 fn redirect_with_error(
@@ -198,5 +198,5 @@ fn redirect_with_error(
 ) -> Result<Response, AppError> {
     let url = error_redirect(redirect_uri, client_state, error, &state.settings.issuer)
         .context("building the error redirect")?;
-    Ok(see_other(&url))
+    Ok(Redirect::see_other(&url).into_response())
 }

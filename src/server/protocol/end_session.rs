@@ -6,17 +6,17 @@ use axum::response::{IntoResponse, Response};
 
 use url::Url;
 
-use super::see_other;
 use crate::app::logout::{Dialog, LogoutView, ProblemKind, ReturnTo};
-use crate::i18n::negotiate;
 use crate::oidc::Params;
 use crate::oidc::end_session::{EndSessionRequest, Problem, Step, next_step};
+use crate::server::accept_language::AcceptLanguage;
 use crate::server::browser_session::BrowserSession;
 use crate::server::client_addr::request_client_addr;
 use crate::server::db::logout_requests::delete_logout_request;
 use crate::server::end_session::{Asked, Use, carry_out, load_plan, load_request, park_request};
 use crate::server::error::AppError;
 use crate::server::headers::DIALOG_CSP;
+use crate::server::respond::Redirect;
 use crate::server::sessions::current_session;
 use crate::server::state::AppState;
 use crate::server::urls::local_url;
@@ -28,24 +28,19 @@ use crate::server::urls::local_url;
 pub async fn get_logout(
     State(state): State<AppState>,
     session: BrowserSession,
-    headers: HeaderMap,
+    accept_language: AcceptLanguage,
     RawQuery(query): RawQuery,
 ) -> Result<Response, AppError> {
-    let accept_language = headers
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok());
     let answer = page_answer(
         &state,
         &session,
         query.as_deref().unwrap_or(""),
-        accept_language,
+        &accept_language,
     )
     .await?;
     let mut response = match answer {
         // 302, the status RP-Initiated Logout's examples use.
-        PageAnswer::Redirect(url) => {
-            (StatusCode::FOUND, [(header::LOCATION, url.as_str())]).into_response()
-        }
+        PageAnswer::Redirect(url) => Redirect::found(&url).into_response(),
         PageAnswer::Show(status, view) => (
             status,
             [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
@@ -89,7 +84,7 @@ pub async fn post_logout(
     let id = park_request(&state, &request, from).await?;
     let url = local_url(&state.settings.issuer, "/logout", &[("pending", &id)])
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("building the logout URL")))?;
-    Ok(see_other(&url))
+    Ok(Redirect::see_other(&url).into_response())
 }
 
 /// What GET /logout answers.
@@ -117,11 +112,11 @@ async fn page_answer(
     state: &AppState,
     session: &BrowserSession,
     query: &str,
-    accept_language: Option<&str>,
+    accept_language: &AcceptLanguage,
 ) -> anyhow::Result<PageAnswer> {
     let current = current_session(state, session).await?;
     let Some(incoming) = load_request(state, query, Use::Read).await? else {
-        let locale = negotiate(None, accept_language);
+        let locale = accept_language.locale(None);
         let view = match current {
             Some(current) => LogoutView::Dialog(Dialog {
                 locale,
@@ -141,7 +136,7 @@ async fn page_answer(
         return Ok(PageAnswer::Show(StatusCode::BAD_REQUEST, view));
     };
     let request = &incoming.request;
-    let locale = negotiate(request.ui_locales.as_deref(), accept_language);
+    let locale = accept_language.locale(request.ui_locales.as_deref());
     let plan = load_plan(state, request, current.as_ref()).await?;
     let problem = plan.problem.map(problem_kind);
     let status = if problem.is_some() {

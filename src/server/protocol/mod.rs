@@ -11,10 +11,9 @@ pub mod userinfo;
 use axum::Json;
 use axum::Router;
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use tower_http::cors::{Any, CorsLayer};
-use url::Url;
 
 use super::state::AppState;
 use crate::oidc::{OAuthError, OAuthErrorCode};
@@ -54,11 +53,6 @@ pub fn routes() -> Router<AppState> {
             get(authorize::continue_authorization),
         )
         .merge(api)
-}
-
-/// A 303 to an absolute URL built with `url`.
-pub fn see_other(url: &Url) -> Response {
-    Redirect::to(url.as_str()).into_response()
 }
 
 /// An OAuth error as JSON (RFC 6749 §5.2), never cached.

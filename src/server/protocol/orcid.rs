@@ -2,16 +2,16 @@
 //! Same termination path as the logout dialog's Yes.
 
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 
-use super::see_other;
-use crate::i18n::negotiate;
 use crate::oidc::Params;
+use crate::server::accept_language::AcceptLanguage;
 use crate::server::browser_session::BrowserSession;
 use crate::server::db::clients::list_all_redirect_uris;
 use crate::server::end_session::frontchannel_or;
 use crate::server::error::AppError;
+use crate::server::respond::Redirect;
 use crate::server::sessions::{current_session, sign_out_browser};
 use crate::server::state::AppState;
 
@@ -119,7 +119,7 @@ fn is_web_origin(origin: &str) -> bool {
 pub async fn signout(
     State(state): State<AppState>,
     session: BrowserSession,
-    headers: HeaderMap,
+    accept_language: AcceptLanguage,
 ) -> Result<Response, AppError> {
     let login = crate::server::urls::local_url(&state.settings.issuer, "/login", &[])
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("cannot build the login URL")))?;
@@ -133,14 +133,9 @@ pub async fn signout(
             serde_json::json!({}),
         )
         .await?;
-        let accept_language = headers
-            .get(header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok());
-        target = frontchannel_or(&state, &ended, login, negotiate(None, accept_language)).await?;
+        target = frontchannel_or(&state, &ended, login, accept_language.locale(None)).await?;
     }
-    let mut response = see_other(&target);
-    *response.status_mut() = StatusCode::FOUND;
-    Ok(response)
+    Ok(Redirect::found(&target).into_response())
 }
 
 #[cfg(test)]

@@ -20,9 +20,7 @@ use crate::app::error::FnError;
 use crate::oidc::client_metadata::{ClientInput, FieldError};
 use crate::server::browser_session::{BrowserSession, browser_session};
 use crate::server::db::audit_events::record_audit_event;
-use crate::server::respond::{
-    SHOW_SECRET_HEADER, mark_no_store, redirect_page, see_other, set_status,
-};
+use crate::server::respond::{Redirect, SHOW_SECRET_HEADER, mark_no_store, set_status};
 use crate::server::state::{AppState, app_state};
 use crate::server::urls::local_url;
 
@@ -84,7 +82,7 @@ impl AdminContext {
                     .to_owned();
                 let login = local_url(&state.settings.issuer, "/login", &[("next", &back)])
                     .context("building a local URL")?;
-                redirect_page(&login);
+                Redirect::found(&login).apply();
                 Ok(Err(Denial::SignInRequired))
             }
             _ => {
@@ -167,7 +165,7 @@ impl AdminContext {
             .set_flash(&flash)
             .await
             .context("storing the flash failed")?;
-        see_other(&self.url(path, pairs)?);
+        Redirect::see_other(&self.url(path, pairs)?).apply();
         Ok(())
     }
 
