@@ -25,6 +25,7 @@ setup-browser:
 
 lint:
 	cargo fmt --check
+	leptosfmt --check --quiet src
 	scripts/module-graph.py
 	cargo clippy --features ssr --all-targets -- -D warnings
 	cargo clippy --lib --no-default-features --features hydrate --target wasm32-unknown-unknown -- -D warnings

@@ -7,6 +7,7 @@
 set -euo pipefail
 
 CARGO_LEPTOS_VERSION=0.3.10
+LEPTOSFMT_VERSION=0.1.33
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export PATH="$HOME/.cargo/bin:$PATH"
 
@@ -48,6 +49,14 @@ else
   # --locked: newer dependency releases need a newer rustc than ours (1.95).
   step "installing cargo-leptos $CARGO_LEPTOS_VERSION (about 17 minutes on 2 cores, once)"
   cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked
+fi
+
+# leptosfmt formats the view! macros (make lint checks them; cargo fmt cannot).
+if leptosfmt --version 2>/dev/null | grep -qw "$LEPTOSFMT_VERSION"; then
+  step "leptosfmt $LEPTOSFMT_VERSION: present"
+else
+  step "installing leptosfmt $LEPTOSFMT_VERSION (about 2 minutes, once)"
+  cargo install leptosfmt --version "$LEPTOSFMT_VERSION" --locked
 fi
 
 # wasm-bindgen-cli must be exactly the wasm-bindgen version in Cargo.lock.

@@ -42,7 +42,9 @@ pub fn HomePage() -> impl IntoView {
                 "RP-Initiated, front-channel and back-channel logout, done by the book."
             </p>
         </section>
-        <Suspense fallback=|| view! { <p>"Checking…"</p> }>
+        <Suspense fallback=|| {
+            view! { <p>"Checking…"</p> }
+        }>
             {move || Suspend::new(async move {
                 status.await.map(|initial| view! { <StatusCard initial /> })
             })}
@@ -78,7 +80,11 @@ fn StatusCard(initial: StatusReport) -> impl IntoView {
                         .into_any()
                 }
                 None => {
-                    view! { <p class="error" role="alert">"The server did not answer. Try again."</p> }
+                    view! {
+                        <p class="error" role="alert">
+                            "The server did not answer. Try again."
+                        </p>
+                    }
                         .into_any()
                 }
             }}

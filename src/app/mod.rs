@@ -110,16 +110,44 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
                         <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
                         <Route path=path!("/logout/done") view=LogoutDonePage ssr=SsrMode::Async />
-                        <Route path=path!("/logout/frontchannel") view=FrontchannelPage ssr=SsrMode::Async />
+                        <Route
+                            path=path!("/logout/frontchannel")
+                            view=FrontchannelPage
+                            ssr=SsrMode::Async
+                        />
                         <Route path=path!("/admin") view=ClientListPage ssr=SsrMode::Async />
-                        <Route path=path!("/admin/clients") view=ClientListPage ssr=SsrMode::Async />
-                        <Route path=path!("/admin/clients/new") view=NewClientPage ssr=SsrMode::Async />
-                        <Route path=path!("/admin/clients/:client_id") view=EditClientPage ssr=SsrMode::Async />
-                        <Route path=path!("/admin/clients/:client_id/delete") view=DeleteClientPage ssr=SsrMode::Async />
-                        <Route path=path!("/admin/sessions") view=SessionListPage ssr=SsrMode::Async />
+                        <Route
+                            path=path!("/admin/clients")
+                            view=ClientListPage
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=path!("/admin/clients/new")
+                            view=NewClientPage
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=path!("/admin/clients/:client_id")
+                            view=EditClientPage
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=path!("/admin/clients/:client_id/delete")
+                            view=DeleteClientPage
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=path!("/admin/sessions")
+                            view=SessionListPage
+                            ssr=SsrMode::Async
+                        />
                         <Route path=path!("/admin/users") view=UserListPage ssr=SsrMode::Async />
                         <Route path=path!("/admin/audit") view=AuditPageView ssr=SsrMode::Async />
-                        <Route path=path!("/admin/deliveries") view=DeliveryLogPage ssr=SsrMode::Async />
+                        <Route
+                            path=path!("/admin/deliveries")
+                            view=DeliveryLogPage
+                            ssr=SsrMode::Async
+                        />
                     </Routes>
                 </ErrorBoundary>
             </main>

@@ -47,27 +47,52 @@ fn AuditTable(page: AuditPage) -> impl IntoView {
         .then(|| format!("/admin/audit?page={}", page.page + 1));
     view! {
         <AdminLayout section=Section::Audit title="Audit log".into() frame=page.frame>
-            <AdminTable headings=&["When", "Who", "What", "Subject", "Detail"] empty=page.entries.is_empty() empty_text="No events yet." class="audit">
-                    {page
-                        .entries
-                        .into_iter()
-                        .map(|e| {
-                            view! {
-                                <tr id=format!("event-{}", e.id)>
-                                    <td class="nowrap">{e.at}</td>
-                                    <td>{e.actor}</td>
-                                    <td><code>{e.action}</code></td>
-                                    <td><code class="uri">{e.subject}</code></td>
-                                    <td><code class="detail">{e.detail}</code></td>
-                                </tr>
-                            }
-                        })
-                        .collect_view()}
-                </AdminTable>
+            <AdminTable
+                headings=&["When", "Who", "What", "Subject", "Detail"]
+                empty=page.entries.is_empty()
+                empty_text="No events yet."
+                class="audit"
+            >
+                {page
+                    .entries
+                    .into_iter()
+                    .map(|e| {
+                        view! {
+                            <tr id=format!("event-{}", e.id)>
+                                <td class="nowrap">{e.at}</td>
+                                <td>{e.actor}</td>
+                                <td>
+                                    <code>{e.action}</code>
+                                </td>
+                                <td>
+                                    <code class="uri">{e.subject}</code>
+                                </td>
+                                <td>
+                                    <code class="detail">{e.detail}</code>
+                                </td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </AdminTable>
             <nav class="pager" aria-label="Audit log pages">
-                {newer.map(|href| view! { <a href=href rel="prev">"← Newer"</a> })}
+                {newer
+                    .map(|href| {
+                        view! {
+                            <a href=href rel="prev">
+                                "← Newer"
+                            </a>
+                        }
+                    })}
                 <span>"Page " {page.page}</span>
-                {older.map(|href| view! { <a href=href rel="next">"Older →"</a> })}
+                {older
+                    .map(|href| {
+                        view! {
+                            <a href=href rel="next">
+                                "Older →"
+                            </a>
+                        }
+                    })}
             </nav>
         </AdminLayout>
     }

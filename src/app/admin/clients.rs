@@ -112,40 +112,76 @@ fn ClientListView(list: ClientList) -> impl IntoView {
             <div class="toolbar">
                 <form method="get" action="/admin/clients" role="search" class="inline">
                     <label for="client-search">"Search"</label>
-                    <input id="client-search" name="search" type="search" value=list.search placeholder="client_id or name" />
-                    <button type="submit" class="secondary">"Search"</button>
+                    <input
+                        id="client-search"
+                        name="search"
+                        type="search"
+                        value=list.search
+                        placeholder="client_id or name"
+                    />
+                    <button type="submit" class="secondary">
+                        "Search"
+                    </button>
                 </form>
-                <a class="button" href="/admin/clients/new">"New client"</a>
+                <a class="button" href="/admin/clients/new">
+                    "New client"
+                </a>
             </div>
-            <AdminTable headings=&["Name", "client_id", "Type", "Post-logout redirect URIs", "Logout channels", "Signed-in sessions"] empty=empty empty_text="No clients match.">
-                            {list
-                                .clients
-                                .into_iter()
-                                .map(|c| {
-                                    let href = format!("/admin/clients/{}", c.client_id);
-                                    let failed_href = format!("/admin/deliveries?client_id={}", c.client_id);
-                                    view! {
-                                        <tr>
-                                            <td><a href=href>{c.name}</a></td>
-                                            <td><code>{c.client_id}</code></td>
-                                            <td>{c.client_type}</td>
-                                            <td>
-                                                {c.post_logout_redirect_uris.into_iter().map(|u| view! { <code class="uri">{u}</code> }).collect_view()}
-                                            </td>
-                                            <td>
-                                                {if c.logout_channels.is_empty() { "none".to_owned() } else { c.logout_channels }}
-                                                {(c.failed_deliveries > 0).then(|| view! {
-                                                    <a class="badge failed" href=failed_href>
-                                                        {format!("{} failed", c.failed_deliveries)}
-                                                    </a>
-                                                })}
-                                            </td>
-                                            <td class="number">{c.active_sessions}</td>
-                                        </tr>
-                                    }
-                                })
-                                .collect_view()}
-                        </AdminTable>
+            <AdminTable
+                headings=&[
+                    "Name",
+                    "client_id",
+                    "Type",
+                    "Post-logout redirect URIs",
+                    "Logout channels",
+                    "Signed-in sessions",
+                ]
+                empty=empty
+                empty_text="No clients match."
+            >
+                {list
+                    .clients
+                    .into_iter()
+                    .map(|c| {
+                        let href = format!("/admin/clients/{}", c.client_id);
+                        let failed_href = format!("/admin/deliveries?client_id={}", c.client_id);
+                        view! {
+                            <tr>
+                                <td>
+                                    <a href=href>{c.name}</a>
+                                </td>
+                                <td>
+                                    <code>{c.client_id}</code>
+                                </td>
+                                <td>{c.client_type}</td>
+                                <td>
+                                    {c
+                                        .post_logout_redirect_uris
+                                        .into_iter()
+                                        .map(|u| view! { <code class="uri">{u}</code> })
+                                        .collect_view()}
+                                </td>
+                                <td>
+                                    {if c.logout_channels.is_empty() {
+                                        "none".to_owned()
+                                    } else {
+                                        c.logout_channels
+                                    }}
+                                    {(c.failed_deliveries > 0)
+                                        .then(|| {
+                                            view! {
+                                                <a class="badge failed" href=failed_href>
+                                                    {format!("{} failed", c.failed_deliveries)}
+                                                </a>
+                                            }
+                                        })}
+                                </td>
+                                <td class="number">{c.active_sessions}</td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </AdminTable>
         </AdminLayout>
     }
 }
@@ -282,26 +318,45 @@ fn ClientEditorView(editor: ClientEditor) -> impl IntoView {
                 })}
             <form method="post" action=SaveClient::PATH class="admin-form" novalidate>
                 <Csrf token=csrf.clone() />
-                {original.clone().map(|id| view! { <input type="hidden" name="original" value=id /> })}
+                {original
+                    .clone()
+                    .map(|id| view! { <input type="hidden" name="original" value=id /> })}
                 <div class="field">
                     <label for="client_id">"client_id"</label>
                     {match &original {
-                        Some(id) => view! {
-                            <input id="client_id" value=id.clone() readonly aria-readonly="true" />
-                            <p class="hint">{created_at.clone().map(|t| format!("Registered {t}. The client_id cannot change."))}</p>
-                        }.into_any(),
-                        None => view! {
-                            <input
-                                id="client_id"
-                                name="client[client_id]"
-                                value=input.client_id.clone()
-                                maxlength="64"
-                                spellcheck="false"
-                                placeholder="leave empty to generate one"
-                                aria-invalid=invalid(Field::ClientId)
-                                aria-describedby="client_id-error"
-                            />
-                        }.into_any(),
+                        Some(id) => {
+                            view! {
+                                <input
+                                    id="client_id"
+                                    value=id.clone()
+                                    readonly
+                                    aria-readonly="true"
+                                />
+                                <p class="hint">
+                                    {created_at
+                                        .clone()
+                                        .map(|t| {
+                                            format!("Registered {t}. The client_id cannot change.")
+                                        })}
+                                </p>
+                            }
+                                .into_any()
+                        }
+                        None => {
+                            view! {
+                                <input
+                                    id="client_id"
+                                    name="client[client_id]"
+                                    value=input.client_id.clone()
+                                    maxlength="64"
+                                    spellcheck="false"
+                                    placeholder="leave empty to generate one"
+                                    aria-invalid=invalid(Field::ClientId)
+                                    aria-describedby="client_id-error"
+                                />
+                            }
+                                .into_any()
+                        }
                     }}
                     <FieldMessage id="client_id" message=err(Field::ClientId) />
                 </div>
@@ -320,11 +375,23 @@ fn ClientEditorView(editor: ClientEditor) -> impl IntoView {
                 <fieldset class="field">
                     <legend>"Type"</legend>
                     <label class="choice">
-                        <input type="radio" name="client[client_type]" value="confidential" checked=!public aria-invalid=invalid(Field::ClientType) />
+                        <input
+                            type="radio"
+                            name="client[client_type]"
+                            value="confidential"
+                            checked=!public
+                            aria-invalid=invalid(Field::ClientType)
+                        />
                         "Confidential (a server with a secret)"
                     </label>
                     <label class="choice">
-                        <input type="radio" name="client[client_type]" value="public" checked=public aria-invalid=invalid(Field::ClientType) />
+                        <input
+                            type="radio"
+                            name="client[client_type]"
+                            value="public"
+                            checked=public
+                            aria-invalid=invalid(Field::ClientType)
+                        />
                         "Public (a browser or native app; PKCE, no secret)"
                     </label>
                     <FieldMessage id="client_type" message=err(Field::ClientType) />
@@ -350,7 +417,10 @@ fn ClientEditorView(editor: ClientEditor) -> impl IntoView {
                         row_errors=post_logout_row_errors
                         values=input.post_logout_redirect_uris.clone()
                     />
-                    <FieldMessage id="post_logout_redirect_uris" message=err(Field::PostLogoutRedirectUris) />
+                    <FieldMessage
+                        id="post_logout_redirect_uris"
+                        message=err(Field::PostLogoutRedirectUris)
+                    />
                 </fieldset>
                 <LogoutUriField
                     field=Field::FrontchannelLogoutUri
@@ -372,7 +442,12 @@ fn ClientEditorView(editor: ClientEditor) -> impl IntoView {
                 />
                 <div class="field">
                     <label for="logout_confirmation">"Logout confirmation"</label>
-                    <select id="logout_confirmation" name="client[logout_confirmation]" aria-invalid=invalid(Field::LogoutConfirmation) aria-describedby="logout_confirmation-error">
+                    <select
+                        id="logout_confirmation"
+                        name="client[logout_confirmation]"
+                        aria-invalid=invalid(Field::LogoutConfirmation)
+                        aria-describedby="logout_confirmation-error"
+                    >
                         <option value="always" selected=confirmation == "always">
                             "Always ask the user"
                         </option>
@@ -384,13 +459,25 @@ fn ClientEditorView(editor: ClientEditor) -> impl IntoView {
                 </div>
                 <div class="field">
                     <label for="alg">"ID token signing algorithm"</label>
-                    <select id="alg" name="client[id_token_signed_response_alg]" aria-invalid=invalid(Field::IdTokenSignedResponseAlg) aria-describedby="id_token_signed_response_alg-error">
-                        <option value="RS256" selected=true>"RS256"</option>
+                    <select
+                        id="alg"
+                        name="client[id_token_signed_response_alg]"
+                        aria-invalid=invalid(Field::IdTokenSignedResponseAlg)
+                        aria-describedby="id_token_signed_response_alg-error"
+                    >
+                        <option value="RS256" selected=true>
+                            "RS256"
+                        </option>
                     </select>
-                    <FieldMessage id="id_token_signed_response_alg" message=err(Field::IdTokenSignedResponseAlg) />
+                    <FieldMessage
+                        id="id_token_signed_response_alg"
+                        message=err(Field::IdTokenSignedResponseAlg)
+                    />
                 </div>
                 <div class="actions">
-                    <button type="submit">{if editing.is_some() { "Save changes" } else { "Create client" }}</button>
+                    <button type="submit">
+                        {if editing.is_some() { "Save changes" } else { "Create client" }}
+                    </button>
                     <a href="/admin/clients">"Cancel"</a>
                 </div>
             </form>
@@ -409,12 +496,20 @@ fn ClientEditorView(editor: ClientEditor) -> impl IntoView {
                                 .then(|| {
                                     view! {
                                         <p class="error" role="alert">
-                                            {format!("{failed} of the latest back-channel logouts to this client failed.")}
+                                            {format!(
+                                                "{failed} of the latest back-channel logouts to this client failed.",
+                                            )}
                                         </p>
                                     }
                                 })}
-                            <DeliveryTable deliveries=deliveries csrf=csrf.clone() back=format!("/admin/clients/{id}") />
-                            <p><a href=log>"The whole delivery log of this client"</a></p>
+                            <DeliveryTable
+                                deliveries=deliveries
+                                csrf=csrf.clone()
+                                back=format!("/admin/clients/{id}")
+                            />
+                            <p>
+                                <a href=log>"The whole delivery log of this client"</a>
+                            </p>
                         </section>
                     }
                 })}
@@ -426,15 +521,25 @@ fn ClientEditorView(editor: ClientEditor) -> impl IntoView {
                             {(!public)
                                 .then(|| {
                                     view! {
-                                        <form method="post" action=RegenerateClientSecret::PATH class="inline">
+                                        <form
+                                            method="post"
+                                            action=RegenerateClientSecret::PATH
+                                            class="inline"
+                                        >
                                             <Csrf token=csrf.clone() />
                                             <input type="hidden" name="client_id" value=id.clone() />
-                                            <button type="submit" class="secondary">"Generate a new secret"</button>
-                                            <span class="hint">"The old secret stops working at once."</span>
+                                            <button type="submit" class="secondary">
+                                                "Generate a new secret"
+                                            </button>
+                                            <span class="hint">
+                                                "The old secret stops working at once."
+                                            </span>
                                         </form>
                                     }
                                 })}
-                            <a class="button danger" href=format!("/admin/clients/{id}/delete")>"Delete client…"</a>
+                            <a class="button danger" href=format!("/admin/clients/{id}/delete")>
+                                "Delete client…"
+                            </a>
                         </section>
                     }
                 })}
@@ -455,7 +560,11 @@ pub fn DeleteClientPage() -> impl IntoView {
 fn DeleteClientView(deletion: ClientDeletion) -> impl IntoView {
     let back = format!("/admin/clients/{}", deletion.client_id);
     view! {
-        <AdminLayout section=Section::Clients title=format!("Delete {}?", deletion.name) frame=deletion.frame.clone()>
+        <AdminLayout
+            section=Section::Clients
+            title=format!("Delete {}?", deletion.name)
+            frame=deletion.frame.clone()
+        >
             <p>
                 "Deleting " <code>{deletion.client_id.clone()}</code> " ends its "
                 <strong>{deletion.active_sessions}</strong>
@@ -465,7 +574,9 @@ fn DeleteClientView(deletion: ClientDeletion) -> impl IntoView {
             <form method="post" action=DeleteClient::PATH class="actions">
                 <Csrf token=deletion.frame.csrf />
                 <input type="hidden" name="client_id" value=deletion.client_id />
-                <button type="submit" class="danger">"Delete client"</button>
+                <button type="submit" class="danger">
+                    "Delete client"
+                </button>
                 <a href=back>"Cancel"</a>
             </form>
         </AdminLayout>

@@ -104,10 +104,21 @@ pub fn DeliveryTable(
                     view! {
                         <tr data-status=d.status.as_str()>
                             <td class="nowrap">{d.updated}</td>
-                            <td><a href=client_href>{d.client_id}</a></td>
-                            <td><a href=session_href><code>{d.sid_prefix}"…"</code></a></td>
+                            <td>
+                                <a href=client_href>{d.client_id}</a>
+                            </td>
+                            <td>
+                                <a href=session_href>
+                                    <code>{d.sid_prefix}"…"</code>
+                                </a>
+                            </td>
                             <td>{d.reason}</td>
-                            <td><span class=format!("badge {}", d.status.as_str())>{d.status.as_str()}</span></td>
+                            <td>
+                                <span class=format!(
+                                    "badge {}",
+                                    d.status.as_str(),
+                                )>{d.status.as_str()}</span>
+                            </td>
                             <td class="number">{d.attempts}</td>
                             <td>{d.last_result}</td>
                             <td>

@@ -139,7 +139,15 @@ pub fn AdminLayout(
                 <span class="admin-user">"Signed in as " <strong>{frame.username}</strong></span>
             </nav>
             <h1>{title}</h1>
-            {frame.notice.map(|text| view! { <p class="notice" role="status">{text}</p> })}
+            {frame
+                .notice
+                .map(|text| {
+                    view! {
+                        <p class="notice" role="status">
+                            {text}
+                        </p>
+                    }
+                })}
             {children()}
         </div>
     }
@@ -161,7 +169,9 @@ pub fn AdminTable(
     view! {
         <table class=format!("admin-table {class}")>
             <thead>
-                <tr>{headings.iter().map(|h| view! { <th scope="col">{*h}</th> }).collect_view()}</tr>
+                <tr>
+                    {headings.iter().map(|h| view! { <th scope="col">{*h}</th> }).collect_view()}
+                </tr>
             </thead>
             <tbody>{children()}</tbody>
         </table>
@@ -241,7 +251,9 @@ pub fn UriList(
             <For each=move || rows.get() key=|row| row.0 let:row>
                 {
                     let (key, value, error) = row;
-                    let position = rows.with_untracked(|r| r.iter().position(|x| x.0 == key)).unwrap_or(0);
+                    let position = rows
+                        .with_untracked(|r| r.iter().position(|x| x.0 == key))
+                        .unwrap_or(0);
                     let aria = if value.is_empty() {
                         format!("New {lower}")
                     } else {
@@ -270,7 +282,14 @@ pub fn UriList(
                             >
                                 "Remove"
                             </button>
-                            {error.map(|e| view! { <p class="field-error" id=error_id>{e}</p> })}
+                            {error
+                                .map(|e| {
+                                    view! {
+                                        <p class="field-error" id=error_id>
+                                            {e}
+                                        </p>
+                                    }
+                                })}
                         </li>
                     }
                 }

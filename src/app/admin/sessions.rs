@@ -62,37 +62,54 @@ fn SessionListView(list: SessionList) -> impl IntoView {
             <form method="get" action="/admin/sessions" role="search" class="inline toolbar">
                 <label for="session-user">"User"</label>
                 <input id="session-user" name="user" type="search" value=list.user />
-                <button type="submit" class="secondary">"Filter"</button>
+                <button type="submit" class="secondary">
+                    "Filter"
+                </button>
             </form>
-            <AdminTable headings=&["User", "Session", "Started", "Clients in the session", "Action"] empty=empty empty_text="No active sessions.">
-                            {list
-                                .sessions
-                                .into_iter()
-                                .map(|s| {
-                                    let label = format!("Sign out {} (session {})", s.username, s.sid_prefix);
-                                    view! {
-                                        <tr>
-                                            <td>{s.username}</td>
-                                            <td><code>{s.sid_prefix}"…"</code></td>
-                                            <td>{s.started}</td>
-                                            <td>
-                                                {s.clients.into_iter().map(|c| view! { <code class="tag">{c}</code> }).collect_view()}
-                                                <a class="small-link" href=format!("/admin/deliveries?sid={}", s.sid)>"Logout deliveries"</a>
-                                            </td>
-                                            <td>
-                                                <PostButton
-                                                    action=EndSession::PATH
-                                                    csrf=csrf.clone()
-                                                    fields=vec![("sid", s.sid), ("user", user.clone())]
-                                                    text="Sign out"
-                                                    label
-                                                />
-                                            </td>
-                                        </tr>
-                                    }
-                                })
-                                .collect_view()}
-                        </AdminTable>
+            <AdminTable
+                headings=&["User", "Session", "Started", "Clients in the session", "Action"]
+                empty=empty
+                empty_text="No active sessions."
+            >
+                {list
+                    .sessions
+                    .into_iter()
+                    .map(|s| {
+                        let label = format!("Sign out {} (session {})", s.username, s.sid_prefix);
+                        view! {
+                            <tr>
+                                <td>{s.username}</td>
+                                <td>
+                                    <code>{s.sid_prefix}"…"</code>
+                                </td>
+                                <td>{s.started}</td>
+                                <td>
+                                    {s
+                                        .clients
+                                        .into_iter()
+                                        .map(|c| view! { <code class="tag">{c}</code> })
+                                        .collect_view()}
+                                    <a
+                                        class="small-link"
+                                        href=format!("/admin/deliveries?sid={}", s.sid)
+                                    >
+                                        "Logout deliveries"
+                                    </a>
+                                </td>
+                                <td>
+                                    <PostButton
+                                        action=EndSession::PATH
+                                        csrf=csrf.clone()
+                                        fields=vec![("sid", s.sid), ("user", user.clone())]
+                                        text="Sign out"
+                                        label
+                                    />
+                                </td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </AdminTable>
         </AdminLayout>
     }
 }

@@ -125,32 +125,58 @@ fn UserListView(list: UserList) -> impl IntoView {
     let error = list.error.clone();
     view! {
         <AdminLayout section=Section::Users title="Users".into() frame=list.frame>
-            {error.map(|e| view! { <p class="error" role="alert">{list.error_user.clone().unwrap_or_default()} ": " {e}</p> })}
-            <AdminTable headings=&["Username", "Role", "Status", "Created", "Sessions", "Actions"] empty=false empty_text="No users.">
-                    {list
-                        .users
-                        .into_iter()
-                        .map(|u| {
-                            let csrf = row_csrf.clone();
-                            let name = u.username.clone();
-                            let password_id = format!("password-{name}");
-                            view! {
-                                <tr>
-                                    <td>{u.username.clone()}{u.is_self.then_some(" (you)")}</td>
-                                    <td>{if u.is_admin { "admin" } else { "user" }}</td>
-                                    <td>{if u.disabled { "disabled" } else { "active" }}</td>
-                                    <td class="nowrap">{u.created}</td>
-                                    <td class="number">{u.active_sessions}</td>
-                                    <td class="actions">
-                                        <form method="post" action=ChangeUser::PATH class="inline">
-                                            <Csrf token=csrf.clone() />
-                                            <input type="hidden" name="username" value=name.clone() />
-                                            <input type="hidden" name="action" value="reset_password" />
-                                            <label for=password_id.clone() class="visually-hidden">{format!("New password for {name}")}</label>
-                                            <input id=password_id type="password" name="password" autocomplete="new-password" minlength="8" maxlength="1024" placeholder="new password" />
-                                            <button type="submit" class="secondary small">"Reset password"</button>
-                                        </form>
-                                        {(!u.is_self).then(|| {
+            {error
+                .map(|e| {
+                    view! {
+                        <p class="error" role="alert">
+                            {list.error_user.clone().unwrap_or_default()}
+                            ": "
+                            {e}
+                        </p>
+                    }
+                })}
+            <AdminTable
+                headings=&["Username", "Role", "Status", "Created", "Sessions", "Actions"]
+                empty=false
+                empty_text="No users."
+            >
+                {list
+                    .users
+                    .into_iter()
+                    .map(|u| {
+                        let csrf = row_csrf.clone();
+                        let name = u.username.clone();
+                        let password_id = format!("password-{name}");
+                        view! {
+                            <tr>
+                                <td>{u.username.clone()}{u.is_self.then_some(" (you)")}</td>
+                                <td>{if u.is_admin { "admin" } else { "user" }}</td>
+                                <td>{if u.disabled { "disabled" } else { "active" }}</td>
+                                <td class="nowrap">{u.created}</td>
+                                <td class="number">{u.active_sessions}</td>
+                                <td class="actions">
+                                    <form method="post" action=ChangeUser::PATH class="inline">
+                                        <Csrf token=csrf.clone() />
+                                        <input type="hidden" name="username" value=name.clone() />
+                                        <input type="hidden" name="action" value="reset_password" />
+                                        <label for=password_id.clone() class="visually-hidden">
+                                            {format!("New password for {name}")}
+                                        </label>
+                                        <input
+                                            id=password_id
+                                            type="password"
+                                            name="password"
+                                            autocomplete="new-password"
+                                            minlength="8"
+                                            maxlength="1024"
+                                            placeholder="new password"
+                                        />
+                                        <button type="submit" class="secondary small">
+                                            "Reset password"
+                                        </button>
+                                    </form>
+                                    {(!u.is_self)
+                                        .then(|| {
                                             let admin_action = if u.is_admin {
                                                 (UserAction::RevokeAdmin, "Revoke admin")
                                             } else {
@@ -162,27 +188,51 @@ fn UserListView(list: UserList) -> impl IntoView {
                                                 (UserAction::Disable, "Disable")
                                             };
                                             view! {
-                                                <ActionButton csrf=csrf.clone() username=name.clone() action=admin_action.0 text=admin_action.1 />
-                                                <ActionButton csrf=csrf.clone() username=name.clone() action=status_action.0 text=status_action.1 />
+                                                <ActionButton
+                                                    csrf=csrf.clone()
+                                                    username=name.clone()
+                                                    action=admin_action.0
+                                                    text=admin_action.1
+                                                />
+                                                <ActionButton
+                                                    csrf=csrf.clone()
+                                                    username=name.clone()
+                                                    action=status_action.0
+                                                    text=status_action.1
+                                                />
                                             }
                                         })}
-                                    </td>
-                                </tr>
-                            }
-                        })
-                        .collect_view()}
-                </AdminTable>
+                                </td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </AdminTable>
             <section aria-labelledby="new-user-heading" class="card">
                 <h2 id="new-user-heading">"New user"</h2>
                 <form method="post" action=CreateUser::PATH class="admin-form">
                     <Csrf token=csrf.clone() />
                     <div class="field">
                         <label for="new-username">"Username"</label>
-                        <input id="new-username" name="username" required maxlength="64" autocomplete="off" />
+                        <input
+                            id="new-username"
+                            name="username"
+                            required
+                            maxlength="64"
+                            autocomplete="off"
+                        />
                     </div>
                     <div class="field">
                         <label for="new-password">"Password"</label>
-                        <input id="new-password" name="password" type="password" required minlength="8" maxlength="1024" autocomplete="new-password" />
+                        <input
+                            id="new-password"
+                            name="password"
+                            type="password"
+                            required
+                            minlength="8"
+                            maxlength="1024"
+                            autocomplete="new-password"
+                        />
                     </div>
                     <label class="choice">
                         <input type="checkbox" name="admin" value="true" />

@@ -55,7 +55,14 @@ pub fn LoginPage() -> impl IntoView {
         <Title text="Sign in · signoff" />
         <section class="card narrow" aria-labelledby="login-heading">
             <h1 id="login-heading">"Sign in"</h1>
-            {error.map(|message| view! { <p class="error" role="alert">{message}</p> })}
+            {error
+                .map(|message| {
+                    view! {
+                        <p class="error" role="alert">
+                            {message}
+                        </p>
+                    }
+                })}
             <Suspense fallback=|| ()>
                 {move || {
                     let request = request.clone();
@@ -68,8 +75,13 @@ pub fn LoginPage() -> impl IntoView {
                                     <form method="post" action=Login::PATH class="stack">
                                         <input type="hidden" name="csrf" value=csrf />
                                         {request
-                                            .map(|r| view! { <input type="hidden" name="request" value=r /> })}
-                                        {next.map(|n| view! { <input type="hidden" name="next" value=n /> })}
+                                            .map(|r| {
+                                                view! { <input type="hidden" name="request" value=r /> }
+                                            })}
+                                        {next
+                                            .map(|n| {
+                                                view! { <input type="hidden" name="next" value=n /> }
+                                            })}
                                         <label for="username">"Username"</label>
                                         <input
                                             id="username"

@@ -124,17 +124,38 @@ fn DialogView(dialog: Dialog) -> impl IntoView {
         <section class="card narrow" lang=dialog.locale.tag() aria-labelledby="logout-heading">
             <h1 id="logout-heading">{t.dialog_title}</h1>
             {dialog.problem.map(|problem| view! { <ProblemNotice problem t /> })}
-            {dialog.mismatch.then(|| view! { <p class="warning" role="alert">{t.mismatch}</p> })}
+            {dialog
+                .mismatch
+                .then(|| {
+                    view! {
+                        <p class="warning" role="alert">
+                            {t.mismatch}
+                        </p>
+                    }
+                })}
             {dialog
                 .client_name
-                .map(|name| view! { <p>{t.client_asks} " " <strong data-testid="client-name">{name}</strong> "."</p> })}
-            <p>{t.signed_in_as} " " <strong data-testid="username">{dialog.username}</strong> "."</p>
+                .map(|name| {
+                    view! {
+                        <p>
+                            {t.client_asks} " " <strong data-testid="client-name">{name}</strong>
+                            "."
+                        </p>
+                    }
+                })}
+            <p>
+                {t.signed_in_as} " " <strong data-testid="username">{dialog.username}</strong> "."
+            </p>
             <p class="question">{t.question}</p>
             <form method="post" action=ConfirmLogout::PATH class="choices">
                 <input type="hidden" name="csrf" value=dialog.csrf />
                 <input type="hidden" name="request" value=dialog.request />
-                <button type="submit" name="choice" value="yes">{t.yes}</button>
-                <button type="submit" name="choice" value="no" class="secondary">{t.no}</button>
+                <button type="submit" name="choice" value="yes">
+                    {t.yes}
+                </button>
+                <button type="submit" name="choice" value="no" class="secondary">
+                    {t.no}
+                </button>
             </form>
         </section>
     }

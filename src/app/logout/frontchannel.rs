@@ -169,7 +169,9 @@ fn FrontchannelFrames(
                     view! {
                         <div class="warning" role="alert">
                             <p>{not_confirmed.clone()}</p>
-                            <ul>{missing.into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}</ul>
+                            <ul>
+                                {missing.into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}
+                            </ul>
                             <p>{continuing.clone()}</p>
                         </div>
                     }

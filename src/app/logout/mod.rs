@@ -90,7 +90,9 @@ fn SignedOutView(
                     view! {
                         <p>
                             <a class="button" href=r.url data-testid="return-to">
-                                {t.return_to} " " {r.client_name}
+                                {t.return_to}
+                                " "
+                                {r.client_name}
                             </a>
                         </p>
                     }
