@@ -358,20 +358,45 @@ pub fn dialog_form(html: &str) -> DialogForm {
     }
 }
 
-/// The value of the first form field called `name` in a page, unescaped.
+/// The value of the first form field called `name` in a page, as the
+/// browser would submit it (the HTML is parsed, entities decoded).
 pub fn form_field(html: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html
-        .find(&marker)
-        .unwrap_or_else(|| panic!("no {name} field in {html}"))
-        + marker.len();
-    let raw = html[start..].split('"').next().unwrap();
-    raw.replace("&amp;", "&")
-        .replace("&quot;", "\"")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&#x27;", "'")
-        .replace("&#39;", "'")
+    let selector = scraper::Selector::parse(&format!("[name=\"{name}\"]"))
+        .unwrap_or_else(|e| panic!("a selector for {name}: {e}"));
+    scraper::Html::parse_document(html)
+        .select(&selector)
+        .next()
+        .and_then(|field| field.value().attr("value"))
+        .unwrap_or_else(|| panic!("no {name} field with a value in {html}"))
+        .to_owned()
+}
+
+/// The `name` attribute of the first element `selector` matches.
+pub fn attribute(html: &str, selector: &str, name: &str) -> Option<String> {
+    let selector = scraper::Selector::parse(selector)
+        .unwrap_or_else(|e| panic!("the selector {selector}: {e}"));
+    scraper::Html::parse_document(html)
+        .select(&selector)
+        .next()
+        .and_then(|e| e.value().attr(name))
+        .map(str::to_owned)
+}
+
+/// The text of every element `selector` matches, whitespace collapsed.
+pub fn texts(html: &str, selector: &str) -> Vec<String> {
+    let selector = scraper::Selector::parse(selector)
+        .unwrap_or_else(|e| panic!("the selector {selector}: {e}"));
+    scraper::Html::parse_document(html)
+        .select(&selector)
+        .map(|e| {
+            e.text()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect()
 }
 
 /// A browser of its own, signed in as `username`.

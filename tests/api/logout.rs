@@ -7,7 +7,8 @@ use signoff::server::commands::demo;
 use signoff::server::commands::{ClientSpec, add_client};
 
 use crate::helpers::{
-    POST_LOGOUT, TestApp, browser, claims_of, dialog_form, header, location, query_param, spawn_app,
+    POST_LOGOUT, TestApp, attribute, browser, claims_of, dialog_form, header, location,
+    query_param, spawn_app, texts,
 };
 
 /// The OIDF suite's end-session state: 90 printable characters incl. & = # % ? / " < >.
@@ -51,12 +52,19 @@ async fn yes_ends_the_op_session_and_redirects_with_the_exact_state() {
     )
     .await;
     assert_eq!(status, 200);
-    assert!(
-        html.contains("Demo relying party"),
-        "the dialog names the client"
+    assert_eq!(
+        texts(&html, "[data-testid=client-name]"),
+        ["Demo relying party"]
     );
-    assert!(html.contains(">demo<"), "the dialog names the user");
-    assert!(html.contains("Do you also want to sign out of signoff?"));
+    assert_eq!(texts(&html, "[data-testid=username]"), ["demo"]);
+    assert_eq!(
+        texts(&html, ".question"),
+        ["Do you also want to sign out of signoff?"]
+    );
+    assert_eq!(
+        texts(&html, "button[name=choice]"),
+        ["Yes, sign out of signoff", "No, stay signed in"]
+    );
     let target = location(&app.confirm(&dialog_form(&html), "yes").await);
 
     assert!(target.as_str().starts_with(POST_LOGOUT));
@@ -589,12 +597,15 @@ async fn a_request_named_only_by_client_id_never_redirects_without_a_click() {
     assert_eq!(response.status(), 200);
     assert!(response.headers().get("location").is_none());
     let html = response.text().await.unwrap();
-    assert!(html.contains("You are signed out"), "{html}");
-    assert!(html.contains("Return to"), "{html}");
-    assert!(html.contains("Demo relying party"), "{html}");
-    assert!(
-        html.contains(&format!("href=\"{POST_LOGOUT}?state=z+1\"")),
-        "the button goes to the validated URI with its state: {html}"
+    assert_eq!(texts(&html, "h1"), ["You are signed out"]);
+    assert_eq!(
+        texts(&html, "[data-testid=return-to]"),
+        ["Return to Demo relying party"]
+    );
+    assert_eq!(
+        attribute(&html, "[data-testid=return-to]", "href").as_deref(),
+        Some(format!("{POST_LOGOUT}?state=z+1").as_str()),
+        "the button goes to the validated URI with its state"
     );
 }
 

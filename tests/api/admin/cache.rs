@@ -1,0 +1,68 @@
+//! A change in the console reaches the end-session endpoint at once.
+
+use super::*;
+
+/// The end-session endpoint keeps clients and sessions in memory; a change in
+/// the console must reach it at once. This signs the demo user in and shows
+/// the dialog for a logout to the demo client's post-logout URI, so both are
+/// cached; it returns that logout's path.
+async fn logout_shown_once(app: &TestApp) -> String {
+    let hint = app.signed_in_id_token().await;
+    let logout = app.logout_path(&[
+        ("id_token_hint", &hint),
+        ("post_logout_redirect_uri", POST_LOGOUT),
+    ]);
+    assert_eq!(app.get(&logout).await.status(), StatusCode::OK);
+    logout
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_post_logout_uri_removed_in_the_console_stops_redirecting_at_once() {
+    let app = spawn_app().await;
+    let logout = logout_shown_once(&app).await;
+
+    let admin = admin(&app).await;
+    let form = client_form(&[("original", demo::CLIENT_ID)]);
+    post(&app, &admin, "/api/admin/client/save", &form).await;
+
+    let response = app.get(&logout).await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert!(response.headers().get("location").is_none());
+    let html = response.text().await.unwrap();
+    assert!(html.contains("not registered"), "{html}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_the_console_ends_is_no_longer_offered_in_the_dialog() {
+    let app = spawn_app().await;
+    let logout = logout_shown_once(&app).await;
+
+    let sid = user_sid(&app).await;
+    let admin = admin(&app).await;
+    post(&app, &admin, "/api/admin/session/end", &[("sid", &sid)]).await;
+
+    // Nothing left to end: the validated redirect at once (RIL §4), no dialog.
+    let response = app.get(&logout).await;
+    assert_eq!(response.status(), StatusCode::FOUND);
+    assert!(location(&response).as_str().starts_with(POST_LOGOUT));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_disabled_users_session_is_no_longer_offered_in_the_dialog() {
+    let app = spawn_app().await;
+    let logout = logout_shown_once(&app).await;
+
+    let admin = admin(&app).await;
+    post(
+        &app,
+        &admin,
+        "/api/admin/user/change",
+        &[("username", demo::USER), ("action", "disable")],
+    )
+    .await;
+
+    // The hint is still valid, so its redirect is honoured; no dialog.
+    let response = app.get(&logout).await;
+    assert_eq!(response.status(), StatusCode::FOUND);
+    assert!(location(&response).as_str().starts_with(POST_LOGOUT));
+}
