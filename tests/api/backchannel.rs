@@ -11,7 +11,7 @@ use signoff::server::commands::demo;
 use signoff::server::sessions::{Cause, Scope, terminate};
 
 use crate::helpers::{
-    POST_LOGOUT, TestApp, admin, claims_of, dialog_form, form_field, location, post, spawn_app,
+    Browser, POST_LOGOUT, TestApp, claims_of, dialog_form, form_field, location, spawn_app,
     spawn_app_with, verify_with_jwks,
 };
 use crate::receiver::{Answer, Receiver};
@@ -225,7 +225,7 @@ async fn every_kind_of_logout_notifies_the_session_clients() {
     let app = spawn_app().await;
     let receiver = Receiver::start(&[Answer::Status(200)]).await;
     set_backchannel_uri(&app, demo::CLIENT_ID, &receiver.uri()).await;
-    let admin = admin(&app).await;
+    let admin = Browser::admin(&app).await;
     let sid_of = |token: &str| claims_of(token)["sid"].as_str().unwrap().to_owned();
 
     // 1. /signout
@@ -233,12 +233,14 @@ async fn every_kind_of_logout_notifies_the_session_clients() {
     app.get("/signout").await;
     // 2. the admin's "Sign out" of one session
     let sid2 = sid_of(&app.signed_in_id_token().await);
-    post(&app, &admin, "/api/admin/session/end", &[("sid", &sid2)]).await;
+    admin
+        .submit("/api/admin/session/end", &[("sid", &sid2)])
+        .await;
     // 3. disabling the user
     let sid3 = sid_of(&app.signed_in_id_token().await);
     for action in ["disable", "enable"] {
         let form = [("username", demo::USER), ("action", action)];
-        post(&app, &admin, "/api/admin/user/change", &form).await;
+        admin.submit("/api/admin/user/change", &form).await;
     }
     // 4. expiry: a session older than its lifetime, ended by the maintenance task
     let sid4 = sid_of(&app.signed_in_id_token().await);
@@ -309,7 +311,7 @@ async fn a_resend_from_the_console_sends_a_new_token() {
     logout_yes(&app, &id_token).await;
     assert_eq!(settled(&app, Duration::from_secs(2)).await.status, "failed");
 
-    let admin = admin(&app).await;
+    let admin = Browser::admin(&app).await;
     let client_page = admin
         .get(app.url("/admin/clients/demo-rp"))
         .send()

@@ -1,6 +1,6 @@
 //! Malformed or oversized input anywhere gets a 4xx, never a 500.
 
-use crate::helpers::spawn_app;
+use crate::helpers::{Browser, spawn_app};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_repeated_or_oversized_authorize_parameter_is_a_400_page() {
@@ -130,11 +130,11 @@ async fn an_oversized_login_is_refused_without_a_500() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_server_function_answers_bad_bodies_with_a_4xx_for_every_caller() {
     let app = spawn_app().await;
-    let admin = crate::helpers::admin(&app).await;
+    let admin = Browser::admin(&app).await;
     let mut paths: Vec<_> = leptos::server_fn::axum::server_fn_paths().collect();
     paths.sort_by_key(|(path, _)| *path);
     assert!(paths.len() >= 15, "{paths:?}");
-    let anonymous = crate::helpers::browser();
+    let anonymous = Browser::new(&app);
     for (path, method) in paths {
         for client in [&anonymous, &admin] {
             for accept in [Some("text/html"), None, Some("application/json")] {

@@ -6,7 +6,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use signoff::server::commands::demo;
 
-use crate::helpers::{CHALLENGE, POST_LOGOUT, TestApp, browser, spawn_app};
+use crate::helpers::{Browser, CHALLENGE, POST_LOGOUT, TestApp, spawn_app};
 
 /// Valid requests, to be mutated: (method, path, query or form).
 fn seeds(app: &TestApp, hint: &str) -> Vec<(reqwest::Method, &'static str, String)> {
@@ -122,7 +122,7 @@ fn mutate(rng: &mut StdRng, text: &str) -> Vec<u8> {
 async fn mutated_requests_to_every_endpoint_never_get_a_5xx() {
     let app = spawn_app().await;
     let hint = app.signed_in_id_token().await;
-    let anonymous = browser();
+    let anonymous = Browser::new(&app);
     let mut rng = StdRng::seed_from_u64(0x0516_00FF);
     for (method, path, seed) in seeds(&app, &hint) {
         for round in 0..60 {

@@ -399,63 +399,84 @@ pub fn texts(html: &str, selector: &str) -> Vec<String> {
         .collect()
 }
 
-/// A browser of its own, signed in as `username`.
-pub async fn signed_in(app: &TestApp, username: &str, password: &str) -> reqwest::Client {
-    let client = browser();
-    let csrf = csrf_on(app, &client, "/login").await;
-    let response = client
-        .post(app.url("/api/login"))
-        .header("accept", "text/html")
-        .form(&[
-            ("username", username),
-            ("password", password),
-            ("csrf", &csrf),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(location(&response).path(), "/", "signing in as {username}");
-    client
+/// A browser of its own: its cookie jar, talking to one signoff, following
+/// no redirect. `Deref`s to its `reqwest::Client` for requests of any shape.
+#[derive(Clone)]
+pub struct Browser {
+    address: String,
+    client: reqwest::Client,
 }
 
-/// A browser signed in as the demo admin.
-pub async fn admin(app: &TestApp) -> reqwest::Client {
-    signed_in(app, demo::ADMIN, demo::ADMIN_PASSWORD).await
+impl std::ops::Deref for Browser {
+    type Target = reqwest::Client;
+
+    fn deref(&self) -> &reqwest::Client {
+        &self.client
+    }
 }
 
-pub async fn page(
-    app: &TestApp,
-    client: &reqwest::Client,
-    path: &str,
-) -> (reqwest::StatusCode, String) {
-    let response = client.get(app.url(path)).send().await.unwrap();
-    (response.status(), response.text().await.unwrap())
-}
+impl Browser {
+    /// Nobody signed in yet.
+    pub fn new(app: &TestApp) -> Self {
+        Self {
+            address: app.address.clone(),
+            client: browser(),
+        }
+    }
 
-/// The CSRF token of the forms `path` shows this browser.
-pub async fn csrf_on(app: &TestApp, client: &reqwest::Client, path: &str) -> String {
-    let (_, html) = page(app, client, path).await;
-    form_field(&html, "csrf")
-}
+    /// Signed in as `username`, through the login form.
+    pub async fn signed_in(app: &TestApp, username: &str, password: &str) -> Self {
+        let browser = Self::new(app);
+        let csrf = browser.csrf_on("/login").await;
+        let response = browser
+            .post(browser.url("/api/login"))
+            .header("accept", "text/html")
+            .form(&[
+                ("username", username),
+                ("password", password),
+                ("csrf", &csrf),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(location(&response).path(), "/", "signing in as {username}");
+        browser
+    }
 
-/// Posts an admin form as a browser without JavaScript does, with this
-/// browser's CSRF token.
-pub async fn post(
-    app: &TestApp,
-    client: &reqwest::Client,
-    path: &str,
-    form: &[(&str, &str)],
-) -> reqwest::Response {
-    let csrf = csrf_on(app, client, "/admin/users").await;
-    let mut fields = vec![("csrf", csrf.as_str())];
-    fields.extend_from_slice(form);
-    client
-        .post(app.url(path))
-        .header("accept", "text/html")
-        .form(&fields)
-        .send()
-        .await
-        .unwrap()
+    /// Signed in as the demo admin.
+    pub async fn admin(app: &TestApp) -> Self {
+        Self::signed_in(app, demo::ADMIN, demo::ADMIN_PASSWORD).await
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// GETs `path`: its status and its page.
+    pub async fn page(&self, path: &str) -> (reqwest::StatusCode, String) {
+        let response = self.get(self.url(path)).send().await.unwrap();
+        (response.status(), response.text().await.unwrap())
+    }
+
+    /// The CSRF token of the forms `path` shows this browser.
+    pub async fn csrf_on(&self, path: &str) -> String {
+        let (_, html) = self.page(path).await;
+        form_field(&html, "csrf")
+    }
+
+    /// Submits an admin form as a browser without JavaScript does, with this
+    /// browser's CSRF token.
+    pub async fn submit(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        let csrf = self.csrf_on("/admin/users").await;
+        let mut fields = vec![("csrf", csrf.as_str())];
+        fields.extend_from_slice(form);
+        self.post(self.url(path))
+            .header("accept", "text/html")
+            .form(&fields)
+            .send()
+            .await
+            .unwrap()
+    }
 }
 
 /// Checks a JWT's RS256 signature against the key `/jwks.json` publishes

@@ -10,7 +10,7 @@ use signoff::server::config::SettingsLayer;
 use signoff::server::throttle::FREE_PER_USER_AT_ADDR;
 
 use crate::helpers::{
-    TestApp, browser, csrf_on, form_field, header, location, now, spawn_app_configured,
+    Browser, TestApp, browser, form_field, header, location, now, spawn_app_configured,
 };
 
 async fn limited_app(per_minute: u32, trusted: Option<&str>) -> TestApp {
@@ -151,8 +151,8 @@ async fn failed_logins(app: &TestApp) -> Vec<(Option<String>, String)> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forty_concurrent_guesses_check_no_more_passwords_than_the_free_allowance() {
     let app = Arc::new(limited_app(0, None).await);
-    let client = browser();
-    let csrf = csrf_on(&app, &client, "/login").await;
+    let client = Browser::new(&app);
+    let csrf = client.csrf_on("/login").await;
 
     let guesses: Vec<_> = (0..40)
         .map(|i| {
@@ -189,7 +189,7 @@ async fn forty_concurrent_guesses_check_no_more_passwords_than_the_free_allowanc
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failures_from_one_address_do_not_stop_the_real_user_from_another() {
     let app = limited_app(0, Some("127.0.0.1/32")).await;
-    let attacker = browser();
+    let attacker = Browser::new(&app);
     for _ in 0..10 {
         login_from(&app, &attacker, "203.0.113.66", demo::USER, "wrong guess").await;
     }
@@ -200,7 +200,7 @@ async fn failures_from_one_address_do_not_stop_the_real_user_from_another() {
         "the attacker's address waits, even with the right password"
     );
 
-    let user = browser();
+    let user = Browser::new(&app);
     let signed_in = login_from(&app, &user, "198.51.100.2", demo::USER, demo::PASSWORD).await;
     assert_eq!(location(&signed_in).path(), "/", "the real user signs in");
 

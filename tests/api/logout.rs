@@ -7,7 +7,7 @@ use signoff::server::commands::demo;
 use signoff::server::commands::{ClientSpec, add_client};
 
 use crate::helpers::{
-    POST_LOGOUT, TestApp, attribute, browser, claims_of, dialog_form, header, location,
+    Browser, POST_LOGOUT, TestApp, attribute, browser, claims_of, dialog_form, header, location,
     query_param, spawn_app, texts,
 };
 
@@ -415,7 +415,7 @@ async fn without_a_session_a_valid_request_redirects_at_once_and_others_see_sign
     let app = spawn_app().await;
     let hint = app.signed_in_id_token().await;
     // Another browser, with no cookie.
-    let stranger = browser();
+    let stranger = Browser::new(&app);
 
     let response = stranger
         .get(app.url(&app.logout_path(&[
@@ -582,7 +582,7 @@ async fn no_after_a_bare_client_id_signs_the_user_out_of_no_client() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_request_named_only_by_client_id_never_redirects_without_a_click() {
     let app = spawn_app().await;
-    let stranger = browser();
+    let stranger = Browser::new(&app);
 
     let response = stranger
         .get(app.url(&app.logout_path(&[

@@ -4,7 +4,7 @@
 
 use signoff::server::commands::demo;
 
-use crate::helpers::{POST_LOGOUT, TestApp, admin, claims_of, dialog_form, post, spawn_app};
+use crate::helpers::{Browser, POST_LOGOUT, TestApp, claims_of, dialog_form, spawn_app};
 
 fn sid_of(jwt: &str) -> String {
     claims_of(jwt)["sid"].as_str().expect("a sid").to_owned()
@@ -140,14 +140,14 @@ async fn an_admin_password_reset_ends_the_users_sessions_and_tells_their_clients
     with_backchannel(&app).await;
     let tokens = app.tokens_for(&app.sign_in_and_authorize(&[]).await).await;
     let sid = sid_of(&tokens.id_token);
-    let admin = admin(&app).await;
+    let admin = Browser::admin(&app).await;
 
     let form = [
         ("username", demo::USER),
         ("action", "reset_password"),
         ("password", "a brand new passphrase"),
     ];
-    let response = post(&app, &admin, "/api/admin/user/change", &form).await;
+    let response = admin.submit("/api/admin/user/change", &form).await;
 
     assert!(response.status().is_redirection(), "{}", response.status());
     assert_eq!(

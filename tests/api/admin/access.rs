@@ -118,14 +118,14 @@ fn the_403_test_covers_every_admin_server_fn_the_registry_knows() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_non_admin_gets_403_on_every_page_and_every_server_fn() {
     let app = spawn_app().await;
-    let user = signed_in(&app, demo::USER, demo::PASSWORD).await;
+    let user = Browser::signed_in(&app, demo::USER, demo::PASSWORD).await;
     for path in PAGES {
-        let (status, html) = page(&app, &user, path).await;
+        let (status, html) = user.page(path).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
         assert!(html.contains("Access denied"), "{path}");
     }
     // The user's own valid CSRF token: only the role can refuse these.
-    let csrf = csrf_on(&app, &user, "/login").await;
+    let csrf = user.csrf_on("/login").await;
     for (path, form) in SERVER_FNS {
         let mut fields = vec![("csrf", csrf.as_str())];
         fields.extend_from_slice(form);
@@ -174,7 +174,7 @@ async fn a_non_admin_gets_403_on_every_page_and_every_server_fn() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admin_pages_are_never_cached_or_framed() {
     let app = spawn_app().await;
-    let admin = admin(&app).await;
+    let admin = Browser::admin(&app).await;
     for path in PAGES {
         let response = admin.get(app.url(path)).send().await.unwrap();
         assert_eq!(response.status(), StatusCode::OK, "{path}");
@@ -187,7 +187,7 @@ async fn admin_pages_are_never_cached_or_framed() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_change_without_this_browsers_csrf_token_is_refused() {
     let app = spawn_app().await;
-    let admin = admin(&app).await;
+    let admin = Browser::admin(&app).await;
     let mut form = vec![("csrf", "forged")];
     form.extend(client_form(&[]));
     let response = admin

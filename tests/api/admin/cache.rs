@@ -21,9 +21,9 @@ async fn a_post_logout_uri_removed_in_the_console_stops_redirecting_at_once() {
     let app = spawn_app().await;
     let logout = logout_shown_once(&app).await;
 
-    let admin = admin(&app).await;
+    let admin = Browser::admin(&app).await;
     let form = client_form(&[("original", demo::CLIENT_ID)]);
-    post(&app, &admin, "/api/admin/client/save", &form).await;
+    admin.submit("/api/admin/client/save", &form).await;
 
     let response = app.get(&logout).await;
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
@@ -38,8 +38,10 @@ async fn a_session_the_console_ends_is_no_longer_offered_in_the_dialog() {
     let logout = logout_shown_once(&app).await;
 
     let sid = user_sid(&app).await;
-    let admin = admin(&app).await;
-    post(&app, &admin, "/api/admin/session/end", &[("sid", &sid)]).await;
+    let admin = Browser::admin(&app).await;
+    admin
+        .submit("/api/admin/session/end", &[("sid", &sid)])
+        .await;
 
     // Nothing left to end: the validated redirect at once (RIL §4), no dialog.
     let response = app.get(&logout).await;
@@ -52,14 +54,13 @@ async fn a_disabled_users_session_is_no_longer_offered_in_the_dialog() {
     let app = spawn_app().await;
     let logout = logout_shown_once(&app).await;
 
-    let admin = admin(&app).await;
-    post(
-        &app,
-        &admin,
-        "/api/admin/user/change",
-        &[("username", demo::USER), ("action", "disable")],
-    )
-    .await;
+    let admin = Browser::admin(&app).await;
+    admin
+        .submit(
+            "/api/admin/user/change",
+            &[("username", demo::USER), ("action", "disable")],
+        )
+        .await;
 
     // The hint is still valid, so its redirect is honoured; no dialog.
     let response = app.get(&logout).await;

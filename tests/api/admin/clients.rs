@@ -20,8 +20,10 @@ async fn saved_to(response: reqwest::Response) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_new_confidential_client_gets_a_secret_shown_once_and_stored_hashed() {
     let app = spawn_app().await;
-    let admin = admin(&app).await;
-    let response = post(&app, &admin, "/api/admin/client/save", &client_form(&[])).await;
+    let admin = Browser::admin(&app).await;
+    let response = admin
+        .submit("/api/admin/client/save", &client_form(&[]))
+        .await;
     // Shown in the response that created it, never kept for a later page.
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.headers()["cache-control"], "no-store");
@@ -43,7 +45,7 @@ async fn a_new_confidential_client_gets_a_secret_shown_once_and_stored_hashed() 
             .await
             .unwrap();
     assert_eq!(stored, sha256_b64(&secret));
-    let (_, again) = page(&app, &admin, "/admin/clients/shop").await;
+    let (_, again) = admin.page("/admin/clients/shop").await;
     assert!(!again.contains(&secret), "the secret is shown only once");
     let sessions: Vec<(Vec<u8>,)> = sqlx::query_as("SELECT data FROM browser_sessions")
         .fetch_all(&app.pool)
@@ -64,9 +66,9 @@ async fn a_new_confidential_client_gets_a_secret_shown_once_and_stored_hashed() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_empty_client_id_gets_a_generated_one() {
     let app = spawn_app().await;
-    let admin = admin(&app).await;
+    let admin = Browser::admin(&app).await;
     let form = client_form(&[("client[client_id]", "  ")]);
-    let response = post(&app, &admin, "/api/admin/client/save", &form).await;
+    let response = admin.submit("/api/admin/client/save", &form).await;
     let target = saved_to(response).await;
     let id = target.strip_prefix("/admin/clients/").unwrap();
     assert_eq!(id.len(), 22);
@@ -81,11 +83,11 @@ async fn an_empty_client_id_gets_a_generated_one() {
 }
 
 /// Posts a create form that must fail and returns the form page shown after it.
-async fn refused_form(app: &TestApp, admin: &reqwest::Client, form: &[(&str, &str)]) -> String {
-    let response = post(app, admin, "/api/admin/client/save", form).await;
+async fn refused_form(admin: &Browser, form: &[(&str, &str)]) -> String {
+    let response = admin.submit("/api/admin/client/save", form).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&response).path(), "/admin/clients/new");
-    let (status, html) = page(app, admin, "/admin/clients/new").await;
+    let (status, html) = admin.page("/admin/clients/new").await;
     assert_eq!(status, StatusCode::OK);
     html
 }
@@ -93,7 +95,7 @@ async fn refused_form(app: &TestApp, admin: &reqwest::Client, form: &[(&str, &st
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_validation_rule_refuses_bad_input_next_to_its_field() {
     let app = spawn_app().await;
-    let admin = admin(&app).await;
+    let admin = Browser::admin(&app).await;
     let long_uri = format!("https://shop.example.com/{}", "a".repeat(2000));
     let long_name = "n".repeat(101);
     let cases: Vec<(&str, &str, &str)> = vec![
@@ -180,7 +182,7 @@ async fn every_validation_rule_refuses_bad_input_next_to_its_field() {
         ("client[id_token_signed_response_alg]", "none", "RS256 only"),
     ];
     for (field, value, message) in cases {
-        let html = refused_form(&app, &admin, &client_form(&[(field, value)])).await;
+        let html = refused_form(&admin, &client_form(&[(field, value)])).await;
         assert!(
             html.contains(message),
             "{field}={value:?} should say {message:?}"
@@ -208,14 +210,10 @@ async fn every_validation_rule_refuses_bad_input_next_to_its_field() {
         "client[post_logout_redirect_uris][]",
         "https://shop.example.com/bye",
     ));
-    assert!(
-        refused_form(&app, &admin, &dup)
-            .await
-            .contains("is listed twice")
-    );
+    assert!(refused_form(&admin, &dup).await.contains("is listed twice"));
     let none = client_form(&[("client[redirect_uris][]", " ")]);
     assert!(
-        refused_form(&app, &admin, &none)
+        refused_form(&admin, &none)
             .await
             .contains("at least one redirect URI")
     );
@@ -228,7 +226,7 @@ async fn every_validation_rule_refuses_bad_input_next_to_its_field() {
             .map(|u| ("client[post_logout_redirect_uris][]", u.as_str())),
     );
     assert!(
-        refused_form(&app, &admin, &too_many)
+        refused_form(&admin, &too_many)
             .await
             .contains("at most 20 URIs")
     );
@@ -243,7 +241,7 @@ async fn every_validation_rule_refuses_bad_input_next_to_its_field() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_rule_accepts_what_it_should() {
     let app = spawn_app().await;
-    let admin = admin(&app).await;
+    let admin = Browser::admin(&app).await;
     let cases: Vec<Vec<(&str, &str)>> = vec![
         vec![
             ("client[client_id]", "loopback"),
@@ -282,7 +280,9 @@ async fn each_rule_accepts_what_it_should() {
         ],
     ];
     for form in cases {
-        let response = post(&app, &admin, "/api/admin/client/save", &client_form(&form)).await;
+        let response = admin
+            .submit("/api/admin/client/save", &client_form(&form))
+            .await;
         let target = saved_to(response).await;
         assert_ne!(target, "/admin/clients/new", "{form:?} was refused");
     }
@@ -315,14 +315,14 @@ async fn removing_a_post_logout_uri_stops_logout_from_redirecting_to_it() {
     ]);
     assert_eq!(app.get(&logout).await.status(), StatusCode::OK);
 
-    let admin = admin(&app).await;
+    let admin = Browser::admin(&app).await;
     let form = client_form(&[
         ("original", demo::CLIENT_ID),
         ("client[name]", "Demo relying party"),
         ("client[redirect_uris][]", demo::REDIRECT_URIS[0]),
         ("client[post_logout_redirect_uris][]", ""),
     ]);
-    let response = post(&app, &admin, "/api/admin/client/save", &form).await;
+    let response = admin.submit("/api/admin/client/save", &form).await;
     assert_eq!(location(&response).path(), "/admin/clients/demo-rp");
     assert_eq!(
         audit_count(&app, demo::ADMIN, "client.updated", demo::CLIENT_ID).await,
@@ -344,13 +344,13 @@ async fn removing_a_post_logout_uri_stops_logout_from_redirecting_to_it() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn editing_keeps_the_client_id_and_the_secret() {
     let app = spawn_app().await;
-    let admin = admin(&app).await;
+    let admin = Browser::admin(&app).await;
     let form = client_form(&[
         ("original", demo::CLIENT_ID),
         ("client[client_id]", "renamed"),
         ("client[name]", "Renamed"),
     ]);
-    post(&app, &admin, "/api/admin/client/save", &form).await;
+    admin.submit("/api/admin/client/save", &form).await;
     let (name, secret): (String, String) =
         sqlx::query_as("SELECT name, secret_hash FROM clients WHERE client_id = 'demo-rp'")
             .fetch_one(&app.pool)
@@ -371,14 +371,13 @@ async fn editing_keeps_the_client_id_and_the_secret() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_new_secret_replaces_the_old_one() {
     let app = spawn_app().await;
-    let admin = admin(&app).await;
-    let response = post(
-        &app,
-        &admin,
-        "/api/admin/client/secret",
-        &[("client_id", demo::CLIENT_ID)],
-    )
-    .await;
+    let admin = Browser::admin(&app).await;
+    let response = admin
+        .submit(
+            "/api/admin/client/secret",
+            &[("client_id", demo::CLIENT_ID)],
+        )
+        .await;
     assert_eq!(
         response.status(),
         StatusCode::OK,
@@ -433,20 +432,19 @@ async fn deleting_a_client_ends_its_client_sessions_and_revokes_its_tokens() {
         1
     );
 
-    let admin = admin(&app).await;
-    let (status, html) = page(&app, &admin, "/admin/clients/demo-rp/delete").await;
+    let admin = Browser::admin(&app).await;
+    let (status, html) = admin.page("/admin/clients/demo-rp/delete").await;
     assert_eq!(status, StatusCode::OK);
     assert!(
         html.contains("Delete Demo relying party?"),
         "a confirmation step first"
     );
-    let response = post(
-        &app,
-        &admin,
-        "/api/admin/client/delete",
-        &[("client_id", demo::CLIENT_ID)],
-    )
-    .await;
+    let response = admin
+        .submit(
+            "/api/admin/client/delete",
+            &[("client_id", demo::CLIENT_ID)],
+        )
+        .await;
     assert_eq!(location(&response).path(), "/admin/clients");
 
     assert_eq!(
@@ -484,6 +482,6 @@ async fn deleting_a_client_ends_its_client_sessions_and_revokes_its_tokens() {
         .await,
         2
     );
-    let (status, _) = page(&app, &admin, "/admin/clients/demo-rp").await;
+    let (status, _) = admin.page("/admin/clients/demo-rp").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }

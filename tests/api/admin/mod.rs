@@ -6,8 +6,8 @@ use signoff::server::commands::demo;
 use signoff::server::crypto::sha256_b64;
 
 use crate::helpers::{
-    POST_LOGOUT, TestApp, VERIFIER, admin, browser, csrf_on, dialog_form, header, location, page,
-    post, query_param, signed_in, spawn_app,
+    Browser, POST_LOGOUT, TestApp, VERIFIER, browser, dialog_form, header, location, query_param,
+    spawn_app,
 };
 
 /// demo-rp, demo-fc-rp, demo-bc-rp, demo-spa.

@@ -7,22 +7,18 @@ async fn signing_out_a_session_ends_it_through_the_termination_path() {
     let app = spawn_app().await;
     app.signed_in_id_token().await;
     let sid = user_sid(&app).await;
-    let admin = admin(&app).await;
-    let (_, html) = page(&app, &admin, "/admin/sessions?user=dem").await;
+    let admin = Browser::admin(&app).await;
+    let (_, html) = admin.page("/admin/sessions?user=dem").await;
     assert!(
         html.contains(&sid[..8]) && html.contains("demo-rp"),
         "listed with its clients"
     );
-    let (_, html) = page(&app, &admin, "/admin/sessions?user=nobody").await;
+    let (_, html) = admin.page("/admin/sessions?user=nobody").await;
     assert!(!html.contains(&sid[..8]), "the filter applies");
 
-    let response = post(
-        &app,
-        &admin,
-        "/api/admin/session/end",
-        &[("sid", &sid), ("user", "dem")],
-    )
-    .await;
+    let response = admin
+        .submit("/api/admin/session/end", &[("sid", &sid), ("user", "dem")])
+        .await;
     let back = location(&response);
     assert_eq!(
         (back.path(), back.query()),
@@ -51,14 +47,13 @@ async fn signing_out_a_session_ends_it_through_the_termination_path() {
 async fn disabling_a_user_ends_their_sessions_and_stops_their_login() {
     let app = spawn_app().await;
     app.signed_in_id_token().await;
-    let admin = admin(&app).await;
-    let response = post(
-        &app,
-        &admin,
-        "/api/admin/user/change",
-        &[("username", demo::USER), ("action", "disable")],
-    )
-    .await;
+    let admin = Browser::admin(&app).await;
+    let response = admin
+        .submit(
+            "/api/admin/user/change",
+            &[("username", demo::USER), ("action", "disable")],
+        )
+        .await;
     assert_eq!(location(&response).path(), "/admin/users");
     assert_eq!(app.silent_authorize().await, Err("login_required".into()));
     assert_eq!(
@@ -82,29 +77,27 @@ async fn disabling_a_user_ends_their_sessions_and_stops_their_login() {
         Some("invalid")
     );
 
-    post(
-        &app,
-        &admin,
-        "/api/admin/user/change",
-        &[("username", demo::USER), ("action", "enable")],
-    )
-    .await;
-    signed_in(&app, demo::USER, demo::PASSWORD).await;
+    admin
+        .submit(
+            "/api/admin/user/change",
+            &[("username", demo::USER), ("action", "enable")],
+        )
+        .await;
+    Browser::signed_in(&app, demo::USER, demo::PASSWORD).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_admin_cannot_disable_or_demote_themselves() {
     let app = spawn_app().await;
-    let admin = admin(&app).await;
+    let admin = Browser::admin(&app).await;
     for action in ["disable", "revoke_admin"] {
-        post(
-            &app,
-            &admin,
-            "/api/admin/user/change",
-            &[("username", demo::ADMIN), ("action", action)],
-        )
-        .await;
-        let (_, html) = page(&app, &admin, "/admin/users").await;
+        admin
+            .submit(
+                "/api/admin/user/change",
+                &[("username", demo::ADMIN), ("action", action)],
+            )
+            .await;
+        let (_, html) = admin.page("/admin/users").await;
         assert!(
             html.contains("You cannot do this to your own account."),
             "{action}"
@@ -116,49 +109,42 @@ async fn an_admin_cannot_disable_or_demote_themselves() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn users_are_created_reset_and_promoted() {
     let app = spawn_app().await;
-    let admin = admin(&app).await;
-    post(
-        &app,
-        &admin,
-        "/api/admin/user/create",
-        &[("username", "carol"), ("password", "short")],
-    )
-    .await;
-    let (_, html) = page(&app, &admin, "/admin/users").await;
+    let admin = Browser::admin(&app).await;
+    admin
+        .submit(
+            "/api/admin/user/create",
+            &[("username", "carol"), ("password", "short")],
+        )
+        .await;
+    let (_, html) = admin.page("/admin/users").await;
     assert!(html.contains("at least 8 characters"));
-    post(
-        &app,
-        &admin,
-        "/api/admin/user/create",
-        &[("username", "carol"), ("password", "carol-pw-1")],
-    )
-    .await;
-    let carol = signed_in(&app, "carol", "carol-pw-1").await;
-    assert_eq!(
-        page(&app, &carol, "/admin/users").await.0,
-        StatusCode::FORBIDDEN
-    );
+    admin
+        .submit(
+            "/api/admin/user/create",
+            &[("username", "carol"), ("password", "carol-pw-1")],
+        )
+        .await;
+    let carol = Browser::signed_in(&app, "carol", "carol-pw-1").await;
+    assert_eq!(carol.page("/admin/users").await.0, StatusCode::FORBIDDEN);
 
-    post(
-        &app,
-        &admin,
-        "/api/admin/user/change",
-        &[
-            ("username", "carol"),
-            ("action", "reset_password"),
-            ("password", "carol-pw-2"),
-        ],
-    )
-    .await;
-    post(
-        &app,
-        &admin,
-        "/api/admin/user/change",
-        &[("username", "carol"), ("action", "grant_admin")],
-    )
-    .await;
-    let carol = signed_in(&app, "carol", "carol-pw-2").await;
-    assert_eq!(page(&app, &carol, "/admin/users").await.0, StatusCode::OK);
+    admin
+        .submit(
+            "/api/admin/user/change",
+            &[
+                ("username", "carol"),
+                ("action", "reset_password"),
+                ("password", "carol-pw-2"),
+            ],
+        )
+        .await;
+    admin
+        .submit(
+            "/api/admin/user/change",
+            &[("username", "carol"), ("action", "grant_admin")],
+        )
+        .await;
+    let carol = Browser::signed_in(&app, "carol", "carol-pw-2").await;
+    assert_eq!(carol.page("/admin/users").await.0, StatusCode::OK);
     for action in ["user.created", "user.password_reset", "user.admin_granted"] {
         assert_eq!(
             audit_count(&app, demo::ADMIN, action, "carol").await,
@@ -181,14 +167,14 @@ async fn the_audit_log_is_newest_first_and_paginated() {
         .await
         .unwrap();
     }
-    let admin = admin(&app).await;
-    let (_, first) = page(&app, &admin, "/admin/audit").await;
+    let admin = Browser::admin(&app).await;
+    let (_, first) = admin.page("/admin/audit").await;
     let newest = first.find("subject-59").expect("the newest is on page 1");
     let older = first.find("subject-58").unwrap();
     assert!(newest < older, "newest first");
     assert!(!first.contains("subject-09"));
     assert!(first.contains("href=\"/admin/audit?page=2\""));
-    let (_, second) = page(&app, &admin, "/admin/audit?page=2").await;
+    let (_, second) = admin.page("/admin/audit?page=2").await;
     assert!(second.contains("subject-09") && second.contains("subject-00"));
     assert!(!second.contains("subject-10\"") && second.contains("href=\"/admin/audit?page=1\""));
 }
