@@ -2,7 +2,7 @@
 # throw-away database, and the server's CPU and memory readings.
 # Sets: ROOT, work, server, base.
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-BIN="$ROOT/target/release/signoff"
+BIN="${SIGNOFF_BIN:-$ROOT/target/release/signoff}"
 [ -x "$BIN" ] || { echo "bench: build first (cargo leptos build --release)" >&2; exit 1; }
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 

@@ -8,6 +8,10 @@
 # binary `cargo test --features ssr` builds (dev profile, crypto optimised),
 # so CI compiles the server once for the unit, API and end-to-end tests.
 #
+# Both must come from the same source: a server function's URL hashes where it
+# is declared, so a site older than the server calls URLs the server no longer
+# has (`make e2e` rebuilds both first).
+#
 #   scripts/e2e.sh [playwright args…]      e.g. scripts/e2e.sh tests/logout.spec.ts
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -15,13 +15,14 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
 use super::backchannel::BackchannelNotifier;
+use super::browser_session::BrowserSessionLayer;
 use super::config::Settings;
 use super::db::audit_events::{NewAuditEvent, insert_audit_event};
 use super::keys::SigningKeys;
 use super::rate_limit::{self, RateLimit};
 use super::read_cache::{CACHE_TTL, CACHED_CLIENTS, CACHED_ROWS, ReadCache};
 use super::signed::Signer;
-use super::state::AppState;
+use super::state::{AppState, Shared};
 use super::{browser_session, commands, db, error, headers, health, maintenance, protocol};
 use crate::app::{App, shell};
 use crate::oidc::discovery::ProviderMetadata;
@@ -77,7 +78,7 @@ impl Application {
         // Deliveries a previous process left pending start right away.
         let deliveries = notifier.spawn_worker();
 
-        let state = AppState {
+        let state = AppState::new(Shared {
             leptos_options: Arc::new(leptos_options),
             pool: pool.clone(),
             settings: Arc::new(settings),
@@ -88,8 +89,8 @@ impl Application {
             notifier,
             op_sessions: Arc::new(ReadCache::new(CACHED_ROWS, CACHE_TTL)),
             logout_clients: Arc::new(ReadCache::new(CACHED_CLIENTS, CACHE_TTL)),
-        };
-        let router = router(state.clone()).layer(session_layer);
+        });
+        let router = router(state.clone(), session_layer);
         record_start(&pool, local_addr).await?;
         let maintenance = maintenance::spawn(state.clone());
         let limit = RateLimit::new(
@@ -151,14 +152,21 @@ fn route_list() -> Vec<AxumRouteListing> {
     ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
-fn router(state: AppState) -> Router {
+/// The browser-session layer wraps only the routes that may read the
+/// browser session; discovery, JWKS, the token endpoint, userinfo and the
+/// health check never do, and skip its cookie parsing and store lookup.
+fn router(state: AppState, session_layer: BrowserSessionLayer) -> Router {
     let routes = route_list();
     let options = (*state.leptos_options).clone();
-    Router::new()
-        .route("/healthz", get(health::healthz))
-        .merge(protocol::routes())
+    let with_browser_session = Router::new()
+        .merge(protocol::browser_routes())
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(session_layer);
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .merge(protocol::api_routes())
+        .merge(with_browser_session)
         .with_state(state)
 }
 

@@ -23,9 +23,27 @@ pub struct LiveOpSession {
 }
 
 /// Shared by every handler and, through Leptos context, every server function.
-/// Handlers clone it on every request, so every field is a cheap clone.
+/// Handlers clone it on every request: one reference-count increment, and its
+/// fields are read through `Deref` (`state.pool`).
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl AppState {
+    pub fn new(shared: Shared) -> Self {
+        Self(Arc::new(shared))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// What [`AppState`] shares.
+pub struct Shared {
     pub leptos_options: Arc<LeptosOptions>,
     pub pool: SqlitePool,
     pub settings: Arc<Settings>,

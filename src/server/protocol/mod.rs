@@ -18,14 +18,16 @@ use tower_http::cors::{Any, CorsLayer};
 use super::state::AppState;
 use crate::oidc::{OAuthError, OAuthErrorCode};
 
-pub fn routes() -> Router<AppState> {
+/// The public metadata and the bearer- or code-authenticated endpoints: no
+/// cookies, so no browser session.
+pub fn api_routes() -> Router<AppState> {
     // Public metadata and the bearer/code-authenticated endpoints may be called
     // from browser-based clients; no cookies are involved, so any origin is fine.
     let cors = CorsLayer::new()
         .allow_origin(Any)
         .allow_methods([axum::http::Method::GET, axum::http::Method::POST])
         .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE]);
-    let api = Router::new()
+    Router::new()
         .route(
             "/.well-known/openid-configuration",
             get(discovery::openid_configuration),
@@ -36,7 +38,11 @@ pub fn routes() -> Router<AppState> {
             "/userinfo",
             get(userinfo::userinfo).post(userinfo::userinfo),
         )
-        .layer(cors);
+        .layer(cors)
+}
+
+/// The endpoints a browser navigates to, which read its session.
+pub fn browser_routes() -> Router<AppState> {
     Router::new()
         .route("/authorize", get(authorize::authorize))
         .route(
@@ -52,7 +58,6 @@ pub fn routes() -> Router<AppState> {
             "/authorize/continue",
             get(authorize::continue_authorization),
         )
-        .merge(api)
 }
 
 /// An OAuth error as JSON (RFC 6749 §5.2), never cached.
