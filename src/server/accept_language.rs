@@ -4,20 +4,22 @@
 use std::convert::Infallible;
 
 use axum::extract::FromRequestParts;
+use axum::http::HeaderValue;
 use axum::http::header::ACCEPT_LANGUAGE;
 use axum::http::request::Parts;
 
 use crate::i18n::{Locale, negotiate};
 
-/// The request's `Accept-Language`, if it sent a readable one.
+/// The request's `Accept-Language`, if it sent one (a reference-counted copy
+/// of the header: reading it allocates nothing).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct AcceptLanguage(pub Option<String>);
+pub struct AcceptLanguage(Option<HeaderValue>);
 
 impl AcceptLanguage {
     /// The page's language: `ui_locales` first (RP-Initiated Logout §2), then
     /// this header, then English.
     pub fn locale(&self, ui_locales: Option<&str>) -> Locale {
-        negotiate(ui_locales, self.0.as_deref())
+        negotiate(ui_locales, self.0.as_ref().and_then(|v| v.to_str().ok()))
     }
 }
 
@@ -25,13 +27,7 @@ impl<S: Send + Sync> FromRequestParts<S> for AcceptLanguage {
     type Rejection = Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(Self(
-            parts
-                .headers
-                .get(ACCEPT_LANGUAGE)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned),
-        ))
+        Ok(Self(parts.headers.get(ACCEPT_LANGUAGE).cloned()))
     }
 }
 
