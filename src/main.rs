@@ -7,23 +7,42 @@ use signoff::server::{db, startup, telemetry};
 
 fn main() -> ExitCode {
     return_large_allocations_to_the_os();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let cli = Cli::parse();
+    let settings = match cli.settings() {
+        Ok(settings) => settings,
+        Err(err) => {
+            eprintln!("signoff: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let runtime = match runtime(settings.worker_threads) {
         Ok(runtime) => runtime,
         Err(err) => {
             eprintln!("signoff: cannot start the async runtime: {err}");
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(Cli::parse())) {
+    match runtime.block_on(run(cli, settings)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("signoff: {err:#}");
             ExitCode::FAILURE
         }
     }
+}
+
+/// One event loop for one worker thread (tokio's current_thread runtime: no
+/// work stealing, no cross-thread wake-ups), a work-stealing pool for more.
+/// Blocking work goes to tokio's separate blocking pool in both cases.
+fn runtime(worker_threads: usize) -> std::io::Result<tokio::runtime::Runtime> {
+    let mut builder = if worker_threads == 1 {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        let mut builder = tokio::runtime::Builder::new_multi_thread();
+        builder.worker_threads(worker_threads);
+        builder
+    };
+    builder.enable_all().build()
 }
 
 /// glibc raises its mmap threshold each time a large block is freed, so after
@@ -40,8 +59,7 @@ fn return_large_allocations_to_the_os() {
 }
 
 /// config → telemetry → start-up (or one administrative command).
-async fn run(cli: Cli) -> anyhow::Result<()> {
-    let settings = cli.settings()?;
+async fn run(cli: Cli, settings: signoff::server::config::Settings) -> anyhow::Result<()> {
     telemetry::init(&settings.log)?;
     let command = match cli.command {
         None | Some(Command::Serve) => {

@@ -94,6 +94,15 @@ impl EndSessionRequest {
         })
     }
 
+    /// Whether `params` holds only §2 parameters, so that the text they were
+    /// parsed from says exactly what [`Self::to_form`] would, and may be kept
+    /// as it came instead of being encoded again.
+    pub fn names_only_its_parameters(params: &Params) -> bool {
+        params
+            .names()
+            .all(|name| PARAMETER_CAPS.iter().any(|(known, _)| *known == name))
+    }
+
     /// The request as a form body with only the §2 parameters: what is worth
     /// keeping of a POSTed request while the browser comes back for it.
     pub fn to_form(&self) -> String {
@@ -792,6 +801,16 @@ mod tests {
         assert_eq!(kept, "id_token_hint=a.b.c&client_id=rp&state=s+1");
         let again = EndSessionRequest::from_params(&Params::parse(kept.as_bytes()).unwrap());
         assert_eq!(again, Ok(request));
+    }
+
+    #[test]
+    fn a_request_of_only_section_2_parameters_may_be_kept_as_it_came_and_one_with_others_may_not() {
+        let only = Params::parse(b"id_token_hint=a.b.c&state=s%201&state2=&ui_locales=de").unwrap();
+        assert!(EndSessionRequest::names_only_its_parameters(&only));
+        let with_junk = Params::parse(b"id_token_hint=a.b.c&junk=x").unwrap();
+        assert!(!EndSessionRequest::names_only_its_parameters(&with_junk));
+        let with_pending = Params::parse(b"pending=abc").unwrap();
+        assert!(!EndSessionRequest::names_only_its_parameters(&with_pending));
     }
 
     #[test]

@@ -224,7 +224,7 @@ impl BackchannelNotifier {
             jti.clone(),
             now_ms() / 1000,
         );
-        let sent = match self.0.keys.sign_typed(&claims, LOGOUT_TOKEN_TYP) {
+        let sent = match self.0.keys.sign_typed(&claims, LOGOUT_TOKEN_TYP).await {
             Ok(token) => self.post(&row.uri, &token).await,
             Err(err) => Err(SendError::Network(format!(
                 "signing the logout token failed: {err}"

@@ -131,7 +131,11 @@ pub async fn load_request(
         return Ok(EndSessionRequest::from_params(&params)
             .ok()
             .map(|request| Incoming {
-                form_text: request.to_form(),
+                form_text: if EndSessionRequest::names_only_its_parameters(&params) {
+                    text.to_owned()
+                } else {
+                    request.to_form()
+                },
                 request,
                 pending: None,
             }));

@@ -2,11 +2,12 @@
 //! ban; HTML pages rendered by Leptos get a per-request nonce in their CSP so that
 //! the hydration script (and nothing else inline) may run.
 
+use axum::http::HeaderValue;
 use axum::http::header::{
     CONTENT_SECURITY_POLICY, REFERRER_POLICY, STRICT_TRANSPORT_SECURITY, X_CONTENT_TYPE_OPTIONS,
     X_FRAME_OPTIONS,
 };
-use axum::http::{HeaderValue, Response};
+use tower_http::set_header::SetResponseHeaderLayer;
 
 /// For responses that did not set their own policy: error pages, static files,
 /// JSON. No script may run, and nothing may frame us.
@@ -42,26 +43,37 @@ pub fn page_csp(nonce: &str, frame_origins: &[String]) -> String {
     )
 }
 
-/// Middleware (`axum::middleware::map_response`) that completes every response.
-pub async fn security_headers<B>(mut res: Response<B>) -> Response<B> {
-    let headers = res.headers_mut();
-    headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    headers.insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    headers.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    headers
-        .entry(CONTENT_SECURITY_POLICY)
-        .or_insert(HeaderValue::from_static(DEFAULT_CSP));
-    res
+/// The layers that complete every response: `nosniff`, `no-referrer`, a
+/// framing ban, and [`DEFAULT_CSP`] unless the response set its own policy.
+/// Each is a static header set in place: no future to box, nothing to copy.
+pub type SecurityHeaders = (
+    SetResponseHeaderLayer<HeaderValue>,
+    SetResponseHeaderLayer<HeaderValue>,
+    SetResponseHeaderLayer<HeaderValue>,
+    SetResponseHeaderLayer<HeaderValue>,
+);
+
+pub fn security_headers() -> SecurityHeaders {
+    let set =
+        |name, value| SetResponseHeaderLayer::overriding(name, HeaderValue::from_static(value));
+    (
+        set(X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        set(REFERRER_POLICY, "no-referrer"),
+        set(X_FRAME_OPTIONS, "DENY"),
+        SetResponseHeaderLayer::if_not_present(
+            CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(DEFAULT_CSP),
+        ),
+    )
 }
 
 /// Strict-Transport-Security, for an https issuer: browsers then never talk
 /// to signoff over plain http for a year.
-pub async fn hsts<B>(mut res: Response<B>) -> Response<B> {
-    res.headers_mut().insert(
+pub fn hsts() -> SetResponseHeaderLayer<HeaderValue> {
+    SetResponseHeaderLayer::overriding(
         STRICT_TRANSPORT_SECURITY,
         HeaderValue::from_static("max-age=31536000"),
-    );
-    res
+    )
 }
 
 /// Called from the Leptos shell during SSR: sets this page's CSP with its nonce.

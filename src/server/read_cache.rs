@@ -36,7 +36,9 @@ pub struct ReadCache<K, V> {
 
 #[derive(Debug)]
 struct Inner<K, V> {
-    entries: HashMap<K, (V, Instant)>,
+    /// foldhash, seeded per process: the keys that enter were verified or
+    /// found in the database, so an attacker cannot choose them to collide.
+    entries: HashMap<K, (V, Instant), foldhash::fast::RandomState>,
     generation: u64,
 }
 
@@ -48,7 +50,7 @@ impl<K: Hash + Eq, V: Clone> ReadCache<K, V> {
     pub fn new(capacity: usize, ttl: Duration) -> Self {
         Self {
             inner: Mutex::new(Inner {
-                entries: HashMap::new(),
+                entries: HashMap::default(),
                 generation: 0,
             }),
             capacity,

@@ -3,14 +3,21 @@ use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
 
 use anyhow::Context;
+use std::convert::Infallible;
+
 use axum::Router;
+use axum::ServiceExt as _;
 use axum::extract::DefaultBodyLimit;
+use axum::extract::Request;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use leptos::config::{LeptosOptions, get_configuration};
 use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use sqlx::SqlitePool;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
+use tower::ServiceBuilder;
+use tower::util::BoxCloneSyncService;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
@@ -33,7 +40,7 @@ const MAX_BODY_BYTES: usize = 64 * 1024;
 /// A bound, migrated, ready-to-serve signoff.
 pub struct Application {
     listener: TcpListener,
-    router: Router,
+    service: AppService,
     state: AppState,
     background: Vec<JoinHandle<()>>,
     /// Held while serving: one server per SQLite database.
@@ -67,7 +74,7 @@ impl Application {
         let keys = SigningKeys::load_or_create(&pool).await?;
         let key_reloader = keys.spawn_reloader(pool.clone());
         let discovery_json =
-            serde_json::to_string(&ProviderMetadata::for_issuer(&settings.issuer))?.into();
+            serde_json::to_vec(&ProviderMetadata::for_issuer(&settings.issuer))?.into();
         let notifier = BackchannelNotifier::new(
             pool.clone(),
             keys.clone(),
@@ -100,14 +107,11 @@ impl Application {
         let mut background = vec![session_cleanup, key_reloader, deliveries, maintenance];
         background.extend(limit.as_ref().map(RateLimit::spawn_sweeper));
 
-        let mut router = with_common_layers(router, limit);
-        if state.settings.issuer.is_https() {
-            router = router.layer(axum::middleware::map_response(headers::hsts));
-        }
+        let service = with_common_layers(router, limit, state.settings.issuer.is_https());
 
         Ok(Self {
             listener,
-            router,
+            service,
             state,
             background,
             _serve_lock: serve_lock,
@@ -129,7 +133,7 @@ impl Application {
     ) -> anyhow::Result<()> {
         let result = axum::serve(
             self.listener,
-            self.router
+            self.service
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown)
@@ -170,19 +174,26 @@ fn router(state: AppState, session_layer: BrowserSessionLayer) -> Router {
         .with_state(state)
 }
 
-/// Layers every response passes through, the error and panic pages included.
-fn with_common_layers(router: Router, limit: Option<RateLimit>) -> Router {
-    let router = router
-        .layer(axum::middleware::from_fn(error::server_fn_responses))
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(CatchPanicLayer::custom(error::panic_response));
-    let router = match limit {
-        Some(limit) => router.layer(rate_limit::RateLimitLayer(limit)),
-        None => router,
-    };
-    router
-        .layer(axum::middleware::map_response(headers::security_headers))
+/// The whole application as one service: the router inside the layers every
+/// response passes through, the error and panic pages included.
+pub type AppService = BoxCloneSyncService<Request, Response, Infallible>;
+
+/// The common layers wrap the router once, outside it. Layered onto the
+/// router instead, each would wrap every route separately, and serving a
+/// request would clone (and allocate) each route's whole stack of boxes.
+fn with_common_layers(router: Router, limit: Option<RateLimit>, https: bool) -> AppService {
+    let service = ServiceBuilder::new()
+        .map_response(IntoResponse::into_response)
+        .option_layer(https.then(headers::hsts))
         .layer(TraceLayer::new_for_http())
+        .layer(headers::security_headers())
+        .option_layer(limit.map(rate_limit::RateLimitLayer))
+        .map_response(IntoResponse::into_response)
+        .layer(CatchPanicLayer::custom(error::panic_response))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(error::server_fn_responses))
+        .service(router);
+    BoxCloneSyncService::new(service)
 }
 
 /// cargo-leptos bakes `LEPTOS_OUTPUT_NAME` into release builds, and the site

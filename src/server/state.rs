@@ -53,7 +53,8 @@ pub struct Shared {
     /// a waiting authorization request).
     pub signer: Signer,
     /// The discovery document, serialized once.
-    pub discovery_json: Arc<str>,
+    /// Serialized once; each answer shares it (a reference count, no copy).
+    pub discovery_json: axum::body::Bytes,
     /// Delivers back-channel logouts.
     pub notifier: BackchannelNotifier,
     /// Live OP sessions by sid, for the end-session endpoint. Whatever ends

@@ -320,7 +320,7 @@ async fn an_expired_hint_for_a_recent_session_still_counts() {
     let hint = app.signed_in_id_token().await;
     let mut claims = claims_of(&hint);
     claims["exp"] = serde_json::json!(claims["iat"].as_i64().unwrap() - 3600);
-    let expired = app.state().keys.sign(&claims).unwrap();
+    let expired = app.state().keys.sign(&claims).await.unwrap();
 
     let (status, html) = dialog(
         &app,

@@ -11,7 +11,7 @@ pub async fn openid_configuration(State(state): State<AppState>) -> impl IntoRes
             (header::CONTENT_TYPE, "application/json"),
             (header::CACHE_CONTROL, "public, max-age=300"),
         ],
-        state.discovery_json.to_string(),
+        state.discovery_json.clone(),
     )
 }
 
@@ -22,6 +22,6 @@ pub async fn jwks(State(state): State<AppState>) -> impl IntoResponse {
             (header::CONTENT_TYPE, "application/jwk-set+json"),
             (header::CACHE_CONTROL, "public, max-age=300"),
         ],
-        state.keys.jwks_json().to_string(),
+        state.keys.jwks_json(),
     )
 }

@@ -184,7 +184,7 @@ async fn exchange(
         },
         now,
     );
-    let id_token = state.keys.sign(&claims)?;
+    let id_token = state.keys.sign(&claims).await?;
     let access_token = random_token();
     insert_access_token(
         &mut *conn,
