@@ -44,7 +44,7 @@ struct KeySet {
     /// its confirmation both present the same hint, and an RSA verification
     /// costs ~20 µs. Only verified hints enter; a new key set starts empty.
     verified: ReadCache<Box<str>, HintClaims>,
-    /// The serialized JWK Set, built once per load: `/jwks.json` only copies it.
+    /// The serialized JWK Set, built once per load: `/jwks.json` shares it.
     jwks_json: axum::body::Bytes,
     kids: Vec<String>,
 }
@@ -121,12 +121,8 @@ impl SigningKeys {
             .context("the signing task")?
     }
 
-    /// [`Self::sign_typed`] on the calling thread: for tests and the blocking pool.
-    pub fn sign_typed_blocking<T: Serialize>(
-        &self,
-        claims: &T,
-        typ: &str,
-    ) -> anyhow::Result<String> {
+    /// [`Self::sign_typed`] on the calling thread: for the blocking pool and tests.
+    fn sign_typed_blocking<T: Serialize>(&self, claims: &T, typ: &str) -> anyhow::Result<String> {
         let set = self.current();
         let mut header = Header::new(Algorithm::RS256);
         header.kid = Some(set.active.kid.clone());
