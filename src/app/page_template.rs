@@ -64,21 +64,26 @@ impl PageTemplate {
     }
 }
 
-/// Escapes `& < > " '`, copying the runs between them whole.
+/// Escapes `& < > " '`, copying the runs between them whole. A byte loop:
+/// the five are ASCII, so every cut falls on a character boundary, and no
+/// character is decoded on the way (a char-set `find` decoded each one, and
+/// cost 5 % of the dialog).
 fn escape_into(out: &mut String, text: &str) {
-    let mut rest = text;
-    while let Some(at) = rest.find(['&', '<', '>', '"', '\'']) {
-        out.push_str(&rest[..at]);
-        out.push_str(match rest.as_bytes()[at] {
+    let mut run_start = 0;
+    for (at, byte) in text.bytes().enumerate() {
+        let entity = match byte {
             b'&' => "&amp;",
             b'<' => "&lt;",
             b'>' => "&gt;",
             b'"' => "&quot;",
-            _ => "&#39;",
-        });
-        rest = &rest[at + 1..];
+            b'\'' => "&#39;",
+            _ => continue,
+        };
+        out.push_str(&text[run_start..at]);
+        out.push_str(entity);
+        run_start = at + 1;
     }
-    out.push_str(rest);
+    out.push_str(&text[run_start..]);
 }
 
 #[cfg(test)]

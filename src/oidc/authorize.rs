@@ -315,7 +315,7 @@ mod tests {
         }
     }
 
-    fn params(query: &str) -> Params {
+    fn params(query: &str) -> Params<'_> {
         Params::parse(query.as_bytes()).unwrap()
     }
 

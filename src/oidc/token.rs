@@ -239,7 +239,7 @@ mod tests {
 
     use super::*;
 
-    fn params(body: &str) -> Params {
+    fn params(body: &str) -> Params<'_> {
         Params::parse(body.as_bytes()).unwrap()
     }
 

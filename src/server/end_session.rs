@@ -145,9 +145,10 @@ pub async fn load_request(
         Use::Consume => take_logout_request(&state.pool, id, now()).await,
     }
     .context("loading the stored logout request")?;
-    let request = stored
-        .and_then(|text| Params::parse(text.as_bytes()).ok())
-        .and_then(|p| EndSessionRequest::from_params(&p).ok());
+    let request = stored.and_then(|text| {
+        let params = Params::parse(text.as_bytes()).ok()?;
+        EndSessionRequest::from_params(&params).ok()
+    });
     Ok(request.map(|request| Incoming {
         request,
         form_text: url::form_urlencoded::Serializer::new(String::new())

@@ -9,12 +9,17 @@
 //!   its status and page.
 
 use std::any::Any;
+use std::convert::Infallible;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
 use axum::body::Body;
 use axum::http::{Response, StatusCode, header};
 use axum::response::IntoResponse;
 
 use axum::http::HeaderValue;
+use futures_util::future::Either;
+use tower::{Layer, Service};
 
 use super::respond::SHOW_SECRET_HEADER;
 use crate::app::admin::clients::render_secret_document;
@@ -58,7 +63,7 @@ pub fn error_page(error: UiError) -> axum::response::Response {
         .into_response()
 }
 
-/// Middleware for server functions (`/api/*`). A failed call never shows
+/// The layer for server functions (`/api/*`). A failed call never shows
 /// server_fn's internal text, and gets the status its [`FnError`] says
 /// (server_fn itself answers every error with 500):
 /// - a missing or malformed argument, or a body that is not UTF-8, is a 400
@@ -69,19 +74,59 @@ pub fn error_page(error: UiError) -> axum::response::Response {
 /// - a fetch-style caller gets a JSON error with the same status;
 /// - a change that created a client secret is answered with the page that
 ///   shows it (the secret travels in an internal header, removed here).
-pub async fn server_fn_responses(
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    if !request.uri().path().starts_with("/api/") {
-        return next.run(request).await;
+///
+/// Every other path goes straight to the inner service, with its own future:
+/// no box, no clone.
+#[derive(Clone, Copy, Debug)]
+pub struct ServerFnResponsesLayer;
+
+impl<S> Layer<S> for ServerFnResponsesLayer {
+    type Service = ServerFnResponses<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        ServerFnResponses(inner)
     }
-    let from_form = request
-        .headers()
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("text/html"));
-    let mut response = next.run(request).await;
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct ServerFnResponses<S>(S);
+
+type Answer = Pin<Box<dyn Future<Output = Result<axum::response::Response, Infallible>> + Send>>;
+
+impl<S> Service<axum::extract::Request> for ServerFnResponses<S>
+where
+    S: Service<axum::extract::Request, Response = axum::response::Response, Error = Infallible>,
+    S::Future: Send + 'static,
+{
+    type Response = axum::response::Response;
+    type Error = Infallible;
+    type Future = Either<S::Future, Answer>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.0.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: axum::extract::Request) -> Self::Future {
+        if !request.uri().path().starts_with("/api/") {
+            return Either::Left(self.0.call(request));
+        }
+        let from_form = request
+            .headers()
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"));
+        let answer = self.0.call(request);
+        Either::Right(Box::pin(async move {
+            let response = answer.await?;
+            Ok(server_fn_answer(from_form, response).await)
+        }))
+    }
+}
+
+async fn server_fn_answer(
+    from_form: bool,
+    mut response: axum::response::Response,
+) -> axum::response::Response {
     if let Some(value) = response.headers_mut().remove(&SHOW_SECRET_HEADER) {
         return secret_page(&value);
     }

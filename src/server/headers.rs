@@ -2,12 +2,17 @@
 //! ban; HTML pages rendered by Leptos get a per-request nonce in their CSP so that
 //! the hydration script (and nothing else inline) may run.
 
-use axum::http::HeaderValue;
+use std::future::{Ready, ready};
+use std::task::{Context, Poll};
+
 use axum::http::header::{
-    CONTENT_SECURITY_POLICY, REFERRER_POLICY, STRICT_TRANSPORT_SECURITY, X_CONTENT_TYPE_OPTIONS,
-    X_FRAME_OPTIONS,
+    ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS, ACCESS_CONTROL_ALLOW_ORIGIN,
+    CONTENT_SECURITY_POLICY, REFERRER_POLICY, STRICT_TRANSPORT_SECURITY, VARY,
+    X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
 };
-use tower_http::set_header::SetResponseHeaderLayer;
+use axum::http::{HeaderMap, HeaderValue, Method, Request, Response};
+use futures_util::future::{Either, FutureExt, Map};
+use tower::{Layer, Service};
 
 /// For responses that did not set their own policy: error pages, static files,
 /// JSON. No script may run, and nothing may frame us.
@@ -43,37 +48,161 @@ pub fn page_csp(nonce: &str, frame_origins: &[String]) -> String {
     )
 }
 
-/// The layers that complete every response: `nosniff`, `no-referrer`, a
-/// framing ban, and [`DEFAULT_CSP`] unless the response set its own policy.
-/// Each is a static header set in place: no future to box, nothing to copy.
-pub type SecurityHeaders = (
-    SetResponseHeaderLayer<HeaderValue>,
-    SetResponseHeaderLayer<HeaderValue>,
-    SetResponseHeaderLayer<HeaderValue>,
-    SetResponseHeaderLayer<HeaderValue>,
-);
-
-pub fn security_headers() -> SecurityHeaders {
-    let set =
-        |name, value| SetResponseHeaderLayer::overriding(name, HeaderValue::from_static(value));
-    (
-        set(X_CONTENT_TYPE_OPTIONS, "nosniff"),
-        set(REFERRER_POLICY, "no-referrer"),
-        set(X_FRAME_OPTIONS, "DENY"),
-        SetResponseHeaderLayer::if_not_present(
-            CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(DEFAULT_CSP),
-        ),
-    )
+/// The layer that completes every response: `nosniff`, `no-referrer`, a
+/// framing ban, [`DEFAULT_CSP`] unless the response set its own policy, and
+/// Strict-Transport-Security for an https issuer (browsers then never talk
+/// to signoff over plain http for a year). One service and one plain future
+/// for all of them: static values set in place, nothing boxed or copied.
+#[derive(Clone, Copy, Debug)]
+pub struct SecurityHeadersLayer {
+    hsts: bool,
 }
 
-/// Strict-Transport-Security, for an https issuer: browsers then never talk
-/// to signoff over plain http for a year.
-pub fn hsts() -> SetResponseHeaderLayer<HeaderValue> {
-    SetResponseHeaderLayer::overriding(
-        STRICT_TRANSPORT_SECURITY,
-        HeaderValue::from_static("max-age=31536000"),
-    )
+impl SecurityHeadersLayer {
+    pub fn new(https: bool) -> Self {
+        Self { hsts: https }
+    }
+}
+
+impl<S> Layer<S> for SecurityHeadersLayer {
+    type Service = SecurityHeaders<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        SecurityHeaders {
+            inner,
+            hsts: self.hsts,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct SecurityHeaders<S> {
+    inner: S,
+    hsts: bool,
+}
+
+/// What a response future is mapped with: a plain function, so the future
+/// has a name and needs no box.
+type Complete<B, E> = fn(Result<Response<B>, E>) -> Result<Response<B>, E>;
+
+impl<S, ReqBody, B> Service<Request<ReqBody>> for SecurityHeaders<S>
+where
+    S: Service<Request<ReqBody>, Response = Response<B>>,
+{
+    type Response = Response<B>;
+    type Error = S::Error;
+    type Future = Map<S::Future, Complete<B, S::Error>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
+        let complete: Complete<B, S::Error> = if self.hsts {
+            complete_over_https
+        } else {
+            complete
+        };
+        self.inner.call(request).map(complete)
+    }
+}
+
+fn complete<B, E>(response: Result<Response<B>, E>) -> Result<Response<B>, E> {
+    response.map(|mut response| {
+        set_security_headers(response.headers_mut());
+        response
+    })
+}
+
+fn complete_over_https<B, E>(response: Result<Response<B>, E>) -> Result<Response<B>, E> {
+    response.map(|mut response| {
+        let headers = response.headers_mut();
+        set_security_headers(headers);
+        headers.insert(
+            STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+        response
+    })
+}
+
+fn set_security_headers(headers: &mut HeaderMap) {
+    headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    if !headers.contains_key(CONTENT_SECURITY_POLICY) {
+        headers.insert(
+            CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(DEFAULT_CSP),
+        );
+    }
+}
+
+/// CORS for the public endpoints (discovery, JWKS, token, userinfo), which
+/// any origin may call and which never read cookies: `*`, no credentials. A
+/// preflight (`OPTIONS`) is answered here. Static values set in place, where
+/// a general CORS layer clones its configuration and joins its `Vary` list
+/// into a new string on every request.
+#[derive(Clone, Copy, Debug)]
+pub struct PublicCorsLayer;
+
+impl<S> Layer<S> for PublicCorsLayer {
+    type Service = PublicCors<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        PublicCors(inner)
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct PublicCors<S>(S);
+
+const CORS_VARY: &str = "origin, access-control-request-method, access-control-request-headers";
+
+impl<S, ReqBody> Service<Request<ReqBody>> for PublicCors<S>
+where
+    S: Service<Request<ReqBody>, Response = axum::response::Response>,
+{
+    type Response = axum::response::Response;
+    type Error = S::Error;
+    type Future = Either<
+        Ready<Result<axum::response::Response, S::Error>>,
+        Map<S::Future, Complete<axum::body::Body, S::Error>>,
+    >;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.0.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
+        if request.method() == Method::OPTIONS {
+            let mut preflight = axum::response::Response::default();
+            let headers = preflight.headers_mut();
+            set_cors_headers(headers);
+            headers.insert(
+                ACCESS_CONTROL_ALLOW_METHODS,
+                HeaderValue::from_static("GET,POST"),
+            );
+            headers.insert(
+                ACCESS_CONTROL_ALLOW_HEADERS,
+                HeaderValue::from_static("authorization,content-type"),
+            );
+            return Either::Left(ready(Ok(preflight)));
+        }
+        Either::Right(self.0.call(request).map(with_cors as Complete<_, _>))
+    }
+}
+
+fn with_cors<B, E>(response: Result<Response<B>, E>) -> Result<Response<B>, E> {
+    response.map(|mut response| {
+        set_cors_headers(response.headers_mut());
+        response
+    })
+}
+
+fn set_cors_headers(headers: &mut HeaderMap) {
+    headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    headers.append(VARY, HeaderValue::from_static(CORS_VARY));
 }
 
 /// Called from the Leptos shell during SSR: sets this page's CSP with its nonce.

@@ -184,14 +184,13 @@ pub type AppService = BoxCloneSyncService<Request, Response, Infallible>;
 fn with_common_layers(router: Router, limit: Option<RateLimit>, https: bool) -> AppService {
     let service = ServiceBuilder::new()
         .map_response(IntoResponse::into_response)
-        .option_layer(https.then(headers::hsts))
         .layer(TraceLayer::new_for_http())
-        .layer(headers::security_headers())
+        .layer(headers::SecurityHeadersLayer::new(https))
         .option_layer(limit.map(rate_limit::RateLimitLayer))
         .map_response(IntoResponse::into_response)
         .layer(CatchPanicLayer::custom(error::panic_response))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(axum::middleware::from_fn(error::server_fn_responses))
+        .layer(error::ServerFnResponsesLayer)
         .service(router);
     BoxCloneSyncService::new(service)
 }

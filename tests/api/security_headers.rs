@@ -201,3 +201,71 @@ async fn hsts_is_sent_when_the_issuer_is_https_and_only_then() {
         );
     }
 }
+
+/// The public endpoints (discovery, JWKS, token, userinfo) may be called by
+/// any origin's script, without credentials; the browser-session endpoints
+/// get no such header.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn public_endpoints_allow_any_origin_without_credentials() {
+    let app = spawn_app().await;
+    for path in ["/.well-known/openid-configuration", "/jwks.json"] {
+        let response = app
+            .client
+            .get(app.url(path))
+            .header("origin", "https://rp.example")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        assert_eq!(header(&response, "access-control-allow-origin"), "*");
+        assert!(header(&response, "vary").contains("origin"), "{response:?}");
+        assert!(
+            response
+                .headers()
+                .get("access-control-allow-credentials")
+                .is_none()
+        );
+        assert_common_headers(&response);
+    }
+    for path in ["/token", "/userinfo"] {
+        let preflight = app
+            .client
+            .request(reqwest::Method::OPTIONS, app.url(path))
+            .header("origin", "https://rp.example")
+            .header("access-control-request-method", "POST")
+            .header("access-control-request-headers", "authorization")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(preflight.status(), 200, "{path}");
+        assert_eq!(header(&preflight, "access-control-allow-origin"), "*");
+        assert_eq!(
+            header(&preflight, "access-control-allow-methods"),
+            "GET,POST"
+        );
+        assert_eq!(
+            header(&preflight, "access-control-allow-headers"),
+            "authorization,content-type"
+        );
+        assert_common_headers(&preflight);
+    }
+    // An OAuth error from the token endpoint (no client authentication:
+    // 401 invalid_client, RFC 6749 §5.2) is readable cross-origin too.
+    let refused = app
+        .client
+        .post(app.url("/token"))
+        .header("origin", "https://rp.example")
+        .form(&[("grant_type", "authorization_code")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 401);
+    assert_eq!(header(&refused, "access-control-allow-origin"), "*");
+    let dialog = app.get("/logout").await;
+    assert!(
+        dialog
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
+}

@@ -30,7 +30,7 @@ pub async fn authorize(
     session: BrowserSession,
     RawQuery(query): RawQuery,
 ) -> Result<Response, AppError> {
-    let params = Params::parse(query.unwrap_or_default().as_bytes()).map_err(|_| {
+    let params = Params::parse(query.as_deref().unwrap_or_default().as_bytes()).map_err(|_| {
         AppError::BadRequest("The sign-in request has a repeated or oversized parameter.")
     })?;
     let client = match params.get("client_id") {

@@ -13,8 +13,8 @@ use axum::Router;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use tower_http::cors::{Any, CorsLayer};
 
+use super::headers::PublicCorsLayer;
 use super::state::AppState;
 use crate::oidc::{OAuthError, OAuthErrorCode};
 
@@ -23,10 +23,6 @@ use crate::oidc::{OAuthError, OAuthErrorCode};
 pub fn api_routes() -> Router<AppState> {
     // Public metadata and the bearer/code-authenticated endpoints may be called
     // from browser-based clients; no cookies are involved, so any origin is fine.
-    let cors = CorsLayer::new()
-        .allow_origin(Any)
-        .allow_methods([axum::http::Method::GET, axum::http::Method::POST])
-        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE]);
     Router::new()
         .route(
             "/.well-known/openid-configuration",
@@ -38,7 +34,7 @@ pub fn api_routes() -> Router<AppState> {
             "/userinfo",
             get(userinfo::userinfo).post(userinfo::userinfo),
         )
-        .layer(cors)
+        .layer(PublicCorsLayer)
 }
 
 /// The endpoints a browser navigates to, which read its session.

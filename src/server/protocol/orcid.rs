@@ -30,7 +30,7 @@ pub async fn user_status(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Result<Response, AppError> {
-    let params = Params::parse(query.unwrap_or_default().as_bytes())
+    let params = Params::parse(query.as_deref().unwrap_or_default().as_bytes())
         .map_err(|_| AppError::BadRequest("A parameter is repeated or too long."))?;
     // Checked before anything happens: a bad callback logs nobody out.
     let callback = params.get("callback");
