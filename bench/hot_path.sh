@@ -33,8 +33,9 @@ ticks=$(getconf CLK_TCK)
 
 ticks_of() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
-# µs of server CPU per request for one load against one process:
-#   measure <pid> saturation|fixed <url> [cookie]
+# µs of server CPU per request for one load against one process, and the
+# requests per second served:
+#   measure <pid> saturation|fixed <url> [cookie]   ->  "<µs> <req/s>"
 measure() {
   local pid="$1" load="$2" url="$3" cookie="${4:-}"
   local header=() before after requests
@@ -48,33 +49,35 @@ measure() {
       | python3 -c 'import json,sys; d=json.load(sys.stdin); print(sum(d["statusCodeDistribution"].values()))')
   fi
   after=$(ticks_of "$pid")
-  awk -v b="$before" -v a="$after" -v t="$ticks" -v n="$requests" 'BEGIN { printf "%.1f", (a - b) / t / n * 1e6 }'
+  awk -v b="$before" -v a="$after" -v t="$ticks" -v n="$requests" -v s="$SECONDS_PER_RUN" \
+    'BEGIN { printf "%.1f %.0f\n", (a - b) / t / n * 1e6, n / s }'
 }
 
-declare -A cpu
+declare -A cpu rps
+record() { read -r "cpu[$1]" "rps[$1]"; }
 for flavour in current_thread multi_thread; do
   "$FLOOR" 3905 "$flavour" "$work/discovery.json" &
   floor=$!
   for _ in $(seq 50); do curl -sf "http://127.0.0.1:3905/.well-known/openid-configuration" >/dev/null && break; sleep 0.1; done
   for load in saturation fixed; do
-    cpu["floor/$flavour/$load"]=$(measure "$floor" "$load" "http://127.0.0.1:3905/.well-known/openid-configuration")
+    record "floor/$flavour/$load" < <(measure "$floor" "$load" "http://127.0.0.1:3905/.well-known/openid-configuration")
   done
   kill "$floor"; wait "$floor" 2>/dev/null || true
 done
 for load in saturation fixed; do
-  cpu["discovery/$load"]=$(measure "$server" "$load" "$base/.well-known/openid-configuration")
-  cpu["confirm/$load"]=$(measure "$server" "$load" "$confirm" "$cookie")
+  record "discovery/$load" < <(measure "$server" "$load" "$base/.well-known/openid-configuration")
+  record "confirm/$load" < <(measure "$server" "$load" "$confirm" "$cookie")
 done
 
 ratio() { awk -v x="$1" -v f="$2" 'BEGIN { printf "%.1fx", x / f }'; }
 floor_of() { awk -v a="${cpu[floor/current_thread/$1]}" -v b="${cpu[floor/multi_thread/$1]}" 'BEGIN { print (a < b ? a : b) }'; }
 fs=$(floor_of saturation); ff=$(floor_of fixed)
 echo "bench: server CPU per request, and its ratio to the floor (the cheaper flavour at each load)"
-echo "| | saturation (wrk -c32) | fixed $RATE req/s (oha -c32) |"
-echo "|---|---|---|"
+echo "| | saturation (wrk -c32) | fixed $RATE req/s (oha -c32) | saturation throughput |"
+echo "|---|---|---|---|"
 for row in "bare axum, current_thread:floor/current_thread" "bare axum, multi_thread:floor/multi_thread" "signoff discovery:discovery" "signoff confirm page:confirm"; do
   name="${row%%:*}"; key="${row#*:}"
   s="${cpu[$key/saturation]}"; f="${cpu[$key/fixed]}"
-  echo "| $name | $s us ($(ratio "$s" "$fs")) | $f us ($(ratio "$f" "$ff")) |"
+  echo "| $name | $s us ($(ratio "$s" "$fs")) | $f us ($(ratio "$f" "$ff")) | ${rps[$key/saturation]} req/s |"
 done
 echo "bench: signoff peak RSS $(awk -v r="$(peak_rss_kib)" 'BEGIN { printf "%.1f", r / 1024 }') MiB"
