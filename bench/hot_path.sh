@@ -24,6 +24,9 @@ if ! oha --version 2>/dev/null | grep -qw "$OHA_VERSION"; then
 fi
 
 start_server 3904
+floor=""
+# The floor too, if a measurement fails half-way (set -e).
+trap 'kill $floor "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
 IFS=$'\t' read -r cookie token < <(python3 "$ROOT/bench/rp.py" "$base" session)
 confirm="$base/logout?id_token_hint=$token&post_logout_redirect_uri=http%3A%2F%2F127.0.0.1%3A8080%2Fsigned-out&state=bench-state-0123456789"
 curl -sf -H "Cookie: $cookie" "$confirm" | grep -q "Do you also want to sign out of signoff?" \
