@@ -70,7 +70,8 @@ async fn run(cli: Cli, settings: signoff::server::config::Settings) -> anyhow::R
         }
         Some(Command::Admin(command)) => command,
     };
-    let pool = db::connect_and_migrate(&settings.database_url).await?;
+    let database = db::connect_and_migrate(&settings.database_url).await?;
+    let pool = database.pool.clone();
     match command {
         AdminCommand::User {
             command: UserCommand::Add(spec),
@@ -113,6 +114,6 @@ async fn run(cli: Cli, settings: signoff::server::config::Settings) -> anyhow::R
             }
         }
     }
-    pool.close().await;
+    database.close().await;
     Ok(())
 }

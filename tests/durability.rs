@@ -14,11 +14,9 @@ mod receiver;
 
 use std::net::TcpListener as StdListener;
 use std::process::{Child, Command, Stdio};
-use std::str::FromStr;
 use std::time::Duration;
 
 use signoff::server::commands::demo;
-use sqlx::sqlite::SqliteConnectOptions;
 
 use helpers::{TestApp, browser, claims_of};
 use receiver::{Answer, Receiver};
@@ -80,12 +78,12 @@ async fn a_delivery_pending_when_the_server_is_killed_arrives_after_a_restart() 
     let database_url = format!("sqlite://{}/signoff.db?mode=rwc", data_dir.path().display());
     let (op_port, rp_port) = (free_port(), free_port());
     let mut first = start_signoff(&database_url, op_port).await;
-    let pool =
-        sqlx::SqlitePool::connect_with(SqliteConnectOptions::from_str(&database_url).unwrap())
-            .await
-            .unwrap();
+    let pool = signoff::server::db::connect_and_migrate(&database_url)
+        .await
+        .unwrap()
+        .pool;
     let app = TestApp::external(format!("http://127.0.0.1:{op_port}"), pool, data_dir);
-    sqlx::query("UPDATE clients SET backchannel_logout_uri = ? WHERE client_id = ?")
+    sqlx::query("UPDATE clients SET backchannel_logout_uri = $1 WHERE client_id = $2")
         .bind(format!("http://127.0.0.1:{rp_port}/backchannel-logout"))
         .bind(demo::CLIENT_ID)
         .execute(&app.pool)

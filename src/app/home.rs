@@ -8,7 +8,7 @@ use super::error::FnError;
 pub struct StatusReport {
     pub version: String,
     pub schema_version: i64,
-    pub sqlite_version: String,
+    pub database_version: String,
 }
 
 /// What this signoff runs: its version and the database's schema version.
@@ -19,13 +19,13 @@ pub async fn server_status() -> Result<StatusReport, FnError> {
     use crate::server::{db, state::app_state};
 
     let state = app_state()?;
-    let (schema_version, sqlite_version) = db::schema::fetch_schema_version(&state.pool)
+    let (schema_version, database_version) = db::schema::fetch_schema_version(&state.pool)
         .await
         .context("reading the schema version failed")?;
     Ok(StatusReport {
         version: env!("CARGO_PKG_VERSION").to_owned(),
         schema_version,
-        sqlite_version,
+        database_version,
     })
 }
 
@@ -73,8 +73,8 @@ fn StatusCard(initial: StatusReport) -> impl IntoView {
                             <dd>{s.version}</dd>
                             <dt>"Database schema"</dt>
                             <dd data-testid="schema-version">{s.schema_version}</dd>
-                            <dt>"SQLite"</dt>
-                            <dd>{s.sqlite_version}</dd>
+                            <dt>"Database"</dt>
+                            <dd>{s.database_version}</dd>
                         </dl>
                     }
                         .into_any()

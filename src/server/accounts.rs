@@ -2,7 +2,7 @@
 //! user. Leptos-free: the CLI, the demo seed and the admin console call it.
 
 use anyhow::{Context, bail};
-use sqlx::SqlitePool;
+use crate::server::db::Pool;
 
 use super::clock::now;
 use super::crypto::random_token;
@@ -58,7 +58,7 @@ pub fn validate_password(password: &str) -> anyhow::Result<()> {
 }
 
 /// Adds a user; `actor` is who does it (an admin's username, or "cli").
-pub async fn add_user(pool: &SqlitePool, spec: UserSpec, actor: &str) -> anyhow::Result<()> {
+pub async fn add_user(pool: &Pool, spec: UserSpec, actor: &str) -> anyhow::Result<()> {
     validate_username(&spec.username)?;
     validate_password(&spec.password)?;
     let hash = hash_password(spec.password).await?;

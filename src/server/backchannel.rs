@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use rand::Rng;
-use sqlx::SqlitePool;
+use crate::server::db::Pool;
 use tokio::sync::{Notify, Semaphore};
 use tokio::task::JoinHandle;
 use url::{Host, Url};
@@ -43,7 +43,7 @@ const MAX_IDLE: Duration = Duration::from_secs(30);
 pub struct BackchannelNotifier(Arc<Inner>);
 
 struct Inner {
-    pool: SqlitePool,
+    pool: Pool,
     keys: SigningKeys,
     issuer: Issuer,
     http: reqwest::Client,
@@ -69,7 +69,7 @@ impl BackchannelNotifier {
     /// policy. Without one, `HTTP(S)_PROXY` and `ALL_PROXY` are ignored: a
     /// proxy from the environment would reach what the SSRF guard refuses.
     pub fn new(
-        pool: SqlitePool,
+        pool: Pool,
         keys: SigningKeys,
         issuer: Issuer,
         allow_private: bool,

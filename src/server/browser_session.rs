@@ -14,17 +14,17 @@ use async_trait::async_trait;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use serde::Serialize;
-use sqlx::SqlitePool;
 use tokio::task::JoinHandle;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, ExpiredDeletion};
 use tower_sessions::{Expiry, Session, SessionManagerLayer, SessionStore};
-use tower_sessions_sqlx_store::SqliteStore;
+use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
 
 use super::config::CookieSameSite;
 use super::crypto::{constant_time_eq, random_token};
 use super::db::op_sessions::{ActiveOpSession, find_active_op_session};
+use super::db::{NativePool, Pool};
 use super::read_cache::{CACHE_TTL, CACHED_ROWS, ReadCache};
 use crate::oidc::Issuer;
 
@@ -39,64 +39,133 @@ const CLEANUP_PERIOD: Duration = Duration::from_secs(300);
 
 pub type BrowserSessionLayer = SessionManagerLayer<CachedSessionStore>;
 
-/// The browser session store: SQLite, with the sessions in use kept in memory,
-/// so a request that only reads its session (the logout dialog, ORCID's status
-/// poll) costs no database round trip. Writes go to SQLite first and then
-/// forget the cached copy (see `read_cache` for why that stays coherent).
+/// tower-sessions' store for the database in use.
+#[derive(Clone, Debug)]
+enum DatabaseStore {
+    Sqlite(SqliteStore),
+    Postgres(PostgresStore),
+}
+
+#[async_trait]
+impl SessionStore for DatabaseStore {
+    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        match self {
+            Self::Sqlite(store) => store.create(record).await,
+            Self::Postgres(store) => store.create(record).await,
+        }
+    }
+
+    async fn save(&self, record: &Record) -> session_store::Result<()> {
+        match self {
+            Self::Sqlite(store) => store.save(record).await,
+            Self::Postgres(store) => store.save(record).await,
+        }
+    }
+
+    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        match self {
+            Self::Sqlite(store) => store.load(id).await,
+            Self::Postgres(store) => store.load(id).await,
+        }
+    }
+
+    async fn delete(&self, id: &Id) -> session_store::Result<()> {
+        match self {
+            Self::Sqlite(store) => store.delete(id).await,
+            Self::Postgres(store) => store.delete(id).await,
+        }
+    }
+}
+
+#[async_trait]
+impl ExpiredDeletion for DatabaseStore {
+    async fn delete_expired(&self) -> session_store::Result<()> {
+        match self {
+            Self::Sqlite(store) => store.delete_expired().await,
+            Self::Postgres(store) => store.delete_expired().await,
+        }
+    }
+}
+
+/// The browser session store, with the sessions in use kept in memory on
+/// SQLite, so a request that only reads its session (the logout dialog,
+/// ORCID's status poll) costs no database round trip. Writes go to the
+/// database first and then forget the cached copy (see `read_cache` for why
+/// that stays coherent in one process). On PostgreSQL another instance may
+/// write a session at any moment, so nothing is cached.
 #[derive(Clone, Debug)]
 pub struct CachedSessionStore {
-    store: SqliteStore,
-    cache: Arc<ReadCache<Id, Record>>,
+    store: DatabaseStore,
+    cache: Option<Arc<ReadCache<Id, Record>>>,
 }
 
 #[async_trait]
 impl SessionStore for CachedSessionStore {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
         self.store.create(record).await?;
-        self.cache.forget(&record.id);
+        if let Some(cache) = &self.cache {
+            cache.forget(&record.id);
+        }
         Ok(())
     }
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         self.store.save(record).await?;
-        self.cache.forget(&record.id);
+        if let Some(cache) = &self.cache {
+            cache.forget(&record.id);
+        }
         Ok(())
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
-        if let Some(record) = self.cache.get(id) {
-            // As the SQLite store does: an expired session is no session.
+        let Some(cache) = &self.cache else {
+            return self.store.load(id).await;
+        };
+        if let Some(record) = cache.get(id) {
+            // As the database stores do: an expired session is no session.
             return Ok((record.expiry_date > time::OffsetDateTime::now_utc()).then_some(record));
         }
-        let began = self.cache.generation();
+        let began = cache.generation();
         let found = self.store.load(id).await?;
         if let Some(record) = &found {
-            self.cache.put(began, *id, record.clone());
+            cache.put(began, *id, record.clone());
         }
         Ok(found)
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
         self.store.delete(id).await?;
-        self.cache.forget(id);
+        if let Some(cache) = &self.cache {
+            cache.forget(id);
+        }
         Ok(())
     }
 }
 
 /// Builds the session layer and starts the task that deletes expired sessions.
 pub async fn layer(
-    pool: SqlitePool,
+    pool: &NativePool,
     issuer: &Issuer,
     same_site: CookieSameSite,
 ) -> anyhow::Result<(BrowserSessionLayer, JoinHandle<()>)> {
-    let store = SqliteStore::new(pool)
-        .with_table_name(TABLE_NAME)
-        .map_err(|e| anyhow::anyhow!(e))
-        .context("invalid browser session table name")?;
-    store
-        .migrate()
-        .await
-        .context("cannot create the browser session table")?;
+    let store = match pool {
+        NativePool::Sqlite(pool) => {
+            let store = SqliteStore::new(pool.clone())
+                .with_table_name(TABLE_NAME)
+                .map_err(|e| anyhow::anyhow!(e))
+                .context("invalid browser session table name")?;
+            store.migrate().await.context("cannot create the browser session table")?;
+            DatabaseStore::Sqlite(store)
+        }
+        NativePool::Postgres(pool) => {
+            let store = PostgresStore::new(pool.clone())
+                .with_table_name(TABLE_NAME)
+                .map_err(|e| anyhow::anyhow!(e))
+                .context("invalid browser session table name")?;
+            store.migrate().await.context("cannot create the browser session table")?;
+            DatabaseStore::Postgres(store)
+        }
+    };
 
     let cleanup = tokio::spawn({
         let store = store.clone();
@@ -108,10 +177,9 @@ pub async fn layer(
     });
 
     let secure = issuer.is_https();
-    let store = CachedSessionStore {
-        store,
-        cache: Arc::new(ReadCache::new(CACHED_ROWS, CACHE_TTL)),
-    };
+    let cache = matches!(store, DatabaseStore::Sqlite(_))
+        .then(|| Arc::new(ReadCache::new(CACHED_ROWS, CACHE_TTL)));
+    let store = CachedSessionStore { store, cache };
     let layer = SessionManagerLayer::new(store)
         .with_name(if secure {
             COOKIE_NAME_HTTPS
@@ -158,7 +226,7 @@ impl BrowserSession {
     /// The live OP session this browser carries: not ended, user not disabled.
     pub async fn active_op_session(
         &self,
-        pool: &SqlitePool,
+        pool: &Pool,
     ) -> anyhow::Result<Option<ActiveOpSession>> {
         let Some(sid) = self.op_sid().await.context("reading the browser session")? else {
             return Ok(None);

@@ -2,7 +2,7 @@
 //! register through [`register_client`], so both follow the same rules.
 
 use anyhow::Context;
-use sqlx::SqlitePool;
+use crate::server::db::Pool;
 
 use super::clock::now;
 use super::crypto::sha256_b64;
@@ -14,7 +14,7 @@ use crate::oidc::client_metadata::{ClientInput, ClientMetadata};
 /// secret, if any, is stored only as its SHA-256 (it is a 256-bit random value
 /// or one that passes [`crate::oidc::client_metadata::check_client_secret`]).
 pub async fn register_client(
-    pool: &SqlitePool,
+    pool: &Pool,
     client: &ClientMetadata,
     secret: Option<&str>,
     actor: &str,

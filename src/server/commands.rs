@@ -2,7 +2,7 @@
 //! rules as the server.
 
 use anyhow::{Context, bail};
-use sqlx::SqlitePool;
+use crate::server::db::Pool;
 
 use super::accounts::{UserSpec, add_user};
 use super::clients::register_client;
@@ -57,7 +57,7 @@ pub struct ClientSpec {
 
 /// Validates (by the same rules as the admin console) and stores a client.
 /// Returns the secret when one was generated, for the caller to show once.
-pub async fn add_client(pool: &SqlitePool, spec: ClientSpec) -> anyhow::Result<Option<String>> {
+pub async fn add_client(pool: &Pool, spec: ClientSpec) -> anyhow::Result<Option<String>> {
     let client_type = if spec.public {
         ClientType::Public
     } else {
@@ -97,7 +97,7 @@ pub async fn add_client(pool: &SqlitePool, spec: ClientSpec) -> anyhow::Result<O
 
 /// Adds a new signing key; it signs from now on (the server picks it up within
 /// a minute) and the old keys stay published so issued tokens still verify.
-pub async fn rotate_keys(pool: &SqlitePool) -> anyhow::Result<String> {
+pub async fn rotate_keys(pool: &Pool) -> anyhow::Result<String> {
     let kid = keys::insert_new_key(pool).await?;
     let mut tx = super::db::begin_write(pool).await?;
     audit(&mut tx, "keys.rotated", &kid, serde_json::json!({}), now()).await?;
@@ -112,7 +112,7 @@ pub const RETIRED_KEY_GRACE_SECS: i64 = 2 * 24 * 3600;
 
 /// Stops a key from signing and, after [`RETIRED_KEY_GRACE_SECS`] (or at
 /// once with `now`), removes it from `/jwks.json`. Audited.
-pub async fn retire_key(pool: &SqlitePool, kid: &str, at_once: bool) -> anyhow::Result<()> {
+pub async fn retire_key(pool: &Pool, kid: &str, at_once: bool) -> anyhow::Result<()> {
     let now = now();
     let unpublish_at = if at_once {
         now
@@ -184,7 +184,7 @@ pub mod demo {
 
 /// Seeds the demo user, admin and clients, but only into an empty database.
 /// Its relying parties' URIs use `ports`.
-pub async fn seed_demo(pool: &SqlitePool, ports: DemoRpPorts) -> anyhow::Result<bool> {
+pub async fn seed_demo(pool: &Pool, ports: DemoRpPorts) -> anyhow::Result<bool> {
     let at = |uri: &str| demo::on_ports(uri, ports);
     if count_users(pool).await? > 0 || count_clients(pool).await? > 0 {
         return Ok(false);
@@ -268,7 +268,7 @@ pub async fn seed_demo(pool: &SqlitePool, ports: DemoRpPorts) -> anyhow::Result<
 }
 
 async fn audit(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    tx: &mut sqlx::Transaction<'_, crate::server::db::Db>,
     action: &str,
     subject: &str,
     detail: serde_json::Value,

@@ -3,12 +3,12 @@ use std::time::Duration;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
-use sqlx::SqlitePool;
+use crate::server::db::Pool;
 
 use super::db;
 
 /// `GET /healthz`: 200 once the database answers within two seconds, else 503.
-pub async fn healthz(State(pool): State<SqlitePool>) -> impl IntoResponse {
+pub async fn healthz(State(pool): State<Pool>) -> impl IntoResponse {
     let status = match tokio::time::timeout(Duration::from_secs(2), db::ping(&pool)).await {
         Ok(Ok(())) => StatusCode::OK,
         Ok(Err(err)) => {

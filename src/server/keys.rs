@@ -15,7 +15,7 @@ use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde::Serialize;
-use sqlx::SqlitePool;
+use crate::server::db::Pool;
 
 use super::db::signing_keys::{SigningKeyRow, insert_signing_key, list_published_signing_keys};
 use super::read_cache::ReadCache;
@@ -55,7 +55,7 @@ pub struct SigningKeys(Arc<RwLock<Arc<KeySet>>>);
 
 impl SigningKeys {
     /// Loads the published keys, generating and storing the first one if there is none.
-    pub async fn load_or_create(pool: &SqlitePool) -> anyhow::Result<Self> {
+    pub async fn load_or_create(pool: &Pool) -> anyhow::Result<Self> {
         let mut rows = list_published_signing_keys(pool, unix_now())
             .await
             .context("reading signing keys")?;
@@ -70,7 +70,7 @@ impl SigningKeys {
     }
 
     /// Re-reads the keys; called periodically and after rotation.
-    pub async fn reload(&self, pool: &SqlitePool) -> anyhow::Result<()> {
+    pub async fn reload(&self, pool: &Pool) -> anyhow::Result<()> {
         let rows = list_published_signing_keys(pool, unix_now())
             .await
             .context("reading signing keys")?;
@@ -87,7 +87,7 @@ impl SigningKeys {
     }
 
     /// Starts the periodic reload.
-    pub fn spawn_reloader(&self, pool: SqlitePool) -> tokio::task::JoinHandle<()> {
+    pub fn spawn_reloader(&self, pool: Pool) -> tokio::task::JoinHandle<()> {
         let keys = self.clone();
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(RELOAD_PERIOD);
@@ -277,7 +277,7 @@ fn parse_public_key(jwk: &RsaPublicJwk) -> anyhow::Result<ParsedPublicKey> {
 
 /// Generates an RSA key (about 0.1 s, off the async runtime) and stores it as
 /// the newest, hence active, key. Returns its `kid`.
-pub async fn insert_new_key(pool: &SqlitePool) -> anyhow::Result<String> {
+pub async fn insert_new_key(pool: &Pool) -> anyhow::Result<String> {
     let row = tokio::task::spawn_blocking(generate_rsa_key)
         .await
         .context("the key generation task failed")??;

@@ -92,7 +92,7 @@ pub struct Cause<'a> {
 #[derive(Debug)]
 #[must_use = "commit it: that is what forgets the cache entries and starts the deliveries"]
 pub struct Terminations {
-    tx: sqlx::Transaction<'static, sqlx::Sqlite>,
+    tx: crate::server::db::Tx,
     now_ms: i64,
     sids: Vec<String>,
     deliveries: Vec<i64>,
@@ -113,7 +113,7 @@ impl Terminations {
     }
 
     /// The transaction, for the caller's own writes.
-    pub fn tx(&mut self) -> &mut sqlx::Transaction<'static, sqlx::Sqlite> {
+    pub fn tx(&mut self) -> &mut crate::server::db::Tx {
         &mut self.tx
     }
 

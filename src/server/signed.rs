@@ -15,7 +15,7 @@ use rand::RngCore;
 use rand::rngs::OsRng;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use sqlx::SqlitePool;
+use crate::server::db::Pool;
 
 use super::db::server_secrets::load_or_insert_server_secret;
 
@@ -65,7 +65,7 @@ impl Signer {
     }
 
     /// The database's signing secret, created at first start.
-    pub async fn load_or_create(pool: &SqlitePool) -> anyhow::Result<Self> {
+    pub async fn load_or_create(pool: &Pool) -> anyhow::Result<Self> {
         let mut fresh = [0_u8; 32];
         OsRng.fill_bytes(&mut fresh);
         let now = time::OffsetDateTime::now_utc().unix_timestamp();

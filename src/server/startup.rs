@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use leptos::config::{LeptosOptions, get_configuration};
 use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
-use sqlx::SqlitePool;
+use crate::server::db::Pool;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tower::ServiceBuilder;
@@ -44,6 +44,7 @@ pub struct Application {
     state: AppState,
     background: Vec<JoinHandle<()>>,
     /// Held while serving: one server per SQLite database.
+    database: db::Database,
     _serve_lock: Option<db::ServeLock>,
 }
 
@@ -63,13 +64,14 @@ impl Application {
     ) -> anyhow::Result<Self> {
         let local_addr = listener.local_addr()?;
         let serve_lock = db::lock_for_serving(&settings.database_url)?;
-        let pool = db::connect_and_migrate(&settings.database_url).await?;
+        let database = db::connect_and_migrate(&settings.database_url).await?;
+        let pool = database.pool.clone();
         if settings.demo && commands::seed_demo(&pool, settings.demo_rp_ports).await? {
             tracing::info!("seeded the demo users and clients (see README)");
         }
         let leptos_options = leptos_options(local_addr)?;
         let (session_layer, session_cleanup) =
-            browser_session::layer(pool.clone(), &settings.issuer, settings.cookie_same_site)
+            browser_session::layer(&database.native, &settings.issuer, settings.cookie_same_site)
                 .await?;
         let keys = SigningKeys::load_or_create(&pool).await?;
         let key_reloader = keys.spawn_reloader(pool.clone());
@@ -114,6 +116,7 @@ impl Application {
             service,
             state,
             background,
+            database,
             _serve_lock: serve_lock,
         })
     }
@@ -142,7 +145,7 @@ impl Application {
         for task in self.background {
             task.abort();
         }
-        self.state.pool.close().await;
+        self.database.close().await;
         result
     }
 }
@@ -212,7 +215,7 @@ fn leptos_options(local_addr: SocketAddr) -> anyhow::Result<LeptosOptions> {
     Ok(options)
 }
 
-async fn record_start(pool: &SqlitePool, addr: SocketAddr) -> anyhow::Result<()> {
+async fn record_start(pool: &Pool, addr: SocketAddr) -> anyhow::Result<()> {
     let event = NewAuditEvent {
         occurred_at: time::OffsetDateTime::now_utc().unix_timestamp(),
         actor: Some("system"),

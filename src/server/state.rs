@@ -4,7 +4,7 @@ use anyhow::Context;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use leptos::prelude::use_context;
-use sqlx::SqlitePool;
+use crate::server::db::Pool;
 
 use super::backchannel::BackchannelNotifier;
 use super::config::Settings;
@@ -45,7 +45,7 @@ impl std::ops::Deref for AppState {
 /// What [`AppState`] shares.
 pub struct Shared {
     pub leptos_options: Arc<LeptosOptions>,
-    pub pool: SqlitePool,
+    pub pool: Pool,
     pub settings: Arc<Settings>,
     pub keys: SigningKeys,
     pub throttle: Arc<LoginThrottle>,
@@ -71,7 +71,7 @@ impl FromRef<AppState> for LeptosOptions {
     }
 }
 
-impl FromRef<AppState> for SqlitePool {
+impl FromRef<AppState> for Pool {
     fn from_ref(state: &AppState) -> Self {
         state.pool.clone()
     }

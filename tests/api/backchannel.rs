@@ -19,7 +19,7 @@ use crate::receiver::{Answer, Receiver};
 const EVENT: &str = "http://schemas.openid.net/event/backchannel-logout";
 
 async fn set_backchannel_uri(app: &TestApp, client_id: &str, uri: &str) {
-    sqlx::query("UPDATE clients SET backchannel_logout_uri = ? WHERE client_id = ?")
+    sqlx::query("UPDATE clients SET backchannel_logout_uri = $1 WHERE client_id = $2")
         .bind(uri)
         .bind(client_id)
         .execute(&app.pool)
@@ -244,7 +244,7 @@ async fn every_kind_of_logout_notifies_the_session_clients() {
     }
     // 4. expiry: a session older than its lifetime, ended by the maintenance task
     let sid4 = sid_of(&app.signed_in_id_token().await);
-    sqlx::query("UPDATE op_sessions SET auth_time = auth_time - 13 * 3600 WHERE sid = ?")
+    sqlx::query("UPDATE op_sessions SET auth_time = auth_time - 13 * 3600 WHERE sid = $1")
         .bind(&sid4)
         .execute(&app.pool)
         .await
@@ -272,7 +272,7 @@ async fn every_kind_of_logout_notifies_the_session_clients() {
         ]
     );
     let (end_reason,): (String,) =
-        sqlx::query_as("SELECT end_reason FROM op_sessions WHERE sid = ?")
+        sqlx::query_as("SELECT end_reason FROM op_sessions WHERE sid = $1")
             .bind(&sid4)
             .fetch_one(&app.pool)
             .await
@@ -368,7 +368,7 @@ async fn burst_of_logouts(
     at_once: usize,
 ) -> Vec<String> {
     set_backchannel_uri(app, demo::CLIENT_ID, &receiver.uri()).await;
-    let (user_id,): (i64,) = sqlx::query_as("SELECT id FROM users WHERE username = ?")
+    let (user_id,): (i64,) = sqlx::query_as("SELECT id FROM users WHERE username = $1")
         .bind(demo::USER)
         .fetch_one(&app.pool)
         .await
@@ -378,7 +378,7 @@ async fn burst_of_logouts(
     let mut tx = app.pool.begin().await.unwrap();
     for sid in &sids {
         sqlx::query(
-            "INSERT INTO op_sessions (sid, user_id, auth_time, created_at) VALUES (?, ?, ?, ?)",
+            "INSERT INTO op_sessions (sid, user_id, auth_time, created_at) VALUES ($1, $2, $3, $4)",
         )
         .bind(sid)
         .bind(user_id)
@@ -388,7 +388,7 @@ async fn burst_of_logouts(
         .await
         .unwrap();
         sqlx::query(
-            "INSERT INTO rp_sessions (sid, client_id, first_login_at, last_login_at) VALUES (?, ?, ?, ?)",
+            "INSERT INTO rp_sessions (sid, client_id, first_login_at, last_login_at) VALUES ($1, $2, $3, $4)",
         )
         .bind(sid)
         .bind(demo::CLIENT_ID)

@@ -10,7 +10,7 @@ use crate::helpers::{
 const FC_URI: &str = "http://127.0.0.1:8080/fc?tenant=a";
 
 async fn with_frontchannel(app: &TestApp) {
-    sqlx::query("UPDATE clients SET frontchannel_logout_uri = ? WHERE client_id = ?")
+    sqlx::query("UPDATE clients SET frontchannel_logout_uri = $1 WHERE client_id = $2")
         .bind(FC_URI)
         .bind(demo::CLIENT_ID)
         .execute(&app.pool)

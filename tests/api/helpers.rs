@@ -2,7 +2,7 @@ use signoff::server::commands::demo;
 use signoff::server::config::{Settings, SettingsLayer};
 use signoff::server::startup::Application;
 use signoff::server::state::AppState;
-use sqlx::SqlitePool;
+use signoff::server::db::Pool;
 use tempfile::TempDir;
 use tokio::net::TcpListener;
 use url::Url;
@@ -14,7 +14,7 @@ pub const CALLBACK: &str = demo::REDIRECT_URIS[0];
 
 pub struct TestApp {
     pub address: String,
-    pub pool: SqlitePool,
+    pub pool: Pool,
     /// The application's state when it runs in this process.
     in_process: Option<AppState>,
     /// Keeps cookies (one browser) and does not follow redirects.
@@ -80,7 +80,7 @@ impl TestApp {
     /// A signoff running elsewhere (another process) at `address`, on the
     /// database `pool` also opens. Used by `tests/durability.rs`.
     #[allow(dead_code)]
-    pub fn external(address: String, pool: SqlitePool, data_dir: TempDir) -> Self {
+    pub fn external(address: String, pool: Pool, data_dir: TempDir) -> Self {
         Self {
             address,
             pool,

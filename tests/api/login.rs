@@ -2,7 +2,7 @@ use signoff::server::commands::demo;
 
 use crate::helpers::{form_field, location, query_param, spawn_app};
 
-async fn count_op_sessions(pool: &sqlx::SqlitePool) -> i64 {
+async fn count_op_sessions(pool: &signoff::server::db::Pool) -> i64 {
     let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM op_sessions")
         .fetch_one(pool)
         .await

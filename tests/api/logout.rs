@@ -110,7 +110,7 @@ async fn no_keeps_the_op_session_removes_the_client_and_still_redirects() {
     assert_eq!(target.as_str(), format!("{POST_LOGOUT}?state=s1"));
     assert!(!op_session_ended(&app).await);
     let (ended,): (Option<i64>,) =
-        sqlx::query_as("SELECT ended_at FROM rp_sessions WHERE client_id = ?")
+        sqlx::query_as("SELECT ended_at FROM rp_sessions WHERE client_id = $1")
             .bind(demo::CLIENT_ID)
             .fetch_one(&app.pool)
             .await
@@ -340,7 +340,7 @@ async fn a_registered_uri_with_its_own_query_keeps_it() {
     let app = spawn_app().await;
     let with_query = "https://rp.example.com/bye?tenant=a";
     sqlx::query(
-        "UPDATE clients SET post_logout_redirect_uris = json_array(?, ?) WHERE client_id = ?",
+        "UPDATE clients SET post_logout_redirect_uris = json_array($1, $2) WHERE client_id = $3",
     )
     .bind(POST_LOGOUT)
     .bind(with_query)
@@ -569,7 +569,7 @@ async fn no_after_a_bare_client_id_signs_the_user_out_of_no_client() {
         "the click may go on to the validated URI"
     );
     let (ended,): (Option<i64>,) =
-        sqlx::query_as("SELECT ended_at FROM rp_sessions WHERE client_id = ?")
+        sqlx::query_as("SELECT ended_at FROM rp_sessions WHERE client_id = $1")
             .bind(demo::CLIENT_ID)
             .fetch_one(&app.pool)
             .await

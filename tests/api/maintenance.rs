@@ -8,7 +8,7 @@ use signoff::server::maintenance::{expire_op_sessions, purge_expired};
 use crate::helpers::{TestApp, now, spawn_app};
 
 async fn demo_user_id(app: &TestApp) -> i64 {
-    let (id,): (i64,) = sqlx::query_as("SELECT id FROM users WHERE username = ?")
+    let (id,): (i64,) = sqlx::query_as("SELECT id FROM users WHERE username = $1")
         .bind(demo::USER)
         .fetch_one(&app.pool)
         .await
@@ -18,7 +18,7 @@ async fn demo_user_id(app: &TestApp) -> i64 {
 
 async fn insert_session(app: &TestApp, sid: &str, auth_time: i64, ended_at: Option<i64>) {
     sqlx::query(
-        "INSERT INTO op_sessions (sid, user_id, auth_time, created_at, ended_at) VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO op_sessions (sid, user_id, auth_time, created_at, ended_at) VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(sid)
     .bind(demo_user_id(app).await)
@@ -83,7 +83,7 @@ async fn ended_sessions_deliveries_and_audit_events_are_purged_after_their_reten
         let at = (now - age_days * day) * 1000;
         sqlx::query(
             "INSERT INTO backchannel_deliveries (client_id, sid, subject, uri, reason, status, \
-             next_attempt_at, created_at, updated_at) VALUES (?, ?, 's', 'https://rp.example/bc', 'x', ?, ?, ?, ?)",
+             next_attempt_at, created_at, updated_at) VALUES ($1, $2, 's', 'https://rp.example/bc', 'x', $3, $4, $5, $6)",
         )
         .bind(demo::CLIENT_ID)
         .bind(sid)
@@ -96,7 +96,7 @@ async fn ended_sessions_deliveries_and_audit_events_are_purged_after_their_reten
         .unwrap();
     }
     for age_days in [366, 364] {
-        sqlx::query("INSERT INTO audit_events (occurred_at, actor, action, subject, detail) VALUES (?, NULL, 'test.old', NULL, ?)")
+        sqlx::query("INSERT INTO audit_events (occurred_at, actor, action, subject, detail) VALUES ($1, NULL, 'test.old', NULL, $2)")
             .bind(now - age_days * day)
             .bind(json!({}).to_string())
             .execute(&app.pool)

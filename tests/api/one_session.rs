@@ -14,7 +14,7 @@ fn sid_of(jwt: &str) -> String {
 /// a queued delivery is what these tests look for).
 async fn with_backchannel(app: &TestApp) {
     sqlx::query(
-        "UPDATE clients SET backchannel_logout_uri = 'http://127.0.0.1:9/bc' WHERE client_id = ?",
+        "UPDATE clients SET backchannel_logout_uri = 'http://127.0.0.1:9/bc' WHERE client_id = $1",
     )
     .bind(demo::CLIENT_ID)
     .execute(&app.pool)
@@ -23,7 +23,7 @@ async fn with_backchannel(app: &TestApp) {
 }
 
 async fn end_of(app: &TestApp, sid: &str) -> (Option<i64>, Option<String>) {
-    sqlx::query_as("SELECT ended_at, end_reason FROM op_sessions WHERE sid = ?")
+    sqlx::query_as("SELECT ended_at, end_reason FROM op_sessions WHERE sid = $1")
         .bind(sid)
         .fetch_one(&app.pool)
         .await
@@ -31,7 +31,7 @@ async fn end_of(app: &TestApp, sid: &str) -> (Option<i64>, Option<String>) {
 }
 
 async fn deliveries_for(app: &TestApp, sid: &str) -> Vec<(String, String)> {
-    sqlx::query_as("SELECT client_id, reason FROM backchannel_deliveries WHERE sid = ? ORDER BY id")
+    sqlx::query_as("SELECT client_id, reason FROM backchannel_deliveries WHERE sid = $1 ORDER BY id")
         .bind(sid)
         .fetch_all(&app.pool)
         .await

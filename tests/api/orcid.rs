@@ -117,7 +117,7 @@ async fn credentialed_cors_only_for_registered_client_origins() {
     // any third-party or non-http(s) origin.
     sqlx::query(
         "UPDATE clients SET redirect_uris = json_insert(redirect_uris, '$[#]', 'com.example.app:/cb') \
-         WHERE client_id = ?",
+         WHERE client_id = $1",
     )
     .bind(signoff::server::commands::demo::PUBLIC_CLIENT_ID)
     .execute(&app.pool)

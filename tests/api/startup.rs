@@ -76,7 +76,7 @@ async fn the_database_and_its_directory_are_the_owners_alone() {
             .await
             .unwrap();
     sqlx::query("INSERT INTO audit_events (occurred_at, action) VALUES (1, 'test.write')")
-        .execute(&pool)
+        .execute(&pool.pool)
         .await
         .unwrap();
 
@@ -117,7 +117,7 @@ async fn a_second_server_on_the_same_database_refuses_to_start_but_the_cli_works
             .await
             .unwrap();
     sqlx::query("INSERT INTO audit_events (occurred_at, action) VALUES (1, 'test.cli')")
-        .execute(&cli)
+        .execute(&cli.pool)
         .await
         .unwrap();
 }

@@ -1,4 +1,6 @@
-use sqlx::{FromRow, SqliteExecutor};
+use sqlx::FromRow;
+
+use super::Executor;
 
 pub struct NewAccessToken<'a> {
     pub token_hash: &'a str,
@@ -10,12 +12,12 @@ pub struct NewAccessToken<'a> {
 }
 
 pub async fn insert_access_token(
-    db: impl SqliteExecutor<'_>,
+    db: impl Executor<'_>,
     token: &NewAccessToken<'_>,
 ) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO access_tokens (token_hash, client_id, sid, scope, code_hash, expires_at) \
-         VALUES (?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(token.token_hash)
     .bind(token.client_id)
@@ -38,14 +40,14 @@ pub struct TokenOwner {
 /// The user behind a token that is unexpired, unrevoked, and whose OP session
 /// and user are still active.
 pub async fn find_token_owner(
-    db: impl SqliteExecutor<'_>,
+    db: impl Executor<'_>,
     token_hash: &str,
     now: i64,
 ) -> sqlx::Result<Option<TokenOwner>> {
     sqlx::query_as(
         "SELECT u.subject, u.username, t.scope FROM access_tokens t \
          JOIN op_sessions s ON s.sid = t.sid JOIN users u ON u.id = s.user_id \
-         WHERE t.token_hash = ? AND t.expires_at > ? AND t.revoked_at IS NULL \
+         WHERE t.token_hash = $1 AND t.expires_at > $2 AND t.revoked_at IS NULL \
          AND s.ended_at IS NULL AND u.disabled_at IS NULL",
     )
     .bind(token_hash)
@@ -56,12 +58,12 @@ pub async fn find_token_owner(
 
 /// RFC 6749 §4.1.2: when a code is used twice, revoke what it was exchanged for.
 pub async fn revoke_access_tokens_for_code(
-    db: impl SqliteExecutor<'_>,
+    db: impl Executor<'_>,
     code_hash: &str,
     now: i64,
 ) -> sqlx::Result<u64> {
     sqlx::query(
-        "UPDATE access_tokens SET revoked_at = ? WHERE code_hash = ? AND revoked_at IS NULL",
+        "UPDATE access_tokens SET revoked_at = $1 WHERE code_hash = $2 AND revoked_at IS NULL",
     )
     .bind(now)
     .bind(code_hash)
@@ -72,10 +74,10 @@ pub async fn revoke_access_tokens_for_code(
 
 /// Tokens an hour past expiry are of no further use, not even for auditing.
 pub async fn delete_expired_access_tokens(
-    db: impl SqliteExecutor<'_>,
+    db: impl Executor<'_>,
     now: i64,
 ) -> sqlx::Result<u64> {
-    sqlx::query("DELETE FROM access_tokens WHERE expires_at < ?")
+    sqlx::query("DELETE FROM access_tokens WHERE expires_at < $1")
         .bind(now - 3600)
         .execute(db)
         .await
@@ -84,14 +86,14 @@ pub async fn delete_expired_access_tokens(
 
 /// Revokes the access tokens of an OP session (all clients, or one client's).
 pub async fn revoke_access_tokens_for_session(
-    db: impl SqliteExecutor<'_>,
+    db: impl Executor<'_>,
     sid: &str,
     only_client: Option<&str>,
     now: i64,
 ) -> sqlx::Result<u64> {
     sqlx::query(
-        "UPDATE access_tokens SET revoked_at = ?1 WHERE sid = ?2 AND revoked_at IS NULL \
-         AND (?3 IS NULL OR client_id = ?3)",
+        "UPDATE access_tokens SET revoked_at = $1 WHERE sid = $2 AND revoked_at IS NULL \
+         AND ($3 IS NULL OR client_id = $3)",
     )
     .bind(now)
     .bind(sid)

@@ -1,4 +1,4 @@
-use sqlx::SqliteExecutor;
+use super::Executor;
 
 /// One audit record to write. `detail` is a JSON object.
 #[derive(Clone, Debug)]
@@ -11,12 +11,12 @@ pub struct NewAuditEvent<'a> {
 }
 
 pub async fn insert_audit_event(
-    db: impl SqliteExecutor<'_>,
+    db: impl Executor<'_>,
     event: &NewAuditEvent<'_>,
 ) -> sqlx::Result<i64> {
     let row: (i64,) = sqlx::query_as(
         "INSERT INTO audit_events (occurred_at, actor, action, subject, detail) \
-         VALUES (?, ?, ?, ?, ?) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
     )
     .bind(event.occurred_at)
     .bind(event.actor)
@@ -30,7 +30,7 @@ pub async fn insert_audit_event(
 
 /// Records one event in the caller's transaction or connection.
 pub async fn record_audit_event(
-    db: impl SqliteExecutor<'_>,
+    db: impl Executor<'_>,
     actor: Option<&str>,
     action: &str,
     subject: Option<&str>,
@@ -60,13 +60,13 @@ pub struct AuditEventRow {
 
 /// Newest first, `limit` rows after skipping `offset`.
 pub async fn list_audit_events(
-    db: impl SqliteExecutor<'_>,
+    db: impl Executor<'_>,
     offset: i64,
     limit: i64,
 ) -> sqlx::Result<Vec<AuditEventRow>> {
     sqlx::query_as(
         "SELECT id, occurred_at, actor, action, subject, detail FROM audit_events \
-         ORDER BY occurred_at DESC, id DESC LIMIT ? OFFSET ?",
+         ORDER BY occurred_at DESC, id DESC LIMIT $1 OFFSET $2",
     )
     .bind(limit)
     .bind(offset)
@@ -76,10 +76,10 @@ pub async fn list_audit_events(
 
 /// Deletes events that occurred before `before` (past their retention).
 pub async fn delete_audit_events_before(
-    db: impl SqliteExecutor<'_>,
+    db: impl Executor<'_>,
     before: i64,
 ) -> sqlx::Result<u64> {
-    sqlx::query("DELETE FROM audit_events WHERE occurred_at < ?")
+    sqlx::query("DELETE FROM audit_events WHERE occurred_at < $1")
         .bind(before)
         .execute(db)
         .await

@@ -1,4 +1,6 @@
-use sqlx::{FromRow, SqliteExecutor};
+use sqlx::FromRow;
+
+use super::Executor;
 
 #[derive(Clone, Debug, FromRow)]
 pub struct CodeRow {
@@ -12,14 +14,14 @@ pub struct CodeRow {
 }
 
 pub async fn insert_authorization_code(
-    db: impl SqliteExecutor<'_>,
+    db: impl Executor<'_>,
     code_hash: &str,
     code: &CodeRow,
 ) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO authorization_codes \
          (code_hash, client_id, sid, redirect_uri, scope, nonce, code_challenge, expires_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(code_hash)
     .bind(&code.client_id)
@@ -46,14 +48,14 @@ pub struct FoundCode {
 /// client's code, or one for another URI, is not found: presenting it spends
 /// and revokes nothing.
 pub async fn find_authorization_code(
-    db: impl SqliteExecutor<'_>,
+    db: impl Executor<'_>,
     code_hash: &str,
     client_id: &str,
     redirect_uri: &str,
 ) -> sqlx::Result<Option<FoundCode>> {
     sqlx::query_as(
         "SELECT client_id, sid, redirect_uri, scope, nonce, code_challenge, expires_at, used_at \
-         FROM authorization_codes WHERE code_hash = ? AND client_id = ? AND redirect_uri = ?",
+         FROM authorization_codes WHERE code_hash = $1 AND client_id = $2 AND redirect_uri = $3",
     )
     .bind(code_hash)
     .bind(client_id)
@@ -65,12 +67,12 @@ pub async fn find_authorization_code(
 /// Spends the code in one statement; false when another redemption spent it
 /// first, so two concurrent redemptions cannot both succeed.
 pub async fn spend_authorization_code(
-    db: impl SqliteExecutor<'_>,
+    db: impl Executor<'_>,
     code_hash: &str,
     now: i64,
 ) -> sqlx::Result<bool> {
     sqlx::query(
-        "UPDATE authorization_codes SET used_at = ? WHERE code_hash = ? AND used_at IS NULL",
+        "UPDATE authorization_codes SET used_at = $1 WHERE code_hash = $2 AND used_at IS NULL",
     )
     .bind(now)
     .bind(code_hash)
@@ -81,10 +83,10 @@ pub async fn spend_authorization_code(
 
 /// Codes live a minute; spent and expired ones are of no further use.
 pub async fn delete_expired_authorization_codes(
-    db: impl SqliteExecutor<'_>,
+    db: impl Executor<'_>,
     now: i64,
 ) -> sqlx::Result<u64> {
-    sqlx::query("DELETE FROM authorization_codes WHERE expires_at < ?")
+    sqlx::query("DELETE FROM authorization_codes WHERE expires_at < $1")
         .bind(now - 3600)
         .execute(db)
         .await

@@ -1,26 +1,28 @@
+use sqlx::any::{AnyTypeInfo, AnyValueRef};
 use sqlx::encode::IsNull;
 use sqlx::error::BoxDynError;
-use sqlx::sqlite::{SqliteArgumentValue, SqliteTypeInfo, SqliteValueRef};
-use sqlx::{Decode, Encode, FromRow, Sqlite, SqliteExecutor, Type};
+use sqlx::{Decode, Encode, FromRow, Type};
+
+use super::{Db, Executor};
 
 pub use crate::oidc::logout_token::DeliveryStatus;
 
 /// Stored as its name (the table's CHECK lists the three).
-impl Type<Sqlite> for DeliveryStatus {
-    fn type_info() -> SqliteTypeInfo {
-        <str as Type<Sqlite>>::type_info()
+impl Type<Db> for DeliveryStatus {
+    fn type_info() -> AnyTypeInfo {
+        <str as Type<Db>>::type_info()
     }
 }
 
-impl Encode<'_, Sqlite> for DeliveryStatus {
-    fn encode_by_ref(&self, buf: &mut Vec<SqliteArgumentValue<'_>>) -> Result<IsNull, BoxDynError> {
-        <&str as Encode<Sqlite>>::encode(self.as_str(), buf)
+impl<'q> Encode<'q, Db> for DeliveryStatus {
+    fn encode_by_ref(&self, buf: &mut <Db as sqlx::Database>::ArgumentBuffer<'q>) -> Result<IsNull, BoxDynError> {
+        <&str as Encode<Db>>::encode(self.as_str(), buf)
     }
 }
 
-impl Decode<'_, Sqlite> for DeliveryStatus {
-    fn decode(value: SqliteValueRef<'_>) -> Result<Self, BoxDynError> {
-        let raw = <&str as Decode<Sqlite>>::decode(value)?;
+impl<'r> Decode<'r, Db> for DeliveryStatus {
+    fn decode(value: AnyValueRef<'r>) -> Result<Self, BoxDynError> {
+        let raw = <&str as Decode<Db>>::decode(value)?;
         DeliveryStatus::parse(raw).ok_or_else(|| format!("unknown delivery status {raw:?}").into())
     }
 }
@@ -50,34 +52,36 @@ const COLUMNS: &str = "id, client_id, sid, subject, uri, reason, status, attempt
 /// Queues a delivery to every client in `client_ids` that has a back-channel
 /// logout URI, for OP session `sid`. Returns the new rows' ids.
 pub async fn insert_backchannel_deliveries(
-    db: impl SqliteExecutor<'_>,
+    db: impl Executor<'_>,
     sid: &str,
     client_ids: &[String],
     reason: &str,
     now_ms: i64,
 ) -> sqlx::Result<Vec<i64>> {
-    let ids = serde_json::to_string(client_ids).unwrap_or_else(|_| "[]".into());
-    let rows: Vec<(i64,)> = sqlx::query_as(
+    if client_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
         "INSERT INTO backchannel_deliveries \
          (client_id, sid, subject, uri, reason, next_attempt_at, created_at, updated_at) \
-         SELECT c.client_id, s.sid, u.subject, c.backchannel_logout_uri, ?1, ?2, ?2, ?2 \
+         SELECT c.client_id, s.sid, u.subject, c.backchannel_logout_uri, $1, $2, $2, $2 \
          FROM clients c, op_sessions s JOIN users u ON u.id = s.user_id \
-         WHERE s.sid = ?3 AND c.backchannel_logout_uri IS NOT NULL \
-         AND c.client_id IN (SELECT value FROM json_each(?4)) \
+         WHERE s.sid = $3 AND c.backchannel_logout_uri IS NOT NULL \
+         AND c.client_id IN ({}) \
          RETURNING id",
-    )
-    .bind(reason)
-    .bind(now_ms)
-    .bind(sid)
-    .bind(ids)
-    .fetch_all(db)
-    .await?;
+        super::placeholders(4, client_ids.len())
+    );
+    let mut query = sqlx::query_as(&sql).bind(reason).bind(now_ms).bind(sid);
+    for id in client_ids {
+        query = query.bind(id);
+    }
+    let rows: Vec<(i64,)> = query.fetch_all(db).await?;
     Ok(rows.into_iter().map(|(id,)| id).collect())
 }
 
 /// A new delivery like an earlier one (the admin's Resend), due now.
 pub async fn insert_resend(
-    db: impl SqliteExecutor<'_>,
+    db: impl Executor<'_>,
     of: i64,
     now_ms: i64,
 ) -> sqlx::Result<Option<i64>> {
@@ -85,9 +89,9 @@ pub async fn insert_resend(
         "INSERT INTO backchannel_deliveries \
          (client_id, sid, subject, uri, reason, next_attempt_at, created_at, updated_at) \
          SELECT d.client_id, d.sid, d.subject, COALESCE(c.backchannel_logout_uri, d.uri), \
-         'resent', ?2, ?2, ?2 \
+         'resent', $2, $2, $2 \
          FROM backchannel_deliveries d JOIN clients c ON c.client_id = d.client_id \
-         WHERE d.id = ?1 RETURNING id",
+         WHERE d.id = $1 RETURNING id",
     )
     .bind(of)
     .bind(now_ms)
@@ -100,33 +104,36 @@ pub async fn insert_resend(
 /// `lease_ms` ahead, so nobody else takes them meanwhile (and a crash
 /// mid-attempt only delays them). Rows not pending or not due are skipped.
 pub async fn claim_deliveries(
-    db: impl SqliteExecutor<'_>,
+    db: impl Executor<'_>,
     ids: &[i64],
     now_ms: i64,
     lease_ms: i64,
 ) -> sqlx::Result<Vec<DeliveryRow>> {
-    let ids = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
-    sqlx::query_as(&format!(
-        "UPDATE backchannel_deliveries SET next_attempt_at = ?3, attempts = attempts + 1, \
-         updated_at = ?2 WHERE id IN (SELECT value FROM json_each(?1)) AND status = 'pending' \
-         AND next_attempt_at <= ?2 RETURNING {COLUMNS}"
-    ))
-    .bind(ids)
-    .bind(now_ms)
-    .bind(now_ms + lease_ms)
-    .fetch_all(db)
-    .await
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "UPDATE backchannel_deliveries SET next_attempt_at = $2, attempts = attempts + 1, \
+         updated_at = $1 WHERE id IN ({}) AND status = 'pending' \
+         AND next_attempt_at <= $1 RETURNING {COLUMNS}",
+        super::placeholders(3, ids.len())
+    );
+    let mut query = sqlx::query_as(&sql).bind(now_ms).bind(now_ms + lease_ms);
+    for id in ids {
+        query = query.bind(id);
+    }
+    query.fetch_all(db).await
 }
 
 /// The ids of pending deliveries that are due, oldest first.
 pub async fn list_due_deliveries(
-    db: impl SqliteExecutor<'_>,
+    db: impl Executor<'_>,
     now_ms: i64,
     limit: i64,
 ) -> sqlx::Result<Vec<i64>> {
     let rows: Vec<(i64,)> = sqlx::query_as(
-        "SELECT id FROM backchannel_deliveries WHERE status = 'pending' AND next_attempt_at <= ? \
-         ORDER BY next_attempt_at LIMIT ?",
+        "SELECT id FROM backchannel_deliveries WHERE status = 'pending' AND next_attempt_at <= $1 \
+         ORDER BY next_attempt_at LIMIT $2",
     )
     .bind(now_ms)
     .bind(limit)
@@ -136,7 +143,7 @@ pub async fn list_due_deliveries(
 }
 
 /// When the next pending delivery is due, if any is pending.
-pub async fn next_due_at(db: impl SqliteExecutor<'_>) -> sqlx::Result<Option<i64>> {
+pub async fn next_due_at(db: impl Executor<'_>) -> sqlx::Result<Option<i64>> {
     let (at,): (Option<i64>,) = sqlx::query_as(
         "SELECT MIN(next_attempt_at) FROM backchannel_deliveries WHERE status = 'pending'",
     )
@@ -156,14 +163,14 @@ pub struct AttemptResult<'a> {
 }
 
 pub async fn record_attempt(
-    db: impl SqliteExecutor<'_>,
+    db: impl Executor<'_>,
     id: i64,
     result: &AttemptResult<'_>,
     now_ms: i64,
 ) -> sqlx::Result<()> {
     sqlx::query(
-        "UPDATE backchannel_deliveries SET status = ?, next_attempt_at = ?, last_status = ?, \
-         last_error = ?, last_jti = ?, updated_at = ? WHERE id = ?",
+        "UPDATE backchannel_deliveries SET status = $1, next_attempt_at = $2, last_status = $3, \
+         last_error = $4, last_jti = $5, updated_at = $6 WHERE id = $7",
     )
     .bind(result.status)
     .bind(result.next_attempt_at)
@@ -179,15 +186,15 @@ pub async fn record_attempt(
 
 /// The delivery log, newest first, filtered by client and/or session.
 pub async fn list_deliveries(
-    db: impl SqliteExecutor<'_>,
+    db: impl Executor<'_>,
     client_id: Option<&str>,
     sid: Option<&str>,
     limit: i64,
 ) -> sqlx::Result<Vec<DeliveryRow>> {
     sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM backchannel_deliveries \
-         WHERE (?1 IS NULL OR client_id = ?1) AND (?2 IS NULL OR sid = ?2) \
-         ORDER BY id DESC LIMIT ?3"
+         WHERE ($1 IS NULL OR client_id = $1) AND ($2 IS NULL OR sid = $2) \
+         ORDER BY id DESC LIMIT $3"
     ))
     .bind(client_id)
     .bind(sid)
@@ -198,7 +205,7 @@ pub async fn list_deliveries(
 
 /// How many deliveries to each client have failed for good.
 pub async fn count_failed_deliveries_by_client(
-    db: impl SqliteExecutor<'_>,
+    db: impl Executor<'_>,
 ) -> sqlx::Result<std::collections::HashMap<String, i64>> {
     let rows: Vec<(String, i64)> = sqlx::query_as(
         "SELECT client_id, COUNT(*) FROM backchannel_deliveries WHERE status = 'failed' \
@@ -212,10 +219,10 @@ pub async fn count_failed_deliveries_by_client(
 /// Deletes delivered and failed deliveries created before `before_ms` (past
 /// their retention). Pending ones stay until they settle.
 pub async fn delete_settled_backchannel_deliveries(
-    db: impl SqliteExecutor<'_>,
+    db: impl Executor<'_>,
     before_ms: i64,
 ) -> sqlx::Result<u64> {
-    sqlx::query("DELETE FROM backchannel_deliveries WHERE status <> 'pending' AND created_at < ?")
+    sqlx::query("DELETE FROM backchannel_deliveries WHERE status <> 'pending' AND created_at < $1")
         .bind(before_ms)
         .execute(db)
         .await

@@ -1,5 +1,6 @@
-use sqlx::types::Json;
-use sqlx::{FromRow, SqliteExecutor};
+use sqlx::FromRow;
+
+use super::{Executor, Flag, JsonText};
 
 use crate::oidc::client_metadata::{ClientMetadata, ClientType};
 
@@ -15,11 +16,13 @@ pub struct ClientRow {
     pub name: String,
     pub secret_hash: Option<String>,
     pub token_endpoint_auth_method: String,
-    pub redirect_uris: Json<Vec<String>>,
-    pub post_logout_redirect_uris: Json<Vec<String>>,
+    pub redirect_uris: JsonText<Vec<String>>,
+    pub post_logout_redirect_uris: JsonText<Vec<String>>,
     pub frontchannel_logout_uri: Option<String>,
+    #[sqlx(try_from = "Flag")]
     pub frontchannel_logout_session_required: bool,
     pub backchannel_logout_uri: Option<String>,
+    #[sqlx(try_from = "Flag")]
     pub backchannel_logout_session_required: bool,
     pub logout_confirmation: String,
     pub id_token_signed_response_alg: String,
@@ -45,7 +48,7 @@ fn auth_method(client_type: ClientType) -> &'static str {
 }
 
 pub async fn insert_client(
-    db: impl SqliteExecutor<'_>,
+    db: impl Executor<'_>,
     client: &ClientMetadata,
     secret_hash: Option<&str>,
     now: i64,
@@ -56,14 +59,14 @@ pub async fn insert_client(
          frontchannel_logout_session_required, backchannel_logout_uri, \
          backchannel_logout_session_required, logout_confirmation, \
          id_token_signed_response_alg, created_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
     )
     .bind(&client.client_id)
     .bind(&client.name)
     .bind(secret_hash)
     .bind(auth_method(client.client_type))
-    .bind(Json(&client.redirect_uris))
-    .bind(Json(&client.post_logout_redirect_uris))
+    .bind(JsonText(&client.redirect_uris))
+    .bind(JsonText(&client.post_logout_redirect_uris))
     .bind(&client.frontchannel_logout_uri)
     .bind(client.frontchannel_logout_session_required)
     .bind(&client.backchannel_logout_uri)
@@ -80,29 +83,29 @@ pub async fn insert_client(
 /// type changed to confidential, `None` to keep the stored one; a client that
 /// became public loses its secret. Returns false if there is no such client.
 pub async fn update_client(
-    db: impl SqliteExecutor<'_>,
+    db: impl Executor<'_>,
     client: &ClientMetadata,
     new_secret_hash: Option<&str>,
 ) -> sqlx::Result<bool> {
     sqlx::query(
-        "UPDATE clients SET name = ?2, \
-         secret_hash = CASE WHEN ?3 = 'none' THEN NULL ELSE COALESCE(?4, secret_hash) END, \
+        "UPDATE clients SET name = $2, \
+         secret_hash = CASE WHEN $3 = 'none' THEN NULL ELSE COALESCE($4, secret_hash) END, \
          token_endpoint_auth_method = CASE \
-             WHEN ?3 = 'none' THEN 'none' \
-             WHEN token_endpoint_auth_method = 'none' THEN ?3 \
+             WHEN $3 = 'none' THEN 'none' \
+             WHEN token_endpoint_auth_method = 'none' THEN $3 \
              ELSE token_endpoint_auth_method END, \
-         redirect_uris = ?5, post_logout_redirect_uris = ?6, frontchannel_logout_uri = ?7, \
-         frontchannel_logout_session_required = ?8, backchannel_logout_uri = ?9, \
-         backchannel_logout_session_required = ?10, logout_confirmation = ?11, \
-         id_token_signed_response_alg = ?12 \
-         WHERE client_id = ?1",
+         redirect_uris = $5, post_logout_redirect_uris = $6, frontchannel_logout_uri = $7, \
+         frontchannel_logout_session_required = $8, backchannel_logout_uri = $9, \
+         backchannel_logout_session_required = $10, logout_confirmation = $11, \
+         id_token_signed_response_alg = $12 \
+         WHERE client_id = $1",
     )
     .bind(&client.client_id)
     .bind(&client.name)
     .bind(auth_method(client.client_type))
     .bind(new_secret_hash)
-    .bind(Json(&client.redirect_uris))
-    .bind(Json(&client.post_logout_redirect_uris))
+    .bind(JsonText(&client.redirect_uris))
+    .bind(JsonText(&client.post_logout_redirect_uris))
     .bind(&client.frontchannel_logout_uri)
     .bind(client.frontchannel_logout_session_required)
     .bind(&client.backchannel_logout_uri)
@@ -117,12 +120,12 @@ pub async fn update_client(
 /// Sets a confidential client's secret hash; false if there is no such
 /// confidential client.
 pub async fn update_client_secret(
-    db: impl SqliteExecutor<'_>,
+    db: impl Executor<'_>,
     client_id: &str,
     secret_hash: &str,
 ) -> sqlx::Result<bool> {
     sqlx::query(
-        "UPDATE clients SET secret_hash = ? WHERE client_id = ? AND secret_hash IS NOT NULL",
+        "UPDATE clients SET secret_hash = $1 WHERE client_id = $2 AND secret_hash IS NOT NULL",
     )
     .bind(secret_hash)
     .bind(client_id)
@@ -133,8 +136,8 @@ pub async fn update_client_secret(
 
 /// Deletes a client; its codes, tokens and client sessions go with it
 /// (`ON DELETE CASCADE`). Returns false if there was no such client.
-pub async fn delete_client(db: impl SqliteExecutor<'_>, client_id: &str) -> sqlx::Result<bool> {
-    sqlx::query("DELETE FROM clients WHERE client_id = ?")
+pub async fn delete_client(db: impl Executor<'_>, client_id: &str) -> sqlx::Result<bool> {
+    sqlx::query("DELETE FROM clients WHERE client_id = $1")
         .bind(client_id)
         .execute(db)
         .await
@@ -142,11 +145,11 @@ pub async fn delete_client(db: impl SqliteExecutor<'_>, client_id: &str) -> sqlx
 }
 
 pub async fn find_client(
-    db: impl SqliteExecutor<'_>,
+    db: impl Executor<'_>,
     client_id: &str,
 ) -> sqlx::Result<Option<ClientRow>> {
     sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM clients WHERE client_id = ?"
+        "SELECT {COLUMNS} FROM clients WHERE client_id = $1"
     ))
     .bind(client_id)
     .fetch_optional(db)
@@ -155,22 +158,23 @@ pub async fn find_client(
 
 /// Clients whose client_id or name contains `search` (case-insensitive), by name.
 pub async fn list_clients(
-    db: impl SqliteExecutor<'_>,
+    db: impl Executor<'_>,
     search: &str,
     limit: i64,
 ) -> sqlx::Result<Vec<ClientRow>> {
     sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM clients \
-         WHERE ?1 = '' OR instr(lower(client_id), lower(?1)) > 0 OR instr(lower(name), lower(?1)) > 0 \
-         ORDER BY name COLLATE NOCASE, client_id LIMIT ?2"
+         WHERE $1 = '' OR lower(client_id) LIKE lower($3) ESCAPE '\\' OR lower(name) LIKE lower($3) ESCAPE '\\' \
+         ORDER BY lower(name), client_id LIMIT $2"
     ))
     .bind(search)
     .bind(limit)
+    .bind(super::contains_pattern(search))
     .fetch_all(db)
     .await
 }
 
-pub async fn count_clients(db: impl SqliteExecutor<'_>) -> sqlx::Result<i64> {
+pub async fn count_clients(db: impl Executor<'_>) -> sqlx::Result<i64> {
     let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM clients")
         .fetch_one(db)
         .await?;
@@ -179,7 +183,7 @@ pub async fn count_clients(db: impl SqliteExecutor<'_>) -> sqlx::Result<i64> {
 
 /// A client's logout settings, in the protocol core's terms.
 pub async fn find_logout_client(
-    db: impl SqliteExecutor<'_>,
+    db: impl Executor<'_>,
     client_id: &str,
 ) -> sqlx::Result<Option<crate::oidc::end_session::LogoutClient>> {
     use crate::oidc::end_session::{ConfirmationPolicy, LogoutClient};
@@ -192,26 +196,30 @@ pub async fn find_logout_client(
 }
 
 /// Every registered redirect URI of every client (for CORS origin checks).
-pub async fn list_all_redirect_uris(db: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<String>> {
-    let rows: Vec<(String,)> =
-        sqlx::query_as("SELECT j.value FROM clients, json_each(clients.redirect_uris) AS j")
-            .fetch_all(db)
-            .await?;
-    Ok(rows.into_iter().map(|(u,)| u).collect())
+pub async fn list_all_redirect_uris(db: impl Executor<'_>) -> sqlx::Result<Vec<String>> {
+    let rows: Vec<(JsonText<Vec<String>>,)> = sqlx::query_as("SELECT redirect_uris FROM clients")
+        .fetch_all(db)
+        .await?;
+    Ok(rows.into_iter().flat_map(|(uris,)| uris.0).collect())
 }
 
 /// The names and front-channel logout URIs of those of `client_ids` that have one.
 pub async fn list_frontchannel_targets(
-    db: impl SqliteExecutor<'_>,
+    db: impl Executor<'_>,
     client_ids: &[String],
 ) -> sqlx::Result<Vec<(String, String)>> {
-    let ids = serde_json::to_string(client_ids).unwrap_or_else(|_| "[]".into());
-    sqlx::query_as(
+    if client_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
         "SELECT name, frontchannel_logout_uri FROM clients \
          WHERE frontchannel_logout_uri IS NOT NULL \
-         AND client_id IN (SELECT value FROM json_each(?)) ORDER BY name COLLATE NOCASE",
-    )
-    .bind(ids)
-    .fetch_all(db)
-    .await
+         AND client_id IN ({}) ORDER BY lower(name), client_id",
+        super::placeholders(1, client_ids.len())
+    );
+    let mut query = sqlx::query_as(&sql);
+    for id in client_ids {
+        query = query.bind(id);
+    }
+    query.fetch_all(db).await
 }

@@ -1,4 +1,4 @@
-use sqlx::SqliteExecutor;
+use super::Executor;
 
 /// A POSTed end-session request is usable for this long.
 pub const LOGOUT_REQUEST_TTL_SECS: i64 = 600;
@@ -10,14 +10,14 @@ pub const MAX_PARKED_PER_CLIENT: i64 = 32;
 /// Parks a request for `client_key` (the client's address, as throttles key
 /// it), dropping that address's oldest beyond [`MAX_PARKED_PER_CLIENT`].
 pub async fn insert_logout_request(
-    db: &mut sqlx::SqliteConnection,
+    db: &mut super::Connection,
     id: &str,
     params: &str,
     client_key: &str,
     now: i64,
 ) -> sqlx::Result<()> {
     sqlx::query(
-        "INSERT INTO logout_requests (id, params, client_key, created_at) VALUES (?, ?, ?, ?)",
+        "INSERT INTO logout_requests (id, params, client_key, created_at) VALUES ($1, $2, $3, $4)",
     )
     .bind(id)
     .bind(params)
@@ -26,9 +26,9 @@ pub async fn insert_logout_request(
     .execute(&mut *db)
     .await?;
     sqlx::query(
-        "DELETE FROM logout_requests WHERE client_key = ?1 AND id NOT IN \
-         (SELECT id FROM logout_requests WHERE client_key = ?1 \
-          ORDER BY created_at DESC, rowid DESC LIMIT ?2)",
+        "DELETE FROM logout_requests WHERE client_key = $1 AND id NOT IN \
+         (SELECT id FROM logout_requests WHERE client_key = $1 \
+          ORDER BY created_at DESC, rowid DESC LIMIT $2)",
     )
     .bind(client_key)
     .bind(MAX_PARKED_PER_CLIENT)
@@ -38,12 +38,12 @@ pub async fn insert_logout_request(
 }
 
 pub async fn find_logout_request(
-    db: impl SqliteExecutor<'_>,
+    db: impl Executor<'_>,
     id: &str,
     now: i64,
 ) -> sqlx::Result<Option<String>> {
     let row: Option<(String,)> =
-        sqlx::query_as("SELECT params FROM logout_requests WHERE id = ? AND created_at > ?")
+        sqlx::query_as("SELECT params FROM logout_requests WHERE id = $1 AND created_at > $2")
             .bind(id)
             .bind(now - LOGOUT_REQUEST_TTL_SECS)
             .fetch_optional(db)
@@ -53,12 +53,12 @@ pub async fn find_logout_request(
 
 /// Finds and deletes the request in one statement: a parked request is used once.
 pub async fn take_logout_request(
-    db: impl SqliteExecutor<'_>,
+    db: impl Executor<'_>,
     id: &str,
     now: i64,
 ) -> sqlx::Result<Option<String>> {
     let row: Option<(String,)> = sqlx::query_as(
-        "DELETE FROM logout_requests WHERE id = ? AND created_at > ? RETURNING params",
+        "DELETE FROM logout_requests WHERE id = $1 AND created_at > $2 RETURNING params",
     )
     .bind(id)
     .bind(now - LOGOUT_REQUEST_TTL_SECS)
@@ -67,8 +67,8 @@ pub async fn take_logout_request(
     Ok(row.map(|(p,)| p))
 }
 
-pub async fn delete_logout_request(db: impl SqliteExecutor<'_>, id: &str) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM logout_requests WHERE id = ?")
+pub async fn delete_logout_request(db: impl Executor<'_>, id: &str) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM logout_requests WHERE id = $1")
         .bind(id)
         .execute(db)
         .await
@@ -76,10 +76,10 @@ pub async fn delete_logout_request(db: impl SqliteExecutor<'_>, id: &str) -> sql
 }
 
 pub async fn delete_expired_logout_requests(
-    db: impl SqliteExecutor<'_>,
+    db: impl Executor<'_>,
     now: i64,
 ) -> sqlx::Result<u64> {
-    sqlx::query("DELETE FROM logout_requests WHERE created_at <= ?")
+    sqlx::query("DELETE FROM logout_requests WHERE created_at <= $1")
         .bind(now - LOGOUT_REQUEST_TTL_SECS)
         .execute(db)
         .await

@@ -23,10 +23,162 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use anyhow::Context;
-use sqlx::SqlitePool;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::ValueRef as _;
+use sqlx::any::{AnyPoolOptions, AnyTypeInfo, AnyTypeInfoKind};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::Executor as _;
 
-fn connect_options(database_url: &str) -> anyhow::Result<SqliteConnectOptions> {
+/// The database as the queries see it: sqlx's `Any` driver over SQLite or
+/// PostgreSQL, chosen by the database URL at start-up. The queries are
+/// checked at run time (the compile-time macros bind one database per crate),
+/// use `$1`-style parameters and SQL both databases read the same way, and are
+/// run by the API tests against both.
+pub type Db = sqlx::Any;
+pub type Pool = sqlx::AnyPool;
+pub type Tx = sqlx::Transaction<'static, Db>;
+pub type Connection = sqlx::AnyConnection;
+
+/// Anything a query can run on: the pool, a connection or a transaction.
+pub trait Executor<'c>: sqlx::Executor<'c, Database = Db> {}
+impl<'c, T: sqlx::Executor<'c, Database = Db>> Executor<'c> for T {}
+
+/// Which database the URL names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// `sqlite:` or `postgres:`/`postgresql:`; anything else is refused.
+    pub fn of_url(database_url: &str) -> anyhow::Result<Self> {
+        let scheme = database_url.split(':').next().unwrap_or_default();
+        match scheme {
+            "sqlite" => Ok(Self::Sqlite),
+            "postgres" | "postgresql" => Ok(Self::Postgres),
+            _ => anyhow::bail!(
+                "the database URL must start with sqlite: or postgres:, not {scheme:?}"
+            ),
+        }
+    }
+
+    /// The backend of an open pool.
+    pub fn of(pool: &Pool) -> Self {
+        match pool.connect_options().database_url.scheme() {
+            "sqlite" => Self::Sqlite,
+            _ => Self::Postgres,
+        }
+    }
+}
+
+/// The same database as a native pool, for what needs the concrete driver:
+/// the browser-session store (and, on PostgreSQL, `LISTEN`).
+#[derive(Clone, Debug)]
+pub enum NativePool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// The open database: the pool the queries run on, and a small native one.
+#[derive(Clone, Debug)]
+pub struct Database {
+    pub pool: Pool,
+    pub native: NativePool,
+}
+
+impl Database {
+    pub async fn close(&self) {
+        self.pool.close().await;
+        match &self.native {
+            NativePool::Sqlite(pool) => pool.close().await,
+            NativePool::Postgres(pool) => pool.close().await,
+        }
+    }
+}
+
+/// A flag column: `INTEGER` 0/1 on SQLite, `BOOLEAN` on PostgreSQL. Through
+/// the `Any` driver the first arrives as an integer, which `bool` does not
+/// decode; rows read flags as `#[sqlx(try_from = "Flag")] field: bool`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Flag(pub bool);
+
+impl From<Flag> for bool {
+    fn from(flag: Flag) -> bool {
+        flag.0
+    }
+}
+
+impl sqlx::Type<Db> for Flag {
+    fn type_info() -> AnyTypeInfo {
+        <bool as sqlx::Type<Db>>::type_info()
+    }
+
+    fn compatible(ty: &AnyTypeInfo) -> bool {
+        ty.kind() == AnyTypeInfoKind::Bool || ty.kind().is_integer()
+    }
+}
+
+impl<'r> sqlx::Decode<'r, Db> for Flag {
+    fn decode(value: sqlx::any::AnyValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+        if value.type_info().kind() == AnyTypeInfoKind::Bool {
+            Ok(Flag(<bool as sqlx::Decode<'r, Db>>::decode(value)?))
+        } else {
+            Ok(Flag(<i64 as sqlx::Decode<'r, Db>>::decode(value)? != 0))
+        }
+    }
+}
+
+/// A JSON document kept as text (both databases check it on write).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JsonText<T>(pub T);
+
+impl<T> sqlx::Type<Db> for JsonText<T> {
+    fn type_info() -> AnyTypeInfo {
+        <str as sqlx::Type<Db>>::type_info()
+    }
+}
+
+impl<'q, T: serde::Serialize> sqlx::Encode<'q, Db> for JsonText<T> {
+    fn encode_by_ref(
+        &self,
+        buf: &mut <Db as sqlx::Database>::ArgumentBuffer<'q>,
+    ) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
+        <String as sqlx::Encode<'q, Db>>::encode(serde_json::to_string(&self.0)?, buf)
+    }
+}
+
+impl<'r, T: serde::de::DeserializeOwned> sqlx::Decode<'r, Db> for JsonText<T> {
+    fn decode(value: sqlx::any::AnyValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+        let text = <&str as sqlx::Decode<'r, Db>>::decode(value)?;
+        Ok(JsonText(serde_json::from_str(text)?))
+    }
+}
+
+/// A `LIKE … ESCAPE '\'` pattern for text that contains `part` as it is:
+/// its `%`, `_` and `\` match only themselves.
+pub fn contains_pattern(part: &str) -> String {
+    let mut pattern = String::with_capacity(part.len() + 2);
+    pattern.push('%');
+    for c in part.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+/// `$first, $first+1, …` for `n` values: an `IN (…)` list both databases read.
+pub fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn sqlite_options(database_url: &str) -> anyhow::Result<SqliteConnectOptions> {
     Ok(SqliteConnectOptions::from_str(database_url)
         .with_context(|| format!("invalid SQLite database URL {database_url:?}"))?
         .create_if_missing(true)
@@ -36,43 +188,96 @@ fn connect_options(database_url: &str) -> anyhow::Result<SqliteConnectOptions> {
         .foreign_keys(true))
 }
 
-/// Opens the pool (WAL, busy timeout, foreign keys), creating the database file
-/// and its directory if missing, then applies pending migrations.
+/// Opens the database the URL names and applies pending migrations:
+/// `migrations/sqlite/` or `migrations/postgres/`. On PostgreSQL sqlx holds an
+/// advisory lock while it migrates, so instances starting together migrate
+/// once.
+pub async fn connect_and_migrate(database_url: &str) -> anyhow::Result<Database> {
+    sqlx::any::install_default_drivers();
+    let (native, name) = match Backend::of_url(database_url)? {
+        Backend::Sqlite => {
+            let (pool, file) = open_sqlite(database_url).await?;
+            (NativePool::Sqlite(pool), file)
+        }
+        Backend::Postgres => {
+            let options = PgConnectOptions::from_str(database_url)
+                .with_context(|| "invalid PostgreSQL database URL".to_string())?;
+            let name = format!(
+                "PostgreSQL database {:?} on {}:{}",
+                options.get_database().unwrap_or_default(),
+                options.get_host(),
+                options.get_port()
+            );
+            let pool = PgPoolOptions::new()
+                .max_connections(4)
+                .acquire_timeout(Duration::from_secs(5))
+                .connect_with(options)
+                .await
+                .with_context(|| format!("cannot connect to the {name}"))?;
+            (NativePool::Postgres(pool), name)
+        }
+    };
+    let pool = AnyPoolOptions::new()
+        .max_connections(match native {
+            NativePool::Sqlite(_) => 8,
+            NativePool::Postgres(_) => 16,
+        })
+        .acquire_timeout(Duration::from_secs(5))
+        .after_connect(|conn, _| {
+            Box::pin(async move {
+                // Per connection on SQLite (WAL itself is kept in the file).
+                if conn.backend_name() == "SQLite" {
+                    conn.execute("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON")
+                        .await?;
+                }
+                Ok(())
+            })
+        })
+        .connect(database_url)
+        .await
+        .with_context(|| format!("cannot open the {name}"))?;
+    let migrated = match native {
+        NativePool::Sqlite(_) => sqlx::migrate!("./migrations/sqlite").run(&pool).await,
+        NativePool::Postgres(_) => sqlx::migrate!("./migrations/postgres").run(&pool).await,
+    };
+    migrated.with_context(|| {
+        format!(
+            "cannot apply the migrations to the {name}; was it written by a newer signoff, \
+             or edited by hand?"
+        )
+    })?;
+    Ok(Database { pool, native })
+}
+
+/// The SQLite file: private (see below), created if missing, in WAL mode.
 ///
 /// The database holds the private signing keys, so it is the owner's alone:
 /// a missing directory is created 0700, files this process creates (the
 /// database, `-wal`, `-shm`) are 0600, and a database file that is group- or
 /// world-readable is refused before it is opened.
-pub async fn connect_and_migrate(database_url: &str) -> anyhow::Result<SqlitePool> {
-    let options = connect_options(database_url)?;
+async fn open_sqlite(database_url: &str) -> anyhow::Result<(SqlitePool, String)> {
+    let options = sqlite_options(database_url)?;
     let file = options.get_filename().to_path_buf();
     let in_memory = file.as_os_str().is_empty() || file.as_os_str() == ":memory:";
-    if !in_memory {
-        private_files_only();
-        if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
-            create_private_dir(dir)?;
-        }
-        refuse_shared_files(&file)?;
+    if in_memory {
+        anyhow::bail!(
+            "an in-memory SQLite database would be a different one on every connection; \
+             name a file (sqlite://path/to/signoff.db?mode=rwc)"
+        );
     }
-
+    private_files_only();
+    if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
+        create_private_dir(dir)?;
+    }
+    refuse_shared_files(&file)?;
+    let name = format!("SQLite database {}", file.display());
     let pool = SqlitePoolOptions::new()
-        .max_connections(8)
+        .max_connections(2)
         .acquire_timeout(Duration::from_secs(5))
         .connect_with(options)
         .await
-        .with_context(|| format!("cannot open the SQLite database {}", file.display()))?;
-
-    sqlx::migrate!("./migrations")
-        .run(&pool)
-        .await
-        .with_context(|| {
-            format!(
-                "cannot apply the migrations in migrations/ to {}; was the database \
-             written by a newer signoff, or edited by hand?",
-                file.display()
-            )
-        })?;
-    Ok(pool)
+        .with_context(|| format!("cannot open the {name}"))?;
+    Ok((pool, name))
 }
 
 /// From now on, files this process creates are readable by its user only.
@@ -127,7 +332,10 @@ pub struct ServeLock {
 
 /// Takes `<database>.lock` next to the database file, or says who holds it.
 pub fn lock_for_serving(database_url: &str) -> anyhow::Result<Option<ServeLock>> {
-    let options = connect_options(database_url)?;
+    if Backend::of_url(database_url)? != Backend::Sqlite {
+        return Ok(None);
+    }
+    let options = sqlite_options(database_url)?;
     let db_file = options.get_filename();
     if db_file.as_os_str().is_empty() || db_file.as_os_str() == ":memory:" {
         return Ok(None);
@@ -160,17 +368,19 @@ pub fn lock_for_serving(database_url: &str) -> anyhow::Result<Option<ServeLock>>
     Ok(Some(ServeLock { _file: file }))
 }
 
-/// Starts a transaction that will write. `BEGIN IMMEDIATE` takes SQLite's
-/// write lock up front (waiting up to the busy timeout), so a transaction that
-/// reads before it writes cannot fail with `SQLITE_BUSY` when another
+/// Starts a transaction that will write. On SQLite, `BEGIN IMMEDIATE` takes
+/// the write lock up front (waiting up to the busy timeout), so a transaction
+/// that reads before it writes cannot fail with `SQLITE_BUSY` when another
 /// connection wrote in between, as a deferred `BEGIN` would in WAL mode.
-pub async fn begin_write(
-    pool: &SqlitePool,
-) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
-    pool.begin_with("BEGIN IMMEDIATE").await
+/// PostgreSQL's row locks need no such thing.
+pub async fn begin_write(pool: &Pool) -> sqlx::Result<Tx> {
+    match Backend::of(pool) {
+        Backend::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await,
+        Backend::Postgres => pool.begin().await,
+    }
 }
 
 /// The cheapest query that proves the database answers.
-pub async fn ping(pool: &SqlitePool) -> sqlx::Result<()> {
+pub async fn ping(pool: &Pool) -> sqlx::Result<()> {
     sqlx::query("SELECT 1").execute(pool).await.map(|_| ())
 }

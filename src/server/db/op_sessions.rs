@@ -1,4 +1,6 @@
-use sqlx::{FromRow, SqliteExecutor};
+use sqlx::FromRow;
+
+use super::{Executor, Flag};
 
 /// A live OP session together with the user it belongs to.
 #[derive(Clone, Debug, FromRow)]
@@ -9,16 +11,17 @@ pub struct ActiveOpSession {
     pub user_id: i64,
     pub subject: String,
     pub username: String,
+    #[sqlx(try_from = "Flag")]
     pub is_admin: bool,
 }
 
 pub async fn insert_op_session(
-    db: impl SqliteExecutor<'_>,
+    db: impl Executor<'_>,
     sid: &str,
     user_id: i64,
     now: i64,
 ) -> sqlx::Result<()> {
-    sqlx::query("INSERT INTO op_sessions (sid, user_id, auth_time, created_at) VALUES (?, ?, ?, ?)")
+    sqlx::query("INSERT INTO op_sessions (sid, user_id, auth_time, created_at) VALUES ($1, $2, $3, $4)")
         .bind(sid)
         .bind(user_id)
         .bind(now)
@@ -38,11 +41,11 @@ pub const OP_SESSION_LIFETIME_SECS: i64 = 12 * 3600;
 /// (same `sid`, same clients) with a fresh `auth_time`. Returns false if it
 /// had ended meanwhile.
 pub async fn renew_op_session(
-    db: impl SqliteExecutor<'_>,
+    db: impl Executor<'_>,
     sid: &str,
     now: i64,
 ) -> sqlx::Result<bool> {
-    sqlx::query("UPDATE op_sessions SET auth_time = ? WHERE sid = ? AND ended_at IS NULL")
+    sqlx::query("UPDATE op_sessions SET auth_time = $1 WHERE sid = $2 AND ended_at IS NULL")
         .bind(now)
         .bind(sid)
         .execute(db)
@@ -53,10 +56,10 @@ pub async fn renew_op_session(
 /// Deletes sessions that ended before `before` (past the "recent" window),
 /// with their client sessions, codes and tokens (by cascade).
 pub async fn delete_ended_op_sessions(
-    db: impl SqliteExecutor<'_>,
+    db: impl Executor<'_>,
     before: i64,
 ) -> sqlx::Result<u64> {
-    sqlx::query("DELETE FROM op_sessions WHERE ended_at IS NOT NULL AND ended_at < ?")
+    sqlx::query("DELETE FROM op_sessions WHERE ended_at IS NOT NULL AND ended_at < $1")
         .bind(before)
         .execute(db)
         .await
@@ -65,14 +68,14 @@ pub async fn delete_ended_op_sessions(
 
 /// The session if it has not ended or expired and its user is not disabled.
 pub async fn find_active_op_session(
-    db: impl SqliteExecutor<'_>,
+    db: impl Executor<'_>,
     sid: &str,
     now: i64,
 ) -> sqlx::Result<Option<ActiveOpSession>> {
     sqlx::query_as(
         "SELECT s.sid, s.auth_time, s.created_at, u.id AS user_id, u.subject, u.username, u.is_admin \
          FROM op_sessions s JOIN users u ON u.id = s.user_id \
-         WHERE s.sid = ? AND s.ended_at IS NULL AND u.disabled_at IS NULL AND s.auth_time > ?",
+         WHERE s.sid = $1 AND s.ended_at IS NULL AND u.disabled_at IS NULL AND s.auth_time > $2",
     )
     .bind(sid)
     .bind(now - OP_SESSION_LIFETIME_SECS)
@@ -82,11 +85,11 @@ pub async fn find_active_op_session(
 
 /// Live sessions past their lifetime, oldest first.
 pub async fn list_expired_op_sessions(
-    db: impl SqliteExecutor<'_>,
+    db: impl Executor<'_>,
     now: i64,
 ) -> sqlx::Result<Vec<String>> {
     let rows: Vec<(String,)> = sqlx::query_as(
-        "SELECT sid FROM op_sessions WHERE ended_at IS NULL AND auth_time <= ? ORDER BY auth_time",
+        "SELECT sid FROM op_sessions WHERE ended_at IS NULL AND auth_time <= $1 ORDER BY auth_time",
     )
     .bind(now - OP_SESSION_LIFETIME_SECS)
     .fetch_all(db)
@@ -96,11 +99,11 @@ pub async fn list_expired_op_sessions(
 
 /// Any OP session by sid, live or ended (for hints naming recent sessions).
 pub async fn find_op_session_end(
-    db: impl SqliteExecutor<'_>,
+    db: impl Executor<'_>,
     sid: &str,
 ) -> sqlx::Result<Option<Option<i64>>> {
     let row: Option<(Option<i64>,)> =
-        sqlx::query_as("SELECT ended_at FROM op_sessions WHERE sid = ?")
+        sqlx::query_as("SELECT ended_at FROM op_sessions WHERE sid = $1")
             .bind(sid)
             .fetch_optional(db)
             .await?;
@@ -109,13 +112,13 @@ pub async fn find_op_session_end(
 
 /// Marks the session ended; returns false if it had already ended.
 pub async fn end_op_session(
-    db: impl SqliteExecutor<'_>,
+    db: impl Executor<'_>,
     sid: &str,
     reason: &str,
     now: i64,
 ) -> sqlx::Result<bool> {
     sqlx::query(
-        "UPDATE op_sessions SET ended_at = ?, end_reason = ? WHERE sid = ? AND ended_at IS NULL",
+        "UPDATE op_sessions SET ended_at = $1, end_reason = $2 WHERE sid = $3 AND ended_at IS NULL",
     )
     .bind(now)
     .bind(reason)
@@ -138,32 +141,33 @@ pub struct OpSessionListing {
 
 /// Live OP sessions, newest first; `user` filters by a part of the username.
 pub async fn list_active_op_sessions(
-    db: impl SqliteExecutor<'_>,
+    db: impl Executor<'_>,
     user: &str,
     limit: i64,
 ) -> sqlx::Result<Vec<OpSessionListing>> {
     sqlx::query_as(
         "SELECT s.sid, u.username, s.created_at, s.auth_time, \
-         (SELECT group_concat(r.client_id, ' ') FROM rp_sessions r \
+         (SELECT string_agg(r.client_id, ' ') FROM rp_sessions r \
           WHERE r.sid = s.sid AND r.ended_at IS NULL) AS clients \
          FROM op_sessions s JOIN users u ON u.id = s.user_id \
          WHERE s.ended_at IS NULL AND u.disabled_at IS NULL \
-         AND (?1 = '' OR instr(lower(u.username), lower(?1)) > 0) \
-         ORDER BY s.created_at DESC, s.sid LIMIT ?2",
+         AND ($1 = '' OR lower(u.username) LIKE lower($3) ESCAPE '\\') \
+         ORDER BY s.created_at DESC, s.sid LIMIT $2",
     )
     .bind(user)
     .bind(limit)
+    .bind(super::contains_pattern(user))
     .fetch_all(db)
     .await
 }
 
 /// The sids of a user's live OP sessions.
 pub async fn list_active_sids_for_user(
-    db: impl SqliteExecutor<'_>,
+    db: impl Executor<'_>,
     user_id: i64,
 ) -> sqlx::Result<Vec<String>> {
     let rows: Vec<(String,)> =
-        sqlx::query_as("SELECT sid FROM op_sessions WHERE user_id = ? AND ended_at IS NULL")
+        sqlx::query_as("SELECT sid FROM op_sessions WHERE user_id = $1 AND ended_at IS NULL")
             .bind(user_id)
             .fetch_all(db)
             .await?;

@@ -1,14 +1,14 @@
-use sqlx::SqliteExecutor;
+use super::Executor;
 
 /// Records that `client_id` logged in within OP session `sid` (again, if it had).
 pub async fn upsert_rp_session(
-    db: impl SqliteExecutor<'_>,
+    db: impl Executor<'_>,
     sid: &str,
     client_id: &str,
     now: i64,
 ) -> sqlx::Result<()> {
     sqlx::query(
-        "INSERT INTO rp_sessions (sid, client_id, first_login_at, last_login_at) VALUES (?, ?, ?, ?) \
+        "INSERT INTO rp_sessions (sid, client_id, first_login_at, last_login_at) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (sid, client_id) DO UPDATE SET last_login_at = excluded.last_login_at, ended_at = NULL",
     )
     .bind(sid)
@@ -23,14 +23,14 @@ pub async fn upsert_rp_session(
 /// Closes the client sessions of an OP session: all of them, or one client's.
 /// Returns the client_ids closed (whom #6 notifies).
 pub async fn end_rp_sessions(
-    db: impl SqliteExecutor<'_>,
+    db: impl Executor<'_>,
     sid: &str,
     only_client: Option<&str>,
     now: i64,
 ) -> sqlx::Result<Vec<String>> {
     let rows: Vec<(String,)> = sqlx::query_as(
-        "UPDATE rp_sessions SET ended_at = ?1 WHERE sid = ?2 AND ended_at IS NULL \
-         AND (?3 IS NULL OR client_id = ?3) RETURNING client_id",
+        "UPDATE rp_sessions SET ended_at = $1 WHERE sid = $2 AND ended_at IS NULL \
+         AND ($3 IS NULL OR client_id = $3) RETURNING client_id",
     )
     .bind(now)
     .bind(sid)
@@ -42,7 +42,7 @@ pub async fn end_rp_sessions(
 
 /// How many live client sessions each client has (clients with none are absent).
 pub async fn count_active_rp_sessions_by_client(
-    db: impl SqliteExecutor<'_>,
+    db: impl Executor<'_>,
 ) -> sqlx::Result<std::collections::HashMap<String, i64>> {
     let rows: Vec<(String, i64)> = sqlx::query_as(
         "SELECT client_id, COUNT(*) FROM rp_sessions WHERE ended_at IS NULL GROUP BY client_id",
@@ -54,12 +54,12 @@ pub async fn count_active_rp_sessions_by_client(
 
 /// Closes every live session of one client, in all OP sessions; returns their sids.
 pub async fn end_rp_sessions_for_client(
-    db: impl SqliteExecutor<'_>,
+    db: impl Executor<'_>,
     client_id: &str,
     now: i64,
 ) -> sqlx::Result<Vec<String>> {
     let rows: Vec<(String,)> = sqlx::query_as(
-        "UPDATE rp_sessions SET ended_at = ? WHERE client_id = ? AND ended_at IS NULL RETURNING sid",
+        "UPDATE rp_sessions SET ended_at = $1 WHERE client_id = $2 AND ended_at IS NULL RETURNING sid",
     )
     .bind(now)
     .bind(client_id)

@@ -1,4 +1,6 @@
-use sqlx::{FromRow, SqliteExecutor};
+use sqlx::FromRow;
+
+use super::{Executor, Flag};
 
 /// A signing key row. Holds the private key, so it is not `Debug`.
 #[derive(Clone, FromRow)]
@@ -7,17 +9,18 @@ pub struct SigningKeyRow {
     pub private_key_pem: String,
     pub public_jwk: String,
     /// Not retired: it may sign (the newest such key does).
+    #[sqlx(try_from = "Flag")]
     pub signing: bool,
 }
 
 pub async fn insert_signing_key(
-    db: impl SqliteExecutor<'_>,
+    db: impl Executor<'_>,
     key: &SigningKeyRow,
     now: i64,
 ) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO signing_keys (kid, alg, private_key_pem, public_jwk, created_at) \
-         VALUES (?, 'RS256', ?, ?, ?)",
+         VALUES ($1, 'RS256', $2, $3, $4)",
     )
     .bind(&key.kid)
     .bind(&key.private_key_pem)
@@ -31,12 +34,12 @@ pub async fn insert_signing_key(
 /// Published keys: those not retired, newest first (the first one signs),
 /// then retired ones still within their grace period.
 pub async fn list_published_signing_keys(
-    db: impl SqliteExecutor<'_>,
+    db: impl Executor<'_>,
     now: i64,
 ) -> sqlx::Result<Vec<SigningKeyRow>> {
     sqlx::query_as(
         "SELECT kid, private_key_pem, public_jwk, retired_at IS NULL AS signing FROM signing_keys \
-         WHERE retired_at IS NULL OR unpublish_at > ? \
+         WHERE retired_at IS NULL OR unpublish_at > $1 \
          ORDER BY retired_at IS NULL DESC, created_at DESC, rowid DESC",
     )
     .bind(now)
@@ -56,7 +59,7 @@ pub enum Retired {
 
 /// Stops `kid` from signing now, and from being published at `unpublish_at`.
 pub async fn retire_signing_key(
-    db: &mut sqlx::SqliteConnection,
+    db: &mut super::Connection,
     kid: &str,
     now: i64,
     unpublish_at: i64,
@@ -68,8 +71,8 @@ pub async fn retire_signing_key(
     if !signing.iter().any(|(k,)| k == kid) {
         // An already retired key may still have its grace cut short (--now).
         let shortened = sqlx::query(
-            "UPDATE signing_keys SET unpublish_at = ? WHERE kid = ? AND retired_at IS NOT NULL \
-             AND unpublish_at > ?",
+            "UPDATE signing_keys SET unpublish_at = $1 WHERE kid = $2 AND retired_at IS NOT NULL \
+             AND unpublish_at > $3",
         )
         .bind(unpublish_at)
         .bind(kid)
@@ -85,7 +88,7 @@ pub async fn retire_signing_key(
     if signing.len() == 1 {
         return Ok(Retired::LastSigningKey);
     }
-    sqlx::query("UPDATE signing_keys SET retired_at = ?, unpublish_at = ? WHERE kid = ?")
+    sqlx::query("UPDATE signing_keys SET retired_at = $1, unpublish_at = $2 WHERE kid = $3")
         .bind(now)
         .bind(unpublish_at)
         .bind(kid)

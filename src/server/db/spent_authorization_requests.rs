@@ -1,15 +1,15 @@
 //! Pending authorization requests that were continued (single use).
 
-use sqlx::SqliteExecutor;
+use super::Executor;
 
 /// Records `digest` as spent until `expires_at`. `false` when it already was.
 pub async fn insert_spent_authorization_request(
-    db: impl SqliteExecutor<'_>,
+    db: impl Executor<'_>,
     digest: &str,
     expires_at: i64,
 ) -> sqlx::Result<bool> {
     sqlx::query(
-        "INSERT INTO spent_authorization_requests (digest, expires_at) VALUES (?, ?) \
+        "INSERT INTO spent_authorization_requests (digest, expires_at) VALUES ($1, $2) \
          ON CONFLICT (digest) DO NOTHING",
     )
     .bind(digest)
@@ -20,10 +20,10 @@ pub async fn insert_spent_authorization_request(
 }
 
 pub async fn delete_expired_spent_authorization_requests(
-    db: impl SqliteExecutor<'_>,
+    db: impl Executor<'_>,
     now: i64,
 ) -> sqlx::Result<u64> {
-    sqlx::query("DELETE FROM spent_authorization_requests WHERE expires_at <= ?")
+    sqlx::query("DELETE FROM spent_authorization_requests WHERE expires_at <= $1")
         .bind(now)
         .execute(db)
         .await

@@ -66,7 +66,7 @@ impl From<anyhow::Error> for Failure {
 /// RFC 6749 §4.1.2: a code its own client redeems twice revokes what it was
 /// exchanged for.
 async fn replayed(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut crate::server::db::Connection,
     client_id: &str,
     code_hash: &str,
     now: i64,

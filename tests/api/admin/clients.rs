@@ -286,7 +286,7 @@ async fn each_rule_accepts_what_it_should() {
         let target = saved_to(response).await;
         assert_ne!(target, "/admin/clients/new", "{form:?} was refused");
     }
-    let (fc, fc_required, policy): (String, bool, String) = sqlx::query_as(
+    let (fc, fc_required, policy): (String, signoff::server::db::Flag, String) = sqlx::query_as(
         "SELECT frontchannel_logout_uri, frontchannel_logout_session_required, logout_confirmation \
          FROM clients WHERE client_id = 'channels'",
     )
@@ -294,7 +294,7 @@ async fn each_rule_accepts_what_it_should() {
     .await
     .unwrap();
     assert_eq!(fc, "https://shop.example.com:443/fc?tenant=a");
-    assert!(fc_required);
+    assert!(fc_required.0);
     assert_eq!(policy, "when_required");
     let (secret,): (Option<String>,) =
         sqlx::query_as("SELECT secret_hash FROM clients WHERE client_id = 'native.app'")

@@ -20,7 +20,7 @@ async fn count(app: &TestApp, sql: &str) -> i64 {
 
 async fn audit_count(app: &TestApp, actor: &str, action: &str, subject: &str) -> i64 {
     let (n,): (i64,) = sqlx::query_as(
-        "SELECT COUNT(*) FROM audit_events WHERE actor = ? AND action = ? AND subject = ?",
+        "SELECT COUNT(*) FROM audit_events WHERE actor = $1 AND action = $2 AND subject = $3",
     )
     .bind(actor)
     .bind(action)

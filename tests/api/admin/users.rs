@@ -34,7 +34,7 @@ async fn signing_out_a_session_ends_it_through_the_termination_path() {
         0
     );
     let (detail,): (String,) = sqlx::query_as(
-        "SELECT detail FROM audit_events WHERE action = 'logout.op_session_ended' AND actor = 'admin' AND subject = ?",
+        "SELECT detail FROM audit_events WHERE action = 'logout.op_session_ended' AND actor = 'admin' AND subject = $1",
     )
     .bind(&sid)
     .fetch_one(&app.pool)
@@ -159,7 +159,7 @@ async fn the_audit_log_is_newest_first_and_paginated() {
     let app = spawn_app().await;
     for i in 0..60 {
         sqlx::query(
-            "INSERT INTO audit_events (occurred_at, actor, action, subject) VALUES (?, 'test', 'test.event', ?)",
+            "INSERT INTO audit_events (occurred_at, actor, action, subject) VALUES ($1, 'test', 'test.event', $2)",
         )
         .bind(2_000_000_000_i64 + i)
         .bind(format!("subject-{i:02}"))

@@ -176,7 +176,7 @@ impl AdminContext {
     /// Records an admin change in the change's own transaction.
     pub async fn audit(
         &self,
-        tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+        tx: &mut sqlx::Transaction<'_, crate::server::db::Db>,
         action: &str,
         subject: &str,
         detail: serde_json::Value,
@@ -195,7 +195,7 @@ impl AdminContext {
         Ok(())
     }
 
-    pub async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, FnError> {
+    pub async fn begin(&self) -> Result<crate::server::db::Tx, FnError> {
         Ok(crate::server::db::begin_write(&self.state.pool)
             .await
             .context("starting a transaction failed")?)
