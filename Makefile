@@ -30,8 +30,13 @@ lint:
 	cargo clippy --features ssr --all-targets -- -D warnings
 	cargo clippy --lib --no-default-features --features hydrate --target wasm32-unknown-unknown -- -D warnings
 
+# The unit and API tests on SQLite, then the API tests (with the
+# cross-instance ones) on a fresh throw-away PostgreSQL (scripts/postgres.sh).
 unit:
 	cargo test --features ssr
+	url=$$(scripts/postgres.sh reset); \
+	  SIGNOFF_TEST_POSTGRES=$$url cargo test --features ssr --test api || { scripts/postgres.sh stop; exit 1; }; \
+	  scripts/postgres.sh stop
 
 # Playwright, hydrated and without JavaScript, on free ports (scripts/e2e.sh).
 # The site is the release build that ships (and that bundle-size measures);

@@ -155,3 +155,13 @@ CREATE TABLE spent_authorization_requests (
     expires_at BIGINT NOT NULL
 );
 CREATE INDEX spent_authorization_requests_by_expiry ON spent_authorization_requests (expires_at);
+
+-- The browser sessions (tower-sessions' PostgresStore, its schema and table
+-- name set by signoff): created here, under sqlx's migration lock, rather than
+-- by the store's own `migrate`, which instances starting together would race.
+CREATE TABLE browser_sessions (
+    id          TEXT        PRIMARY KEY NOT NULL,
+    data        BYTEA       NOT NULL,
+    expiry_date TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX browser_sessions_by_expiry ON browser_sessions (expiry_date);

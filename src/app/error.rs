@@ -62,6 +62,9 @@ impl FromServerFnError for FnError {
 #[cfg(feature = "ssr")]
 impl From<anyhow::Error> for FnError {
     fn from(err: anyhow::Error) -> Self {
+        if crate::server::db::is_unstorable_text(&err) {
+            return FnError::BadRequest("text the database cannot store".into());
+        }
         tracing::error!(error = ?err, "server function failed");
         FnError::Internal
     }

@@ -12,6 +12,8 @@ pub enum ParamsError {
     Repeated(String),
     #[error("parameter {0} is too long")]
     TooLong(String),
+    #[error("parameter {0} holds a NUL character")]
+    Nul(String),
 }
 
 /// Request parameters from a query string or form body, borrowed from it
@@ -29,6 +31,12 @@ impl<'a> Params<'a> {
         let mut add = |name: Cow<'a, str>, value: Cow<'a, str>| {
             if value.len() > MAX_VALUE_LEN {
                 return Err(ParamsError::TooLong(name.into_owned()));
+            }
+            // No OAuth or OpenID parameter admits one (RFC 6749 Appendix A
+            // draws them from printable characters), and PostgreSQL cannot
+            // store one: refused here, as invalid_request.
+            if value.contains('\0') || name.contains('\0') {
+                return Err(ParamsError::Nul(name.replace('\0', "\\0")));
             }
             if value.is_empty() {
                 return Ok(());
@@ -89,6 +97,16 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+
+    #[test]
+    fn a_nul_character_anywhere_is_refused() {
+        for query in [&b"state=a%00b"[..], b"sta%00te=x", b"state=a\0b"] {
+            assert!(
+                matches!(Params::parse(query), Err(ParamsError::Nul(_))),
+                "{query:?}"
+            );
+        }
+    }
 
     #[test]
     fn values_are_percent_decoded() {
@@ -170,14 +188,16 @@ mod tests {
         ) {
             let mut expected = HashMap::new();
             let mut repeated = false;
+            let mut nul = false;
             for (name, value) in url::form_urlencoded::parse(text.as_bytes()) {
+                nul |= name.contains('\0') || value.contains('\0');
                 if !value.is_empty() && expected.insert(name.into_owned(), value.into_owned()).is_some() {
                     repeated = true;
                 }
             }
             match Params::parse(text.as_bytes()) {
                 Ok(params) => {
-                    prop_assert!(!repeated);
+                    prop_assert!(!repeated && !nul);
                     let got: HashMap<String, String> = params
                         .names()
                         .map(|name| (name.to_owned(), params.get(name).unwrap_or_default().to_owned()))
@@ -186,6 +206,7 @@ mod tests {
                 }
                 Err(ParamsError::Repeated(_)) => prop_assert!(repeated),
                 Err(ParamsError::TooLong(_)) => prop_assert!(false, "nothing here is too long"),
+                Err(ParamsError::Nul(_)) => prop_assert!(nul),
             }
         }
     }

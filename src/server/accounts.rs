@@ -1,8 +1,8 @@
 //! User accounts: the rules a username and a password follow, and adding a
 //! user. Leptos-free: the CLI, the demo seed and the admin console call it.
 
-use anyhow::{Context, bail};
 use crate::server::db::Pool;
+use anyhow::{Context, bail};
 
 use super::clock::now;
 use super::crypto::random_token;

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use rand::Rng;
 use crate::server::db::Pool;
+use rand::Rng;
 use tokio::sync::{Notify, Semaphore};
 use tokio::task::JoinHandle;
 use url::{Host, Url};

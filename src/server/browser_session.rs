@@ -154,15 +154,19 @@ pub async fn layer(
                 .with_table_name(TABLE_NAME)
                 .map_err(|e| anyhow::anyhow!(e))
                 .context("invalid browser session table name")?;
-            store.migrate().await.context("cannot create the browser session table")?;
+            store
+                .migrate()
+                .await
+                .context("cannot create the browser session table")?;
             DatabaseStore::Sqlite(store)
         }
         NativePool::Postgres(pool) => {
+            // The table comes with migrations/postgres (see there).
             let store = PostgresStore::new(pool.clone())
-                .with_table_name(TABLE_NAME)
+                .with_schema_name("public")
+                .and_then(|store| store.with_table_name(TABLE_NAME))
                 .map_err(|e| anyhow::anyhow!(e))
                 .context("invalid browser session table name")?;
-            store.migrate().await.context("cannot create the browser session table")?;
             DatabaseStore::Postgres(store)
         }
     };
@@ -177,6 +181,7 @@ pub async fn layer(
     });
 
     let secure = issuer.is_https();
+    // On PostgreSQL another instance may change a session at any moment.
     let cache = matches!(store, DatabaseStore::Sqlite(_))
         .then(|| Arc::new(ReadCache::new(CACHED_ROWS, CACHE_TTL)));
     let store = CachedSessionStore { store, cache };
@@ -224,10 +229,7 @@ impl BrowserSession {
     }
 
     /// The live OP session this browser carries: not ended, user not disabled.
-    pub async fn active_op_session(
-        &self,
-        pool: &Pool,
-    ) -> anyhow::Result<Option<ActiveOpSession>> {
+    pub async fn active_op_session(&self, pool: &Pool) -> anyhow::Result<Option<ActiveOpSession>> {
         let Some(sid) = self.op_sid().await.context("reading the browser session")? else {
             return Ok(None);
         };

@@ -1,8 +1,8 @@
 //! Registering clients. Leptos-free: the CLI and the admin console both
 //! register through [`register_client`], so both follow the same rules.
 
-use anyhow::Context;
 use crate::server::db::Pool;
+use anyhow::Context;
 
 use super::clock::now;
 use super::crypto::sha256_b64;

@@ -1,8 +1,8 @@
 //! What the CLI subcommands and the demo seed do, on the same database and
 //! rules as the server.
 
-use anyhow::{Context, bail};
 use crate::server::db::Pool;
+use anyhow::{Context, bail};
 
 use super::accounts::{UserSpec, add_user};
 use super::clients::register_client;

@@ -16,13 +16,13 @@ pub const DEFAULT_LOG: &str = "info";
 
 /// The resolved, validated configuration of one signoff process.
 ///
-/// It holds no secrets today. Any secret added later must be wrapped so that the
-/// `Debug` output, which is logged at start-up, cannot show it.
+/// Its `Debug` output is logged at start-up, so a secret in it is wrapped: the
+/// database URL's password shows as `***`.
 #[derive(Clone, Debug)]
 pub struct Settings {
     pub listen: SocketAddr,
     pub issuer: Issuer,
-    pub database_url: String,
+    pub database_url: DatabaseUrl,
     pub log: String,
     /// Seed the demo data into an empty database at start-up.
     pub demo: bool,
@@ -48,6 +48,50 @@ pub struct Settings {
     /// Threads that serve requests: 1 runs tokio's current_thread runtime,
     /// more a multi-thread runtime with that many workers.
     pub worker_threads: usize,
+}
+
+/// `sqlite:…` or `postgres:…`/`postgresql:…`, read as text; its `Debug` hides
+/// the password.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DatabaseUrl(String);
+
+impl DatabaseUrl {
+    pub fn parse(url: String) -> Result<Self, ConfigError> {
+        if ["sqlite:", "postgres:", "postgresql:"]
+            .iter()
+            .any(|scheme| url.starts_with(scheme))
+        {
+            Ok(Self(url))
+        } else {
+            Err(ConfigError::DatabaseUrl(redact_password(&url)))
+        }
+    }
+}
+
+impl std::ops::Deref for DatabaseUrl {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&redact_password(&self.0), f)
+    }
+}
+
+/// The URL with its password, if any, replaced by `***`.
+fn redact_password(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            // Only fails for URLs that cannot have a password at all.
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_owned(),
+    }
 }
 
 /// The ports on 127.0.0.1 of the demo relying parties.
@@ -187,7 +231,7 @@ pub enum ConfigError {
     Listen(String),
     #[error("issuer {value:?}: {source}")]
     Issuer { value: String, source: IssuerError },
-    #[error("database URL {0:?} must start with sqlite:")]
+    #[error("database URL {0:?} must start with sqlite: or postgres:")]
     DatabaseUrl(String),
     #[error("cookie SameSite {0:?} must be lax or none (none needs an https issuer)")]
     SameSite(String),
@@ -256,9 +300,7 @@ impl Settings {
             value: issuer.clone(),
             source,
         })?;
-        if !database_url.starts_with("sqlite:") {
-            return Err(ConfigError::DatabaseUrl(database_url));
-        }
+        let database_url = DatabaseUrl::parse(database_url)?;
         let cookie_same_site = match same_site.to_ascii_lowercase().as_str() {
             "lax" => CookieSameSite::Lax,
             "strict" => return Err(ConfigError::StrictSameSite),
@@ -344,7 +386,7 @@ mod tests {
         let s = Settings::resolve(SettingsLayer::default(), SettingsLayer::default()).unwrap();
         assert_eq!(s.listen, "127.0.0.1:3000".parse().unwrap());
         assert_eq!(s.issuer.as_ref(), "http://127.0.0.1:3000");
-        assert_eq!(s.database_url, "sqlite://data/signoff.db?mode=rwc");
+        assert_eq!(&*s.database_url, "sqlite://data/signoff.db?mode=rwc");
         assert_eq!(s.log, "info");
     }
 
@@ -365,7 +407,7 @@ mod tests {
         assert_eq!(s.listen, "127.0.0.1:9000".parse().unwrap());
         assert_eq!(s.issuer.as_ref(), "https://id.example.com");
         assert_eq!(s.log, "debug");
-        assert_eq!(s.database_url, DEFAULT_DATABASE_URL);
+        assert_eq!(&*s.database_url, DEFAULT_DATABASE_URL);
     }
 
     #[test]
@@ -527,13 +569,31 @@ mod tests {
     #[test]
     fn a_database_url_for_another_engine_is_refused() {
         let env = SettingsLayer {
-            database_url: Some("postgres://localhost/signoff".into()),
+            database_url: Some("mysql://root:hunter2@localhost/signoff".into()),
             ..Default::default()
         };
-        assert!(matches!(
-            Settings::resolve(SettingsLayer::default(), env),
-            Err(ConfigError::DatabaseUrl(_))
-        ));
+        let err = Settings::resolve(SettingsLayer::default(), env).unwrap_err();
+        assert!(matches!(err, ConfigError::DatabaseUrl(_)));
+        assert!(!err.to_string().contains("hunter2"), "{err}");
+    }
+
+    #[test]
+    fn a_postgres_url_is_accepted_and_its_password_never_shows_in_debug() {
+        let env = SettingsLayer {
+            database_url: Some("postgres://signoff:hunter2@db.internal/signoff".into()),
+            ..Default::default()
+        };
+        let s = Settings::resolve(SettingsLayer::default(), env).unwrap();
+        assert_eq!(
+            &*s.database_url,
+            "postgres://signoff:hunter2@db.internal/signoff"
+        );
+        let shown = format!("{s:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(
+            shown.contains("postgres://signoff:***@db.internal/signoff"),
+            "{shown}"
+        );
     }
 
     #[test]

@@ -39,6 +39,9 @@ impl IntoResponse for AppError {
     fn into_response(self) -> axum::response::Response {
         let ui = match &self {
             AppError::BadRequest(why) => UiError::BadRequest(why),
+            AppError::Internal(err) if super::db::is_unstorable_text(err) => {
+                UiError::BadRequest("The request holds text that cannot be stored.")
+            }
             AppError::Internal(err) => {
                 tracing::error!(error = ?err, "request failed");
                 UiError::Internal

@@ -1,9 +1,9 @@
 use std::time::Duration;
 
+use crate::server::db::Pool;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
-use crate::server::db::Pool;
 
 use super::db;
 

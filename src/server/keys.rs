@@ -5,6 +5,7 @@
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
+use crate::server::db::Pool;
 use anyhow::Context;
 use aws_lc_rs::encoding::AsDer;
 use aws_lc_rs::rsa::{KeyPair as RsaKeyPair, KeySize};
@@ -15,7 +16,6 @@ use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde::Serialize;
-use crate::server::db::Pool;
 
 use super::db::signing_keys::{SigningKeyRow, insert_signing_key, list_published_signing_keys};
 use super::read_cache::ReadCache;

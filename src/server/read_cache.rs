@@ -12,6 +12,11 @@
 //!
 //! Entries also age out after the cache's time to live, so that a row changed
 //! behind signoff's back (a hand edit) is read again soon.
+//!
+//! On PostgreSQL that fact does not hold: every instance changes rows. So
+//! there, what decides whether a session is live is not cached at all
+//! ([`Ttls::for_backend`]): a logout on one instance is seen by the next
+//! request on any other. Client settings are cached for half a second.
 
 use std::borrow::Borrow;
 use std::collections::HashMap;
@@ -25,6 +30,32 @@ pub const CACHED_ROWS: usize = 10_000;
 pub const CACHED_CLIENTS: usize = 1_000;
 /// A cached row is read again after this long, whatever happened.
 pub const CACHE_TTL: Duration = Duration::from_secs(60);
+
+/// How long each cache keeps a row, by the database in use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Ttls {
+    /// Browser and OP sessions: whether someone is signed in.
+    pub sessions: Duration,
+    /// Clients' logout settings.
+    pub clients: Duration,
+}
+
+impl Ttls {
+    pub fn for_backend(backend: crate::server::db::Backend) -> Self {
+        match backend {
+            crate::server::db::Backend::Sqlite => Self {
+                sessions: CACHE_TTL,
+                clients: CACHE_TTL,
+            },
+            // Several instances: liveness is read from the database every
+            // time, and another instance's client edit shows within 1 s.
+            crate::server::db::Backend::Postgres => Self {
+                sessions: Duration::ZERO,
+                clients: Duration::from_millis(500),
+            },
+        }
+    }
+}
 
 /// A bounded map from `K` to `V` with generation-checked inserts.
 #[derive(Debug)]
@@ -84,6 +115,9 @@ impl<K: Hash + Eq, V: Clone> ReadCache<K, V> {
     /// began (it may have read a row that has changed since). A full cache
     /// first drops its stale entries, then, if still full, everything.
     pub fn put(&self, began: Generation, key: K, value: V) {
+        if self.ttl.is_zero() {
+            return; // a cache that keeps nothing
+        }
         let mut inner = self.lock();
         if inner.generation != began.0 {
             return;

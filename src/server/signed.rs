@@ -8,6 +8,7 @@
 
 use std::sync::Arc;
 
+use crate::server::db::Pool;
 use aws_lc_rs::hmac;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -15,7 +16,6 @@ use rand::RngCore;
 use rand::rngs::OsRng;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use crate::server::db::Pool;
 
 use super::db::server_secrets::load_or_insert_server_secret;
 

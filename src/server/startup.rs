@@ -5,6 +5,7 @@ use std::sync::{Arc, OnceLock};
 use anyhow::Context;
 use std::convert::Infallible;
 
+use crate::server::db::Pool;
 use axum::Router;
 use axum::ServiceExt as _;
 use axum::extract::DefaultBodyLimit;
@@ -13,7 +14,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use leptos::config::{LeptosOptions, get_configuration};
 use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
-use crate::server::db::Pool;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tower::ServiceBuilder;
@@ -27,7 +27,7 @@ use super::config::Settings;
 use super::db::audit_events::{NewAuditEvent, insert_audit_event};
 use super::keys::SigningKeys;
 use super::rate_limit::{self, RateLimit};
-use super::read_cache::{CACHE_TTL, CACHED_CLIENTS, CACHED_ROWS, ReadCache};
+use super::read_cache::{CACHED_CLIENTS, CACHED_ROWS, ReadCache, Ttls};
 use super::signed::Signer;
 use super::state::{AppState, Shared};
 use super::{browser_session, commands, db, error, headers, health, maintenance, protocol};
@@ -66,13 +66,17 @@ impl Application {
         let serve_lock = db::lock_for_serving(&settings.database_url)?;
         let database = db::connect_and_migrate(&settings.database_url).await?;
         let pool = database.pool.clone();
+        let ttls = Ttls::for_backend(db::Backend::of(&pool));
         if settings.demo && commands::seed_demo(&pool, settings.demo_rp_ports).await? {
             tracing::info!("seeded the demo users and clients (see README)");
         }
         let leptos_options = leptos_options(local_addr)?;
-        let (session_layer, session_cleanup) =
-            browser_session::layer(&database.native, &settings.issuer, settings.cookie_same_site)
-                .await?;
+        let (session_layer, session_cleanup) = browser_session::layer(
+            &database.native,
+            &settings.issuer,
+            settings.cookie_same_site,
+        )
+        .await?;
         let keys = SigningKeys::load_or_create(&pool).await?;
         let key_reloader = keys.spawn_reloader(pool.clone());
         let discovery_json =
@@ -96,8 +100,8 @@ impl Application {
             signer: Signer::load_or_create(&pool).await?,
             discovery_json,
             notifier,
-            op_sessions: Arc::new(ReadCache::new(CACHED_ROWS, CACHE_TTL)),
-            logout_clients: Arc::new(ReadCache::new(CACHED_CLIENTS, CACHE_TTL)),
+            op_sessions: Arc::new(ReadCache::new(CACHED_ROWS, ttls.sessions)),
+            logout_clients: Arc::new(ReadCache::new(CACHED_CLIENTS, ttls.clients)),
         });
         let router = router(state.clone(), session_layer);
         record_start(&pool, local_addr).await?;

@@ -1,10 +1,10 @@
 use std::sync::Arc;
 
+use crate::server::db::Pool;
 use anyhow::Context;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use leptos::prelude::use_context;
-use crate::server::db::Pool;
 
 use super::backchannel::BackchannelNotifier;
 use super::config::Settings;

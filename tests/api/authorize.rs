@@ -117,11 +117,12 @@ async fn the_sign_in_flow_returns_a_code_and_state_to_the_client() {
     assert!(target.as_str().starts_with(CALLBACK));
     assert_eq!(query_param(&target, "state").as_deref(), Some("st-1"));
     assert_eq!(query_param(&target, "code").map(|c| c.len()), Some(43));
-    let (clients,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM rp_sessions WHERE client_id = $1")
-        .bind(demo::CLIENT_ID)
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let (clients,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM rp_sessions WHERE client_id = $1")
+            .bind(demo::CLIENT_ID)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
     assert_eq!(clients, 1, "the client is recorded in the OP session");
 }
 

@@ -1,8 +1,8 @@
 use signoff::server::commands::demo;
 use signoff::server::config::{Settings, SettingsLayer};
+use signoff::server::db::Pool;
 use signoff::server::startup::Application;
 use signoff::server::state::AppState;
-use signoff::server::db::Pool;
 use tempfile::TempDir;
 use tokio::net::TcpListener;
 use url::Url;
@@ -52,10 +52,10 @@ pub async fn spawn_app_configured(settings: SettingsLayer) -> TestApp {
     let overrides = SettingsLayer {
         listen: Some(addr.to_string()),
         issuer: settings.issuer.clone().or(Some(format!("http://{addr}"))),
-        database_url: Some(format!(
-            "sqlite://{}/signoff.db?mode=rwc",
-            data_dir.path().display()
-        )),
+        database_url: Some(match settings.database_url.clone() {
+            Some(shared) => shared,
+            None => fresh_database_url(&data_dir).await,
+        }),
         demo: settings.demo.or(Some(true)),
         ..settings
     };
@@ -74,6 +74,66 @@ pub async fn spawn_app_configured(settings: SettingsLayer) -> TestApp {
         client: browser(),
         _data_dir: data_dir,
     }
+}
+
+/// The PostgreSQL server the API tests run on instead of SQLite, when
+/// `SIGNOFF_TEST_POSTGRES` names one (`make unit` starts one with
+/// `scripts/postgres.sh`).
+pub fn postgres_server() -> Option<String> {
+    std::env::var("SIGNOFF_TEST_POSTGRES")
+        .ok()
+        .filter(|url| !url.is_empty())
+}
+
+/// Whether this run's apps store on PostgreSQL; SQLite-only tests skip then.
+pub fn on_postgres() -> bool {
+    postgres_server().is_some()
+}
+
+/// A database no other test uses: a new SQLite file in `data_dir`, or a new
+/// database on the PostgreSQL server.
+pub async fn fresh_database_url(data_dir: &TempDir) -> String {
+    let Some(server) = postgres_server() else {
+        return format!("sqlite://{}/signoff.db?mode=rwc", data_dir.path().display());
+    };
+    use sqlx::Connection as _;
+    let mut admin = sqlx::PgConnection::connect(&server)
+        .await
+        .expect("the PostgreSQL server of SIGNOFF_TEST_POSTGRES answers");
+    let name = format!(
+        "signoff_test_{}",
+        data_dir
+            .path()
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("x")
+            .to_ascii_lowercase()
+            .replace(|c: char| !c.is_ascii_alphanumeric(), "_")
+    );
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .await
+        .expect("create a test database");
+    let mut url = Url::parse(&server).expect("SIGNOFF_TEST_POSTGRES is a URL");
+    url.set_path(&name);
+    url.to_string()
+}
+
+/// Another instance of `app`'s signoff: the same database (PostgreSQL) and
+/// issuer, on its own port, and the same browser (cookies do not depend on
+/// the port), as two instances behind a load balancer are.
+pub async fn spawn_instance_of(app: &TestApp) -> TestApp {
+    let state = app.state();
+    let mut other = spawn_app_configured(SettingsLayer {
+        issuer: Some(state.settings.issuer.to_string()),
+        database_url: Some(state.settings.database_url.to_string()),
+        allow_private_logout_targets: Some(true),
+        rate_limit: Some(0),
+        ..Default::default()
+    })
+    .await;
+    other.client = app.client.clone();
+    other
 }
 
 impl TestApp {

@@ -339,15 +339,12 @@ async fn an_expired_hint_for_a_recent_session_still_counts() {
 async fn a_registered_uri_with_its_own_query_keeps_it() {
     let app = spawn_app().await;
     let with_query = "https://rp.example.com/bye?tenant=a";
-    sqlx::query(
-        "UPDATE clients SET post_logout_redirect_uris = json_array($1, $2) WHERE client_id = $3",
-    )
-    .bind(POST_LOGOUT)
-    .bind(with_query)
-    .bind(demo::CLIENT_ID)
-    .execute(&app.pool)
-    .await
-    .unwrap();
+    sqlx::query("UPDATE clients SET post_logout_redirect_uris = $1 WHERE client_id = $2")
+        .bind(serde_json::json!([POST_LOGOUT, with_query]).to_string())
+        .bind(demo::CLIENT_ID)
+        .execute(&app.pool)
+        .await
+        .unwrap();
     let hint = app.signed_in_id_token().await;
 
     let (_, html) = dialog(

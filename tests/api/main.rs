@@ -10,6 +10,7 @@ mod errors;
 mod frontchannel;
 mod fuzz;
 mod health;
+mod instances;
 mod keys;
 mod limits;
 mod login;

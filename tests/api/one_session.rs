@@ -31,11 +31,13 @@ async fn end_of(app: &TestApp, sid: &str) -> (Option<i64>, Option<String>) {
 }
 
 async fn deliveries_for(app: &TestApp, sid: &str) -> Vec<(String, String)> {
-    sqlx::query_as("SELECT client_id, reason FROM backchannel_deliveries WHERE sid = $1 ORDER BY id")
-        .bind(sid)
-        .fetch_all(&app.pool)
-        .await
-        .unwrap()
+    sqlx::query_as(
+        "SELECT client_id, reason FROM backchannel_deliveries WHERE sid = $1 ORDER BY id",
+    )
+    .bind(sid)
+    .fetch_all(&app.pool)
+    .await
+    .unwrap()
 }
 
 async fn live_sessions(app: &TestApp) -> i64 {

@@ -115,14 +115,20 @@ async fn credentialed_cors_only_for_registered_client_origins() {
     // A native app's private-use scheme redirect URI has an opaque origin
     // ("null"): a sandboxed frame's `Origin: null` must not match it. Nor may
     // any third-party or non-http(s) origin.
-    sqlx::query(
-        "UPDATE clients SET redirect_uris = json_insert(redirect_uris, '$[#]', 'com.example.app:/cb') \
-         WHERE client_id = $1",
-    )
-    .bind(signoff::server::commands::demo::PUBLIC_CLIENT_ID)
-    .execute(&app.pool)
-    .await
-    .unwrap();
+    let (uris,): (String,) =
+        sqlx::query_as("SELECT redirect_uris FROM clients WHERE client_id = $1")
+            .bind(signoff::server::commands::demo::PUBLIC_CLIENT_ID)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    let mut uris: Vec<String> = serde_json::from_str(&uris).unwrap();
+    uris.push("com.example.app:/cb".into());
+    sqlx::query("UPDATE clients SET redirect_uris = $1 WHERE client_id = $2")
+        .bind(serde_json::to_string(&uris).unwrap())
+        .bind(signoff::server::commands::demo::PUBLIC_CLIENT_ID)
+        .execute(&app.pool)
+        .await
+        .unwrap();
     for stranger in [
         "https://evil.example",
         "null",

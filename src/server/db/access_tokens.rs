@@ -73,10 +73,7 @@ pub async fn revoke_access_tokens_for_code(
 }
 
 /// Tokens an hour past expiry are of no further use, not even for auditing.
-pub async fn delete_expired_access_tokens(
-    db: impl Executor<'_>,
-    now: i64,
-) -> sqlx::Result<u64> {
+pub async fn delete_expired_access_tokens(db: impl Executor<'_>, now: i64) -> sqlx::Result<u64> {
     sqlx::query("DELETE FROM access_tokens WHERE expires_at < $1")
         .bind(now - 3600)
         .execute(db)

@@ -75,10 +75,7 @@ pub async fn list_audit_events(
 }
 
 /// Deletes events that occurred before `before` (past their retention).
-pub async fn delete_audit_events_before(
-    db: impl Executor<'_>,
-    before: i64,
-) -> sqlx::Result<u64> {
+pub async fn delete_audit_events_before(db: impl Executor<'_>, before: i64) -> sqlx::Result<u64> {
     sqlx::query("DELETE FROM audit_events WHERE occurred_at < $1")
         .bind(before)
         .execute(db)

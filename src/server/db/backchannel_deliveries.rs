@@ -15,7 +15,10 @@ impl Type<Db> for DeliveryStatus {
 }
 
 impl<'q> Encode<'q, Db> for DeliveryStatus {
-    fn encode_by_ref(&self, buf: &mut <Db as sqlx::Database>::ArgumentBuffer<'q>) -> Result<IsNull, BoxDynError> {
+    fn encode_by_ref(
+        &self,
+        buf: &mut <Db as sqlx::Database>::ArgumentBuffer<'q>,
+    ) -> Result<IsNull, BoxDynError> {
         <&str as Encode<Db>>::encode(self.as_str(), buf)
     }
 }

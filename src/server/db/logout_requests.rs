@@ -75,10 +75,7 @@ pub async fn delete_logout_request(db: impl Executor<'_>, id: &str) -> sqlx::Res
         .map(|_| ())
 }
 
-pub async fn delete_expired_logout_requests(
-    db: impl Executor<'_>,
-    now: i64,
-) -> sqlx::Result<u64> {
+pub async fn delete_expired_logout_requests(db: impl Executor<'_>, now: i64) -> sqlx::Result<u64> {
     sqlx::query("DELETE FROM logout_requests WHERE created_at <= $1")
         .bind(now - LOGOUT_REQUEST_TTL_SECS)
         .execute(db)

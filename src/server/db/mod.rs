@@ -23,11 +23,13 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use anyhow::Context;
+use sqlx::Executor as _;
 use sqlx::ValueRef as _;
 use sqlx::any::{AnyPoolOptions, AnyTypeInfo, AnyTypeInfoKind};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::Executor as _;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 
 /// The database as the queries see it: sqlx's `Any` driver over SQLite or
 /// PostgreSQL, chosen by the database URL at start-up. The queries are
@@ -127,6 +129,20 @@ impl<'r> sqlx::Decode<'r, Db> for Flag {
             Ok(Flag(<i64 as sqlx::Decode<'r, Db>>::decode(value)? != 0))
         }
     }
+}
+
+/// Whether a failure was PostgreSQL refusing text it cannot store: a NUL
+/// character (SQLSTATE 22021) or one the encoding lacks (22P05). Such text
+/// came from a request, so the request was bad: a 400, not a 500. SQLite
+/// stores it, and then nothing matches it.
+pub fn is_unstorable_text(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<sqlx::Error>()
+            .and_then(sqlx::Error::as_database_error)
+            .and_then(|db| db.code())
+            .is_some_and(|code| code == "22021" || code == "22P05")
+    })
 }
 
 /// A JSON document kept as text (both databases check it on write).

@@ -21,14 +21,16 @@ pub async fn insert_op_session(
     user_id: i64,
     now: i64,
 ) -> sqlx::Result<()> {
-    sqlx::query("INSERT INTO op_sessions (sid, user_id, auth_time, created_at) VALUES ($1, $2, $3, $4)")
-        .bind(sid)
-        .bind(user_id)
-        .bind(now)
-        .bind(now)
-        .execute(db)
-        .await
-        .map(|_| ())
+    sqlx::query(
+        "INSERT INTO op_sessions (sid, user_id, auth_time, created_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(sid)
+    .bind(user_id)
+    .bind(now)
+    .bind(now)
+    .execute(db)
+    .await
+    .map(|_| ())
 }
 
 /// An OP session lasts this long after its latest login (`auth_time`): as
@@ -40,11 +42,7 @@ pub const OP_SESSION_LIFETIME_SECS: i64 = 12 * 3600;
 /// The same user signed in again in the same browser: the session lives on
 /// (same `sid`, same clients) with a fresh `auth_time`. Returns false if it
 /// had ended meanwhile.
-pub async fn renew_op_session(
-    db: impl Executor<'_>,
-    sid: &str,
-    now: i64,
-) -> sqlx::Result<bool> {
+pub async fn renew_op_session(db: impl Executor<'_>, sid: &str, now: i64) -> sqlx::Result<bool> {
     sqlx::query("UPDATE op_sessions SET auth_time = $1 WHERE sid = $2 AND ended_at IS NULL")
         .bind(now)
         .bind(sid)
@@ -55,10 +53,7 @@ pub async fn renew_op_session(
 
 /// Deletes sessions that ended before `before` (past the "recent" window),
 /// with their client sessions, codes and tokens (by cascade).
-pub async fn delete_ended_op_sessions(
-    db: impl Executor<'_>,
-    before: i64,
-) -> sqlx::Result<u64> {
+pub async fn delete_ended_op_sessions(db: impl Executor<'_>, before: i64) -> sqlx::Result<u64> {
     sqlx::query("DELETE FROM op_sessions WHERE ended_at IS NOT NULL AND ended_at < $1")
         .bind(before)
         .execute(db)

@@ -157,7 +157,7 @@ async fn a_non_admin_gets_403_on_every_page_and_every_server_fn() {
         DEMO_CLIENTS
     );
     assert_eq!(
-        count(&app, "SELECT COUNT(*) FROM users WHERE is_admin = 1").await,
+        count(&app, "SELECT COUNT(*) FROM users WHERE is_admin = TRUE").await,
         1
     );
     // Only the seeded users and clients were ever created.

@@ -103,7 +103,7 @@ async fn an_admin_cannot_disable_or_demote_themselves() {
             "{action}"
         );
     }
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM users WHERE username = 'admin' AND is_admin = 1 AND disabled_at IS NULL").await, 1);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM users WHERE username = 'admin' AND is_admin = TRUE AND disabled_at IS NULL").await, 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
