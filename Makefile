@@ -31,10 +31,12 @@ lint:
 	cargo clippy --lib --no-default-features --features hydrate --target wasm32-unknown-unknown -- -D warnings
 
 # The unit and API tests on SQLite, then the API tests (with the
-# cross-instance ones) on a fresh throw-away PostgreSQL (scripts/postgres.sh).
+# cross-instance ones) on a fresh throw-away PostgreSQL (scripts/postgres.sh),
+# on a free port.
 unit:
 	cargo test --features ssr
-	url=$$(scripts/postgres.sh reset); \
+	export SIGNOFF_PG_PORT=$$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'); \
+	  url=$$(scripts/postgres.sh reset); \
 	  SIGNOFF_TEST_POSTGRES=$$url cargo test --features ssr --test api || { scripts/postgres.sh stop; exit 1; }; \
 	  scripts/postgres.sh stop
 
