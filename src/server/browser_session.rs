@@ -1,5 +1,5 @@
-//! The *browser session*: tower-sessions' cookie session, stored in SQLite on
-//! the application's pool. It says which browser this is, which OP session it
+//! The *browser session*: tower-sessions' cookie session, stored in the
+//! application's database (SQLite or PostgreSQL). It says which browser this is, which OP session it
 //! carries, and holds its CSRF token. It exists only once someone has signed
 //! in: the sign-in page and a waiting authorization request store nothing.
 //!

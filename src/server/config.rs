@@ -158,7 +158,8 @@ pub struct SettingsLayer {
     #[arg(long, env = "SIGNOFF_ISSUER", global = true)]
     pub issuer: Option<String>,
 
-    /// SQLite database URL; the file and its directory are created if missing
+    /// Database URL: sqlite://FILE?mode=rwc (the file and its directory are
+    /// created if missing) or postgres://USER:PASSWORD@HOST/DB
     /// [default: sqlite://data/signoff.db?mode=rwc].
     #[arg(long, env = "SIGNOFF_DATABASE_URL", global = true)]
     pub database_url: Option<String>,
