@@ -94,10 +94,17 @@ async fn run(cli: Cli, settings: signoff::server::config::Settings) -> anyhow::R
             }
         }
         AdminCommand::Keys {
-            command: KeysCommand::Rotate,
+            command: KeysCommand::Rotate { now },
         } => {
-            let kid = commands::rotate_keys(&pool).await?;
-            println!("new active signing key {kid}; running servers use it within a minute");
+            let kid = commands::rotate_keys(&pool, now).await?;
+            if now {
+                println!("new signing key {kid}; running servers sign with it within a minute");
+            } else {
+                println!(
+                    "new signing key {kid}; running servers publish it within a minute and sign with it in {} s",
+                    signoff::server::keys::PUBLISH_BEFORE_SIGNING.as_secs()
+                );
+            }
         }
         AdminCommand::Keys {
             command: KeysCommand::Retire { kid, now },

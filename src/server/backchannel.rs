@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use crate::server::db::Pool;
+use crate::server::db::{Backend, Pool};
 use rand::Rng;
 use tokio::sync::{Notify, Semaphore};
 use tokio::task::JoinHandle;
@@ -16,7 +16,7 @@ use url::{Host, Url};
 use super::clock::now_ms;
 use super::crypto::random_token;
 use super::db::backchannel_deliveries::{
-    AttemptResult, DeliveryRow, claim_deliveries, list_due_deliveries, next_due_at, record_attempt,
+    AttemptResult, DeliveryRow, Lease, claim_deliveries, next_due_at, record_attempt,
 };
 use super::keys::SigningKeys;
 use super::ssrf::{ForbiddenTarget, find_forbidden, forbidden_reason, guarded_resolver};
@@ -31,10 +31,13 @@ pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(5);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 /// The user's redirect waits this long, at most, for the first attempts.
 pub const FIRST_ATTEMPT_WAIT: Duration = Duration::from_millis(2500);
-/// A claimed row is not claimed again for this long (longer than an attempt).
+/// A claimed row is not claimed again for this long (six attempts' time):
+/// when its instance dies mid-attempt, another one takes it over then.
 const LEASE_MS: i64 = 30_000;
-/// At most this many deliveries are in flight at once.
+/// At most this many deliveries are in flight at once (per instance).
 const MAX_IN_FLIGHT: usize = 64;
+/// At most this many rows are claimed in one statement.
+const MAX_CLAIM: usize = 256;
 /// The worker looks for due rows at least this often.
 const MAX_IDLE: Duration = Duration::from_secs(30);
 
@@ -44,6 +47,9 @@ pub struct BackchannelNotifier(Arc<Inner>);
 
 struct Inner {
     pool: Pool,
+    backend: Backend,
+    /// This instance's name in the rows it leases.
+    instance: String,
     keys: SigningKeys,
     issuer: Issuer,
     http: reqwest::Client,
@@ -70,6 +76,7 @@ impl BackchannelNotifier {
     /// proxy from the environment would reach what the SSRF guard refuses.
     pub fn new(
         pool: Pool,
+        instance: String,
         keys: SigningKeys,
         issuer: Issuer,
         allow_private: bool,
@@ -94,7 +101,9 @@ impl BackchannelNotifier {
             http = http.dns_resolver(guarded_resolver());
         }
         Ok(Self(Arc::new(Inner {
+            backend: Backend::of(&pool),
             pool,
+            instance,
             keys,
             issuer,
             http: http.build()?,
@@ -112,7 +121,7 @@ impl BackchannelNotifier {
         if ids.is_empty() {
             return;
         }
-        let running = match self.start_attempts(ids).await {
+        let running = match self.start_attempts(Some(ids)).await {
             Ok(running) => running,
             Err(err) => {
                 // The worker delivers them instead.
@@ -160,41 +169,49 @@ impl BackchannelNotifier {
         })
     }
 
-    /// Claims and starts every due delivery; returns how long to sleep.
+    /// Claims and starts every due delivery there is a slot for; returns how
+    /// long to sleep.
     async fn deliver_due(&self) -> sqlx::Result<Duration> {
+        self.start_attempts(None).await?;
         let now = now_ms();
-        let free = self.0.in_flight.available_permits();
-        let due = list_due_deliveries(&self.0.pool, now, free.clamp(1, 256) as i64).await?;
-        self.start_attempts(&due).await?;
         Ok(match next_due_at(&self.0.pool).await? {
             Some(at) => {
-                Duration::from_millis((at - now_ms()).clamp(10, MAX_IDLE.as_millis() as i64) as u64)
+                Duration::from_millis((at - now).clamp(10, MAX_IDLE.as_millis() as i64) as u64)
             }
             None => MAX_IDLE,
         })
     }
 
-    /// Starts one attempt for as many of `ids` as there are free in-flight
-    /// slots. A row is claimed (its lease starts) only once it has a slot, so
-    /// no lease runs out while its row waits, and no row is sent twice; rows
-    /// left without a slot stay due, and the attempt that frees one wakes
-    /// the worker for them.
-    async fn start_attempts(&self, ids: &[i64]) -> sqlx::Result<Vec<JoinHandle<()>>> {
-        let mut slots = Vec::with_capacity(ids.len());
-        for _ in ids {
+    /// Starts one attempt for each due row (of `only`, when given) there is a
+    /// free in-flight slot for. A row is claimed (its lease starts) only
+    /// with a slot in hand, so no lease runs out while its row waits here;
+    /// rows left without a slot stay due, and the attempt that frees one
+    /// wakes the worker for them.
+    async fn start_attempts(&self, only: Option<&[i64]>) -> sqlx::Result<Vec<JoinHandle<()>>> {
+        let wanted = only.map_or(MAX_CLAIM, |ids| ids.len().min(MAX_CLAIM));
+        let mut slots = Vec::with_capacity(wanted);
+        while slots.len() < wanted {
             match self.0.in_flight.clone().try_acquire_owned() {
                 Ok(slot) => slots.push(slot),
-                Err(_) => {
-                    self.0.starved.store(true, Ordering::Release);
-                    break;
-                }
+                Err(_) => break,
             }
         }
         if slots.is_empty() {
+            self.0.starved.store(true, Ordering::Release);
             return Ok(Vec::new());
         }
+        let now = now_ms();
+        let lease = Lease {
+            owner: &self.0.instance,
+            now_ms: now,
+            until_ms: now + LEASE_MS,
+        };
         let claimed =
-            claim_deliveries(&self.0.pool, &ids[..slots.len()], now_ms(), LEASE_MS).await?;
+            claim_deliveries(&self.0.pool, self.0.backend, only, slots.len(), lease).await?;
+        if claimed.len() == slots.len() && slots.len() < wanted {
+            // Every slot found a row: more may be due than there were slots.
+            self.0.starved.store(true, Ordering::Release);
+        }
         Ok(claimed
             .into_iter()
             .zip(slots)
@@ -264,8 +281,24 @@ impl BackchannelNotifier {
             last_error: error.as_deref(),
             jti: &jti,
         };
-        if let Err(err) = record_attempt(&self.0.pool, row.id, &result, now).await {
-            tracing::error!(error = %err, id = row.id, "recording a back-channel attempt failed");
+        match record_attempt(
+            &self.0.pool,
+            row.id,
+            row.attempts,
+            &self.0.instance,
+            &result,
+            now,
+        )
+        .await
+        {
+            Ok(true) => {}
+            Ok(false) => tracing::warn!(
+                id = row.id,
+                "a back-channel attempt outlived its lease; the instance that took the row over records its outcome"
+            ),
+            Err(err) => {
+                tracing::error!(error = %err, id = row.id, "recording a back-channel attempt failed");
+            }
         }
         tracing::info!(
             id = row.id,

@@ -81,8 +81,15 @@ pub enum ClientCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum KeysCommand {
-    /// Add a new active signing key; older keys stay published for verification.
-    Rotate,
+    /// Add a new signing key. Running servers publish it within a minute and
+    /// sign with it from 150 s on, so that with several instances every
+    /// /jwks.json lists it before any token carries it. Older keys stay
+    /// published for verification.
+    Rotate {
+        /// Sign with it at once (a single instance, or an emergency).
+        #[arg(long)]
+        now: bool,
+    },
     /// Stop a key from signing; it leaves /jwks.json after a 48-hour grace
     /// period (or at once with --now). The only signing key cannot be retired.
     Retire {

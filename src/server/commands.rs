@@ -11,7 +11,7 @@ use super::config::DemoRpPorts;
 use super::crypto::random_token;
 use super::db::audit_events::record_audit_event;
 use super::db::clients::count_clients;
-use super::db::signing_keys::{Retired, retire_signing_key};
+use super::db::signing_keys::{Retired, insert_signing_key, retire_signing_key};
 use super::db::users::count_users;
 use super::keys;
 use crate::oidc::client_metadata::{ClientInput, ClientType, check_client_secret, validate_client};
@@ -95,14 +95,30 @@ pub async fn add_client(pool: &Pool, spec: ClientSpec) -> anyhow::Result<Option<
     Ok(generated)
 }
 
-/// Adds a new signing key; it signs from now on (the server picks it up within
-/// a minute) and the old keys stay published so issued tokens still verify.
-pub async fn rotate_keys(pool: &Pool) -> anyhow::Result<String> {
-    let kid = keys::insert_new_key(pool).await?;
-    let mut tx = super::db::begin_write(pool).await?;
-    audit(&mut tx, "keys.rotated", &kid, serde_json::json!({}), now()).await?;
+/// Adds a new signing key. Every instance publishes it at its next reload
+/// (within a minute); it signs from [`keys::PUBLISH_BEFORE_SIGNING`] later,
+/// or at once with `at_once` (one instance only: another one's `/jwks.json`
+/// may not list it yet). The old keys stay published, so issued tokens
+/// still verify. Returns the new key's kid.
+pub async fn rotate_keys(pool: &Pool, at_once: bool) -> anyhow::Result<String> {
+    let now = now();
+    let sign_from = match at_once {
+        true => now,
+        false => now + keys::PUBLISH_BEFORE_SIGNING.as_secs() as i64,
+    };
+    let row = keys::generate_key_off_runtime(sign_from).await?;
+    let mut tx = super::db::begin_exclusive(pool, "signing_keys").await?;
+    insert_signing_key(&mut *tx, &row, now).await?;
+    audit(
+        &mut tx,
+        "keys.rotated",
+        &row.kid,
+        serde_json::json!({ "sign_from": sign_from }),
+        now,
+    )
+    .await?;
     tx.commit().await?;
-    Ok(kid)
+    Ok(row.kid)
 }
 
 /// How long a retired key stays published unless `--now`: tokens it signed

@@ -1,6 +1,13 @@
 //! ID-token signing keys: generated on first start, persisted, published as a
 //! JWK Set, and reloaded periodically so `signoff keys rotate` (a separate
 //! process) takes effect without a restart.
+//!
+//! Several instances may share the database. A rotated-in key is published
+//! by each instance at its next reload, but signs only from its `sign_from`,
+//! [`PUBLISH_BEFORE_SIGNING`] later, when every instance publishes it: a token
+//! signed by any instance verifies against `/jwks.json` from any other, at
+//! any moment. A retired key stays published for its grace period, so the
+//! instances that sign with it until their next reload stay verifiable too.
 
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -25,18 +32,26 @@ use crate::oidc::jwk::{JwkSet, RsaPublicJwk};
 /// RSA-2048, the size OIDC Core's RS256 baseline expects.
 const RSA_SIZE: KeySize = KeySize::Rsa2048;
 const RELOAD_PERIOD: Duration = Duration::from_secs(60);
+/// How long after `keys rotate` the new key starts signing: two reload
+/// periods and some, so every running instance has reloaded and publishes it.
+pub const PUBLISH_BEFORE_SIGNING: Duration = Duration::from_secs(150);
 /// At most this many verified hints are remembered (about 1 KB each), each
 /// for at most this long.
 const VERIFIED_HINTS: usize = 1_000;
 const VERIFIED_HINT_TTL: Duration = Duration::from_secs(600);
 
-struct ActiveKey {
+struct Signer {
     kid: String,
     key: EncodingKey,
+    /// Unix seconds from which it may sign.
+    from: i64,
 }
 
 struct KeySet {
-    active: ActiveKey,
+    /// The newest key that could sign when the set was loaded.
+    signing: Signer,
+    /// Newer keys, published already, that sign from their `from`, newest first.
+    waiting: Vec<Signer>,
     /// Every published key, for verifying tokens we issued (id_token_hint),
     /// parsed once: parsing an RSA key costs more than the check itself.
     verifying: Vec<(String, ParsedPublicKey)>,
@@ -46,7 +61,18 @@ struct KeySet {
     verified: ReadCache<Box<str>, HintClaims>,
     /// The serialized JWK Set, built once per load: `/jwks.json` shares it.
     jwks_json: axum::body::Bytes,
-    kids: Vec<String>,
+    /// What the set was built from: each key's kid, whether it may sign, and from when.
+    built_from: Vec<(String, bool, i64)>,
+}
+
+impl KeySet {
+    /// The key that signs at `now`: the newest whose time has come.
+    fn signer(&self, now: i64) -> &Signer {
+        self.waiting
+            .iter()
+            .find(|s| s.from <= now)
+            .unwrap_or(&self.signing)
+    }
 }
 
 /// The current keys. Cloning shares them.
@@ -54,14 +80,30 @@ struct KeySet {
 pub struct SigningKeys(Arc<RwLock<Arc<KeySet>>>);
 
 impl SigningKeys {
-    /// Loads the published keys, generating and storing the first one if there is none.
+    /// Loads the published keys, generating and storing the first one if
+    /// there is none. Instances starting together on an empty database store
+    /// one key between them: the insert is made under an exclusive lock, and
+    /// only if nobody stored one meanwhile.
     pub async fn load_or_create(pool: &Pool) -> anyhow::Result<Self> {
         let mut rows = list_published_signing_keys(pool, unix_now())
             .await
             .context("reading signing keys")?;
         if !rows.first().is_some_and(|r| r.signing) {
-            tracing::info!("no signing key yet: generating an RSA-2048 key");
-            insert_new_key(pool).await?;
+            // Generated outside the lock: it takes about 0.1 s.
+            let row = generate_key_off_runtime(unix_now()).await?;
+            let mut tx = super::db::begin_exclusive(pool, "signing_keys")
+                .await
+                .context("locking the signing keys")?;
+            let stored = list_published_signing_keys(&mut *tx, unix_now())
+                .await
+                .context("reading signing keys")?;
+            if !stored.first().is_some_and(|r| r.signing) {
+                tracing::info!("no signing key yet: generated an RSA-2048 key");
+                insert_signing_key(&mut *tx, &row, unix_now())
+                    .await
+                    .context("storing the signing key")?;
+            }
+            tx.commit().await.context("storing the signing key")?;
             rows = list_published_signing_keys(pool, unix_now())
                 .await
                 .context("reading signing keys")?;
@@ -77,11 +119,15 @@ impl SigningKeys {
         if !rows.first().is_some_and(|r| r.signing) {
             anyhow::bail!("every signing key is retired; refusing to drop the current one");
         }
-        if rows.iter().map(|r| &r.kid).eq(self.current().kids.iter()) {
+        if built_from(&rows) == self.current().built_from {
             return Ok(());
         }
         let set = key_set(&rows)?;
-        tracing::info!(active_kid = %set.active.kid, published = set.kids.len(), "signing keys reloaded");
+        tracing::info!(
+            signing_kid = %set.signer(unix_now()).kid,
+            published = set.built_from.len(),
+            "signing keys reloaded"
+        );
         *self.0.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(set);
         Ok(())
     }
@@ -124,18 +170,20 @@ impl SigningKeys {
     /// [`Self::sign_typed`] on the calling thread: for the blocking pool and tests.
     fn sign_typed_blocking<T: Serialize>(&self, claims: &T, typ: &str) -> anyhow::Result<String> {
         let set = self.current();
+        let signer = set.signer(unix_now());
         let mut header = Header::new(Algorithm::RS256);
-        header.kid = Some(set.active.kid.clone());
+        header.kid = Some(signer.kid.clone());
         header.typ = Some(typ.to_owned());
-        jsonwebtoken::encode(&header, claims, &set.active.key).context("signing a JWT")
+        jsonwebtoken::encode(&header, claims, &signer.key).context("signing a JWT")
     }
 
     pub fn jwks_json(&self) -> axum::body::Bytes {
         self.current().jwks_json.clone()
     }
 
+    /// The kid of the key that signs now.
     pub fn active_kid(&self) -> String {
-        self.current().active.kid.clone()
+        self.current().signer(unix_now()).kid.clone()
     }
 }
 
@@ -232,10 +280,43 @@ fn unix_now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
 }
 
+fn built_from(rows: &[SigningKeyRow]) -> Vec<(String, bool, i64)> {
+    rows.iter()
+        .map(|r| (r.kid.clone(), r.signing, r.sign_from))
+        .collect()
+}
+
+/// The set for `rows` (newest signing key first, as listed).
 fn key_set(rows: &[SigningKeyRow]) -> anyhow::Result<KeySet> {
-    let newest = rows.first().context("no signing key")?;
-    let key = EncodingKey::from_rsa_pem(newest.private_key_pem.as_bytes())
-        .with_context(|| format!("signing key {} is not a valid RSA PEM", newest.kid))?;
+    let now = unix_now();
+    let mut signers = rows
+        .iter()
+        .filter(|r| r.signing)
+        .map(|r| {
+            Ok(Signer {
+                kid: r.kid.clone(),
+                key: EncodingKey::from_rsa_pem(r.private_key_pem.as_bytes())
+                    .with_context(|| format!("signing key {} is not a valid RSA PEM", r.kid))?,
+                from: r.sign_from,
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    // The newest key whose time has come signs now; newer ones wait. When
+    // none may sign yet (only rotated-in keys are left), the one due first
+    // signs, rather than nothing.
+    let current = signers
+        .iter()
+        .position(|s| s.from <= now)
+        .or_else(|| {
+            signers
+                .iter()
+                .enumerate()
+                .min_by_key(|(_, s)| s.from)
+                .map(|(i, _)| i)
+        })
+        .context("no signing key")?;
+    signers.truncate(current + 1);
+    let signing = signers.pop().context("no signing key")?;
     let keys = rows
         .iter()
         .map(|r| serde_json::from_str::<RsaPublicJwk>(&r.public_jwk))
@@ -250,14 +331,12 @@ fn key_set(rows: &[SigningKeyRow]) -> anyhow::Result<KeySet> {
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
     Ok(KeySet {
-        active: ActiveKey {
-            kid: newest.kid.clone(),
-            key,
-        },
+        signing,
+        waiting: signers,
         verifying,
         verified: ReadCache::new(VERIFIED_HINTS, VERIFIED_HINT_TTL),
         jwks_json: serde_json::to_vec(&JwkSet { keys })?.into(),
-        kids: rows.iter().map(|r| r.kid.clone()).collect(),
+        built_from: built_from(rows),
     })
 }
 
@@ -275,22 +354,17 @@ fn parse_public_key(jwk: &RsaPublicJwk) -> anyhow::Result<ParsedPublicKey> {
         .map_err(|e| anyhow::anyhow!("not an RSA public key: {e}"))
 }
 
-/// Generates an RSA key (about 0.1 s, off the async runtime) and stores it as
-/// the newest, hence active, key. Returns its `kid`.
-pub async fn insert_new_key(pool: &Pool) -> anyhow::Result<String> {
-    let row = tokio::task::spawn_blocking(generate_rsa_key)
+/// Generates an RSA key that may sign from `sign_from` (about 0.1 s, off
+/// the async runtime).
+pub async fn generate_key_off_runtime(sign_from: i64) -> anyhow::Result<SigningKeyRow> {
+    tokio::task::spawn_blocking(move || generate_rsa_key(sign_from))
         .await
-        .context("the key generation task failed")??;
-    let kid = row.kid.clone();
-    insert_signing_key(pool, &row, unix_now())
-        .await
-        .context("storing the signing key")?;
-    Ok(kid)
+        .context("the key generation task failed")?
 }
 
 /// A new RSA signing key (aws-lc-rs, the crypto jsonwebtoken signs with),
 /// its private half as PKCS #8 PEM and its public half as a JWK.
-pub fn generate_rsa_key() -> anyhow::Result<SigningKeyRow> {
+pub fn generate_rsa_key(sign_from: i64) -> anyhow::Result<SigningKeyRow> {
     let private = RsaKeyPair::generate(RSA_SIZE)
         .ok()
         .context("generating an RSA key")?;
@@ -306,6 +380,7 @@ pub fn generate_rsa_key() -> anyhow::Result<SigningKeyRow> {
         private_key_pem: pem,
         public_jwk: serde_json::to_string(&jwk)?,
         signing: true,
+        sign_from,
     })
 }
 
@@ -327,7 +402,7 @@ mod tests {
 
     #[test]
     fn a_new_key_is_pkcs8_pem_that_signs_and_its_jwk_verifies() {
-        let row = generate_rsa_key().unwrap();
+        let row = generate_rsa_key(0).unwrap();
         assert!(
             row.private_key_pem
                 .starts_with("-----BEGIN PRIVATE KEY-----\n")
@@ -350,7 +425,7 @@ mod tests {
     }
 
     fn keys() -> SigningKeys {
-        let row = generate_rsa_key().expect("a key");
+        let row = generate_rsa_key(0).expect("a key");
         SigningKeys(Arc::new(RwLock::new(Arc::new(
             key_set(&[row]).expect("a key set"),
         ))))

@@ -1,6 +1,8 @@
 //! Periodic work: ending OP sessions that have expired (with their logout
 //! notifications), and deleting rows that can no longer be used or are past
-//! their retention.
+//! their retention. Every instance runs it, with no leader: each end is a
+//! conditional update (an OP session ended by one instance is not ended,
+//! audited or notified again by another), and deletes are idempotent.
 
 use std::time::Duration;
 
@@ -14,11 +16,13 @@ use super::db::audit_events::delete_audit_events_before;
 use super::db::authorization_codes::delete_expired_authorization_codes;
 use super::db::backchannel_deliveries::delete_settled_backchannel_deliveries;
 use super::db::frontchannel_pages::delete_expired_frontchannel_pages;
+use super::db::login_throttle::delete_stale_throttle_keys;
 use super::db::logout_requests::delete_expired_logout_requests;
 use super::db::op_sessions::{delete_ended_op_sessions, list_expired_op_sessions};
 use super::db::spent_authorization_requests::delete_expired_spent_authorization_requests;
 use super::sessions::{Cause, Scope, Terminations};
 use super::state::AppState;
+use super::throttle::WINDOW;
 use crate::oidc::end_session::RECENT_SESSION_SECS;
 
 /// How often expired OP sessions are looked for.
@@ -88,12 +92,14 @@ pub struct Purged {
     pub deliveries: u64,
     pub audit_events: u64,
     pub spent_requests: u64,
+    pub throttle_keys: u64,
 }
 
 /// Deletes what can no longer be used, as of `now` (Unix seconds): expired
 /// codes, tokens, parked logout requests and front-channel pages; OP sessions
 /// (with their client sessions) ended longer ago than the "recent" window;
-/// settled back-channel deliveries and audit events past their retention.
+/// settled back-channel deliveries and audit events past their retention;
+/// login-throttle counts out of their window.
 pub async fn purge_expired(state: &AppState, now: i64) -> sqlx::Result<Purged> {
     const DAY: i64 = 24 * 3600;
     let pool = &state.pool;
@@ -115,6 +121,8 @@ pub async fn purge_expired(state: &AppState, now: i64) -> sqlx::Result<Purged> {
         )
         .await?,
         spent_requests: delete_expired_spent_authorization_requests(pool, now).await?,
+        throttle_keys: delete_stale_throttle_keys(pool, now * 1000 - WINDOW.as_millis() as i64)
+            .await?,
     };
     if purged != Purged::default() {
         tracing::debug!(?purged, "purged expired rows");

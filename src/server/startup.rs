@@ -30,6 +30,7 @@ use super::rate_limit::{self, RateLimit};
 use super::read_cache::{CACHED_CLIENTS, CACHED_ROWS, ReadCache, Ttls};
 use super::signed::Signer;
 use super::state::{AppState, Shared};
+use super::throttle::LoginThrottle;
 use super::{browser_session, commands, db, error, headers, health, maintenance, protocol};
 use crate::app::{App, shell};
 use crate::oidc::discovery::ProviderMetadata;
@@ -81,8 +82,11 @@ impl Application {
         let key_reloader = keys.spawn_reloader(pool.clone());
         let discovery_json =
             serde_json::to_vec(&ProviderMetadata::for_issuer(&settings.issuer))?.into();
+        let instance = instance_name(local_addr);
+        tracing::info!(%instance, "this instance's name in the back-channel leases it takes");
         let notifier = BackchannelNotifier::new(
             pool.clone(),
+            instance,
             keys.clone(),
             settings.issuer.clone(),
             settings.allow_private_logout_targets,
@@ -96,7 +100,7 @@ impl Application {
             pool: pool.clone(),
             settings: Arc::new(settings),
             keys,
-            throttle: Arc::default(),
+            throttle: Arc::new(LoginThrottle::new(pool.clone())),
             signer: Signer::load_or_create(&pool).await?,
             discovery_json,
             notifier,
@@ -217,6 +221,22 @@ fn leptos_options(local_addr: SocketAddr) -> anyhow::Result<LeptosOptions> {
     let mut options = conf.leptos_options;
     options.site_addr = local_addr;
     Ok(options)
+}
+
+/// A name for this process among the instances sharing the database: the
+/// host, the port and the process id, which may repeat (every container's
+/// server is process 1), then a random part, which does not.
+fn instance_name(local_addr: SocketAddr) -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_owned())
+        .unwrap_or_default();
+    let random = super::crypto::random_token();
+    format!(
+        "{host}:{}/{}/{}",
+        local_addr.port(),
+        std::process::id(),
+        &random[..8]
+    )
 }
 
 async fn record_start(pool: &Pool, addr: SocketAddr) -> anyhow::Result<()> {

@@ -1,57 +1,77 @@
-//! Throttling of failed logins, in memory, per (username, client address) and
-//! per client address; never per username alone, so nobody can lock a user
-//! out by failing on purpose from elsewhere.
+//! Throttling of failed logins per (username, client address) and per client
+//! address; never per username alone, so nobody can lock a user out by
+//! failing on purpose from elsewhere. The counts live in the database
+//! (`login_throttle`), so several instances throttle the same guesses: N
+//! instances behind a load balancer do not give an attacker N allowances.
 //!
-//! An attempt is *reserved* before its password is checked, under one lock,
-//! and counts as a failure until it succeeds: concurrent guesses cannot all
-//! pass the check before any failure is recorded. After the free allowance
+//! An attempt is *reserved* before its password is checked, in one
+//! transaction that locks both counts, and counts as a failure until it
+//! succeeds: concurrent guesses, on one instance or many, cannot all pass
+//! the check before any failure is recorded. After the free allowance
 //! (`FREE_PER_USER_AT_ADDR` for one username from one address,
 //! `FREE_PER_ADDR` for everything from one address) within `WINDOW`, each
 //! further attempt waits a delay that doubles, capped at `MAX_DELAY`. A
-//! success forgets the (username, address) record and gives the address its
-//! attempt back. Memory is bounded: old records are pruned on the way.
+//! success forgets the (username, address) count and gives the address its
+//! attempt back. Storage is bounded: a count out of its window is purged
+//! within ten minutes (`server::maintenance`), and a count at zero goes too.
 
-use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use anyhow::Context;
 
 use super::client_addr::throttle_key;
+use super::db::login_throttle::{
+    delete_throttle_key, give_back_attempt, insert_throttle_key, lock_throttle_keys,
+    update_throttle_key,
+};
+use super::db::{Backend, Pool};
 
 pub const FREE_PER_USER_AT_ADDR: u32 = 5;
 pub const FREE_PER_ADDR: u32 = 20;
-const WINDOW: Duration = Duration::from_secs(15 * 60);
+pub const WINDOW: Duration = Duration::from_secs(15 * 60);
 const MAX_DELAY: Duration = Duration::from_secs(15 * 60);
-const MAX_ENTRIES: usize = 100_000;
 
-#[derive(Clone, Debug, Hash, PartialEq, Eq)]
-enum Key {
-    UserAt(String, IpAddr),
-    Addr(IpAddr),
+/// A throttle key: what its row is named, and how many attempts are free.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Key {
+    name: String,
+    free: u32,
 }
 
-impl Key {
-    fn free(&self) -> u32 {
-        match self {
-            Key::UserAt(..) => FREE_PER_USER_AT_ADDR,
-            Key::Addr(_) => FREE_PER_ADDR,
-        }
+/// Both keys of an attempt, in the order they are locked (by name).
+fn keys(username: &str, addr: IpAddr) -> [Key; 2] {
+    let addr = throttle_key(addr);
+    [
+        Key {
+            name: format!("addr:{addr}"),
+            free: FREE_PER_ADDR,
+        },
+        Key {
+            name: format!("user:{}@{addr}", username.to_lowercase()),
+            free: FREE_PER_USER_AT_ADDR,
+        },
+    ]
+}
+
+/// How many attempts a count holds at `now_ms`: none once its last attempt
+/// is a whole window old.
+fn attempts_in_window(attempts: i64, last_ms: i64, now_ms: i64) -> u32 {
+    if now_ms - last_ms >= WINDOW.as_millis() as i64 {
+        0
+    } else {
+        u32::try_from(attempts.max(0)).unwrap_or(u32::MAX)
     }
 }
 
-#[derive(Clone, Copy, Debug)]
-struct Record {
-    /// Failed and in-flight attempts in the window.
-    attempts: u32,
-    last: Instant,
-}
-
-impl Record {
-    fn blocked_until(&self, free: u32) -> Option<Instant> {
-        let over = self.attempts.checked_sub(free)?.saturating_add(1);
-        let delay = Duration::from_secs(1_u64 << over.min(10)).min(MAX_DELAY);
-        Some(self.last + delay)
-    }
+/// How long a count of `attempts` (the last begun at `last_ms`) must wait
+/// before another attempt, at `now_ms`: nothing within the free allowance,
+/// then 2 s, 4 s, 8 s… after the last attempt, capped at `MAX_DELAY`.
+fn wait(attempts: u32, free: u32, last_ms: i64, now_ms: i64) -> Option<Duration> {
+    let over = attempts.checked_sub(free)?.saturating_add(1);
+    let delay = Duration::from_secs(1_u64 << over.min(10)).min(MAX_DELAY);
+    let until = last_ms.saturating_add(delay.as_millis() as i64);
+    (until > now_ms).then(|| Duration::from_millis((until - now_ms) as u64))
 }
 
 /// A login attempt that passed the throttle; until [`LoginThrottle::succeeded`]
@@ -62,190 +82,160 @@ pub struct Reservation {
     keys: [Key; 2],
 }
 
-#[derive(Debug, Default)]
+/// What [`LoginThrottle::reserve`] decided.
+#[derive(Debug)]
+pub enum Reserved {
+    Yes(Reservation),
+    /// Come back after this long.
+    Wait(Duration),
+}
+
+/// The login throttle, on the shared database.
+#[derive(Clone, Debug)]
 pub struct LoginThrottle {
-    records: Mutex<HashMap<Key, Record>>,
+    pool: Pool,
+    backend: Backend,
 }
 
 impl LoginThrottle {
-    /// Reserves one attempt for `username` from `addr`, or `Err(wait)` when
-    /// either record must wait first.
-    pub fn reserve(
+    pub fn new(pool: Pool) -> Self {
+        Self {
+            backend: Backend::of(&pool),
+            pool,
+        }
+    }
+
+    /// Reserves one attempt for `username` from `addr` at `now_ms`, or says
+    /// how long to wait when either count must wait first.
+    pub async fn reserve(
         &self,
         username: &str,
         addr: IpAddr,
-        now: Instant,
-    ) -> Result<Reservation, Duration> {
+        now_ms: i64,
+    ) -> anyhow::Result<Reserved> {
         let keys = keys(username, addr);
-        let mut records = self.records.lock().unwrap_or_else(|p| p.into_inner());
-        if records.len() >= MAX_ENTRIES {
-            records.retain(|_, r| now.duration_since(r.last) < WINDOW);
-        }
-        let until = keys
-            .iter()
-            .filter_map(|k| records.get(k).map(|r| (k, r)))
-            .filter(|(_, r)| now.duration_since(r.last) < WINDOW)
-            .filter_map(|(k, r)| r.blocked_until(k.free()))
-            .max();
-        if let Some(until) = until.filter(|u| *u > now) {
-            return Err(until - now);
-        }
+        let mut tx = super::db::begin_write(&self.pool)
+            .await
+            .context("starting the throttle transaction")?;
         for key in &keys {
-            let record = records.entry(key.clone()).or_insert(Record {
-                attempts: 0,
-                last: now,
-            });
-            if now.duration_since(record.last) >= WINDOW {
-                record.attempts = 0;
-            }
-            record.attempts += 1;
-            record.last = now;
+            insert_throttle_key(&mut *tx, &key.name, now_ms)
+                .await
+                .context("adding a throttle key")?;
         }
-        Ok(Reservation { keys })
+        let names = [keys[0].name.as_str(), keys[1].name.as_str()];
+        let rows = lock_throttle_keys(&mut *tx, self.backend, &names)
+            .await
+            .context("reading the throttle keys")?;
+        let mut counts = [0_u32; 2];
+        let mut longest = None;
+        for (key, count) in keys.iter().zip(&mut counts) {
+            let Some(row) = rows.iter().find(|r| r.key == key.name) else {
+                continue;
+            };
+            *count = attempts_in_window(row.attempts, row.last_ms, now_ms);
+            longest = longest.max(wait(*count, key.free, row.last_ms, now_ms));
+        }
+        if let Some(wait) = longest {
+            // Nothing is counted, and the new rows go with the transaction.
+            tx.rollback()
+                .await
+                .context("ending the throttle transaction")?;
+            return Ok(Reserved::Wait(wait));
+        }
+        for (key, count) in keys.iter().zip(counts) {
+            update_throttle_key(&mut *tx, &key.name, i64::from(count) + 1, now_ms)
+                .await
+                .context("counting the attempt")?;
+        }
+        tx.commit().await.context("counting the attempt")?;
+        Ok(Reserved::Yes(Reservation { keys }))
     }
 
-    /// The password was right: the (username, address) record goes, and the
+    /// The password was right: the (username, address) count goes, and the
     /// address gets its attempt back.
-    pub fn succeeded(&self, reservation: Reservation) {
-        let [user_at, addr] = reservation.keys;
-        let mut records = self.records.lock().unwrap_or_else(|p| p.into_inner());
-        records.remove(&user_at);
-        give_back(&mut records, &addr);
+    pub async fn succeeded(&self, reservation: Reservation) -> anyhow::Result<()> {
+        let [addr, user_at] = reservation.keys;
+        delete_throttle_key(&self.pool, &user_at.name)
+            .await
+            .context("forgetting the failures")?;
+        give_back_attempt(&self.pool, &addr.name)
+            .await
+            .context("giving back the attempt")
     }
 
     /// The attempt was never checked (the server was too busy): it does not count.
-    pub fn release(&self, reservation: Reservation) {
-        let mut records = self.records.lock().unwrap_or_else(|p| p.into_inner());
+    pub async fn release(&self, reservation: Reservation) -> anyhow::Result<()> {
         for key in &reservation.keys {
-            give_back(&mut records, key);
+            give_back_attempt(&self.pool, &key.name)
+                .await
+                .context("giving back the attempt")?;
         }
+        Ok(())
     }
-}
-
-fn give_back(records: &mut HashMap<Key, Record>, key: &Key) {
-    if let Some(record) = records.get_mut(key) {
-        record.attempts = record.attempts.saturating_sub(1);
-    }
-}
-
-fn keys(username: &str, addr: IpAddr) -> [Key; 2] {
-    let addr = throttle_key(addr);
-    [Key::UserAt(username.to_lowercase(), addr), Key::Addr(addr)]
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    const FREE: u32 = FREE_PER_USER_AT_ADDR;
+
     fn ip(s: &str) -> IpAddr {
         s.parse().unwrap()
     }
 
     #[test]
-    fn the_free_attempts_pass_then_the_wait_doubles() {
-        let t = LoginThrottle::default();
-        let now = Instant::now();
-        let a = ip("192.0.2.1");
-        for _ in 0..FREE_PER_USER_AT_ADDR {
-            let _failed = t.reserve("alice", a, now).expect("a free attempt");
+    fn the_free_attempts_pass_then_the_wait_doubles_from_the_last_attempt() {
+        for attempts in 0..FREE {
+            assert_eq!(wait(attempts, FREE, 1_000, 1_000), None, "{attempts}");
         }
+        assert_eq!(wait(FREE, FREE, 1_000, 1_000), Some(Duration::from_secs(2)));
         assert_eq!(
-            t.reserve("alice", a, now).unwrap_err(),
-            Duration::from_secs(2)
+            wait(FREE + 1, FREE, 1_000, 1_000),
+            Some(Duration::from_secs(4))
         );
-        let _failed = t
-            .reserve("alice", a, now + Duration::from_secs(2))
-            .expect("after the wait");
         assert_eq!(
-            t.reserve("alice", a, now + Duration::from_secs(2))
-                .unwrap_err(),
-            Duration::from_secs(4)
+            wait(FREE, FREE, 1_000, 2_500),
+            Some(Duration::from_millis(500))
         );
+        assert_eq!(wait(FREE, FREE, 1_000, 3_000), None, "the wait is over");
     }
 
     #[test]
-    fn concurrent_guesses_get_no_more_than_the_free_allowance() {
-        let t = std::sync::Arc::new(LoginThrottle::default());
-        let now = Instant::now();
-        let passed: usize = std::thread::scope(|s| {
-            let handles: Vec<_> = (0..40)
-                .map(|_| {
-                    let t = t.clone();
-                    s.spawn(move || t.reserve("alice", ip("192.0.2.1"), now).is_ok())
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| usize::from(h.join().unwrap()))
-                .sum()
-        });
-        assert_eq!(passed, FREE_PER_USER_AT_ADDR as usize);
+    fn the_wait_is_capped_at_the_maximum_delay() {
+        assert_eq!(wait(u32::MAX, FREE, 0, 0), Some(MAX_DELAY));
+        assert_eq!(wait(FREE + 40, FREE, 0, 0), Some(MAX_DELAY));
     }
 
     #[test]
-    fn failures_from_one_address_do_not_stop_the_user_elsewhere() {
-        let t = LoginThrottle::default();
-        let now = Instant::now();
-        for _ in 0..=FREE_PER_USER_AT_ADDR {
-            let _ = t.reserve("alice", ip("203.0.113.66"), now);
-        }
-        assert!(t.reserve("alice", ip("203.0.113.66"), now).is_err());
-        assert!(t.reserve("Alice", ip("198.51.100.2"), now).is_ok());
+    fn a_count_whose_last_attempt_is_a_window_old_counts_nothing() {
+        let window = WINDOW.as_millis() as i64;
+        assert_eq!(attempts_in_window(9, 0, window - 1), 9);
+        assert_eq!(attempts_in_window(9, 0, window), 0);
+        assert_eq!(attempts_in_window(-3, 0, 0), 0, "never negative");
     }
 
     #[test]
-    fn success_clears_the_user_and_gives_the_address_its_attempt_back() {
-        let t = LoginThrottle::default();
-        let now = Instant::now();
-        let a = ip("192.0.2.1");
-        for _ in 0..FREE_PER_USER_AT_ADDR - 1 {
-            let _failed = t.reserve("Alice", a, now).unwrap();
-        }
-        let ok = t.reserve("alice", a, now).unwrap();
-        t.succeeded(ok);
-        for _ in 0..FREE_PER_USER_AT_ADDR {
-            let _failed = t.reserve("ALICE", a, now).expect("a fresh allowance");
-        }
+    fn keys_name_the_address_and_the_lowercased_username_at_it() {
+        let [addr, user] = keys("Alice", ip("192.0.2.1"));
+        assert_eq!(addr.name, "addr:192.0.2.1");
+        assert_eq!(user.name, "user:alice@192.0.2.1");
+        assert_eq!(
+            (addr.free, user.free),
+            (FREE_PER_ADDR, FREE_PER_USER_AT_ADDR)
+        );
+        assert!(addr.name < user.name, "locked in name order");
     }
 
     #[test]
-    fn one_address_guessing_many_usernames_is_throttled_as_a_whole() {
-        let t = LoginThrottle::default();
-        let now = Instant::now();
-        let a = ip("192.0.2.7");
-        for i in 0..FREE_PER_ADDR {
-            let _failed = t.reserve(&format!("user{i}"), a, now).unwrap();
-        }
-        assert!(t.reserve("someone-else", a, now).is_err());
-        assert!(t.reserve("someone-else", ip("192.0.2.8"), now).is_ok());
-    }
-
-    #[test]
-    fn an_ipv6_address_is_throttled_by_its_slash_64() {
-        let t = LoginThrottle::default();
-        let now = Instant::now();
-        for i in 0..FREE_PER_USER_AT_ADDR {
-            let _failed = t
-                .reserve("bob", ip(&format!("2001:db8::{i:x}")), now)
-                .unwrap();
-        }
-        assert!(t.reserve("bob", ip("2001:db8::ffff"), now).is_err());
-    }
-
-    #[test]
-    fn a_released_attempt_does_not_count_and_old_failures_are_forgotten() {
-        let t = LoginThrottle::default();
-        let now = Instant::now();
-        let a = ip("192.0.2.1");
-        for _ in 0..10 {
-            if let Ok(r) = t.reserve("bob", a, now) {
-                t.release(r);
-            }
-        }
-        assert!(t.reserve("bob", a, now).is_ok());
-        for _ in 0..10 {
-            let _ = t.reserve("carol", a, now);
-        }
-        assert!(t.reserve("carol", a, now + WINDOW).is_ok());
+    fn an_ipv6_address_is_keyed_by_its_slash_64() {
+        assert_eq!(
+            keys("bob", ip("2001:db8::1")),
+            keys("BOB", ip("2001:db8::ffff"))
+        );
+        assert_ne!(
+            keys("bob", ip("2001:db8::1")),
+            keys("bob", ip("2001:db8:0:1::1"))
+        );
     }
 }

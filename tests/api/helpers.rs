@@ -165,6 +165,14 @@ pub fn now() -> i64 {
         .map_or(0, |d| d.as_secs() as i64)
 }
 
+/// Unix time in milliseconds.
+#[allow(dead_code)]
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
 /// A fresh "browser": its own cookie jar, no redirect following. A request
 /// that gets no answer in 30 s fails the test instead of hanging the run.
 pub fn browser() -> reqwest::Client {
@@ -351,6 +359,18 @@ impl TestApp {
             .id_token
     }
 
+    /// An ID token for the demo client now: through single sign-on when this
+    /// browser is signed in already, else after signing in.
+    #[allow(dead_code)]
+    pub async fn id_token(&self) -> String {
+        let next = location(&self.get(&self.authorize_path(&[])).await);
+        let callback = match next.path() {
+            "/login" => self.sign_in_and_authorize(&[]).await,
+            _ => next,
+        };
+        self.tokens_for(&callback).await.id_token
+    }
+
     /// Redeems the code of a callback redirect as the demo client.
     pub async fn tokens_for(&self, callback: &Url) -> Tokens {
         let code = query_param(callback, "code").expect("a code");
@@ -508,6 +528,15 @@ impl Browser {
         Self::signed_in(app, demo::ADMIN, demo::ADMIN_PASSWORD).await
     }
 
+    /// The same browser (its cookies), talking to another instance.
+    #[allow(dead_code)]
+    pub fn at(&self, instance: &TestApp) -> Self {
+        Self {
+            address: instance.address.clone(),
+            client: self.client.clone(),
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }
@@ -527,7 +556,17 @@ impl Browser {
     /// Submits an admin form as a browser without JavaScript does, with this
     /// browser's CSRF token.
     pub async fn submit(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
-        let csrf = self.csrf_on("/admin/users").await;
+        self.try_submit(path, form).await.unwrap()
+    }
+
+    /// [`Self::submit`], for a server that may be gone: its network error.
+    pub async fn try_submit(
+        &self,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> reqwest::Result<reqwest::Response> {
+        let page = self.get(self.url("/admin/users")).send().await?;
+        let csrf = form_field(&page.text().await?, "csrf");
         let mut fields = vec![("csrf", csrf.as_str())];
         fields.extend_from_slice(form);
         self.post(self.url(path))
@@ -535,13 +574,23 @@ impl Browser {
             .form(&fields)
             .send()
             .await
-            .unwrap()
     }
 }
 
 /// Checks a JWT's RS256 signature against the key `/jwks.json` publishes
 /// under its `kid`, and its `iss` and `aud`; returns the claims.
 pub async fn verify_with_jwks(app: &TestApp, jwt: &str, audience: &str) -> serde_json::Value {
+    verify_with_jwks_of(app, jwt, audience, &app.address).await
+}
+
+/// As [`verify_with_jwks`], against the JWK Set one instance publishes, for
+/// a token whose issuer is `issuer` (any instance may have signed it).
+pub async fn verify_with_jwks_of(
+    app: &TestApp,
+    jwt: &str,
+    audience: &str,
+    issuer: &str,
+) -> serde_json::Value {
     use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
     let jwks: serde_json::Value = app.get("/jwks.json").await.json().await.unwrap();
     let kid = decode_header(jwt).unwrap().kid.expect("a kid");
@@ -556,10 +605,50 @@ pub async fn verify_with_jwks(app: &TestApp, jwt: &str, audience: &str) -> serde
             .unwrap();
     let mut validation = Validation::new(Algorithm::RS256);
     validation.set_audience(&[audience]);
-    validation.set_issuer(&[app.address.as_str()]);
+    validation.set_issuer(&[issuer]);
     decode::<serde_json::Value>(jwt, &key, &validation)
         .unwrap()
         .claims
+}
+
+/// `n` live OP sessions of the demo user, each with a client session at
+/// `client_id`, begun at `auth_time`, written straight into the database
+/// (no logins: what a test of the ends needs); returns their sids.
+#[allow(dead_code)]
+pub async fn insert_sessions(
+    pool: &Pool,
+    n: usize,
+    client_id: &str,
+    auth_time: i64,
+) -> Vec<String> {
+    let mut sids = Vec::with_capacity(n);
+    let mut tx = pool.begin().await.unwrap();
+    for i in 0..n {
+        let sid = format!("test-session-{i}-{}", rand::random::<u64>());
+        sqlx::query(
+            "INSERT INTO op_sessions (sid, user_id, auth_time, created_at) \
+             SELECT $1, id, $2, $2 FROM users WHERE username = $3",
+        )
+        .bind(&sid)
+        .bind(auth_time)
+        .bind(demo::USER)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+        sqlx::query(
+            "INSERT INTO rp_sessions (sid, client_id, first_login_at, last_login_at) \
+             VALUES ($1, $2, $3, $3)",
+        )
+        .bind(&sid)
+        .bind(client_id)
+        .bind(auth_time)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+        sids.push(sid);
+    }
+    tx.commit().await.unwrap();
+    sids
 }
 
 /// A JWT's claims, unverified (for tests that verify elsewhere or need not).

@@ -4,12 +4,52 @@ use signoff::server::commands::rotate_keys;
 
 use crate::helpers::spawn_app;
 
+/// `keys rotate` publishes the new key at the next reload, and signs with it
+/// only once every instance has had time to publish it too.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn after_rotation_new_tokens_use_the_new_key_and_the_old_key_stays_published() {
+async fn a_rotated_in_key_is_published_first_and_signs_only_later() {
     let app = spawn_app().await;
     let old_kid = app.state().keys.active_kid();
 
-    let new_kid = rotate_keys(&app.pool).await.unwrap();
+    let new_kid = rotate_keys(&app.pool, false).await.unwrap();
+    app.state().keys.reload(&app.pool).await.unwrap();
+    assert_eq!(
+        published_kids(&app).await,
+        [new_kid.clone(), old_kid.clone()]
+    );
+    let header = decode_header(&app.id_token().await).unwrap();
+    assert_eq!(header.kid.as_deref(), Some(old_kid.as_str()), "not yet");
+    let (sign_from, audited): (i64, String) = sqlx::query_as(
+        "SELECT k.sign_from, a.detail FROM signing_keys k \
+         JOIN audit_events a ON a.subject = k.kid AND a.action = 'keys.rotated' WHERE k.kid = $1",
+    )
+    .bind(&new_kid)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let wait = signoff::server::keys::PUBLISH_BEFORE_SIGNING.as_secs() as i64;
+    assert!((sign_from - crate::helpers::now() - wait).abs() <= 5);
+    assert!(audited.contains(&sign_from.to_string()), "{audited}");
+
+    // Its time comes (here: the row is moved back and reloaded): the next
+    // signature uses it.
+    sqlx::query("UPDATE signing_keys SET sign_from = $1 WHERE kid = $2")
+        .bind(crate::helpers::now() - 1)
+        .bind(&new_kid)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    app.state().keys.reload(&app.pool).await.unwrap();
+    let header = decode_header(&app.id_token().await).unwrap();
+    assert_eq!(header.kid.as_deref(), Some(new_kid.as_str()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_rotation_now_new_tokens_use_the_new_key_and_the_old_key_stays_published() {
+    let app = spawn_app().await;
+    let old_kid = app.state().keys.active_kid();
+
+    let new_kid = rotate_keys(&app.pool, true).await.unwrap();
     app.state().keys.reload(&app.pool).await.unwrap();
 
     let jwks: Value = app.get("/jwks.json").await.json().await.unwrap();
@@ -61,7 +101,7 @@ async fn a_retired_key_stops_signing_at_once_and_leaves_the_jwks_after_its_grace
         "the only signing key stays: {err}"
     );
 
-    let new_kid = rotate_keys(&app.pool).await.unwrap();
+    let new_kid = rotate_keys(&app.pool, true).await.unwrap();
     // Retire the new key: the older one signs again, both stay published.
     retire_key(&app.pool, &new_kid, false).await.unwrap();
     app.state().keys.reload(&app.pool).await.unwrap();

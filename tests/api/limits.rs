@@ -7,10 +7,10 @@ use std::sync::Arc;
 
 use signoff::server::commands::demo;
 use signoff::server::config::SettingsLayer;
-use signoff::server::throttle::FREE_PER_USER_AT_ADDR;
+use signoff::server::throttle::{FREE_PER_ADDR, FREE_PER_USER_AT_ADDR, Reserved, WINDOW};
 
 use crate::helpers::{
-    Browser, TestApp, browser, form_field, header, location, now, spawn_app_configured,
+    Browser, TestApp, browser, form_field, header, location, now, now_ms, spawn_app_configured,
 };
 
 async fn limited_app(per_minute: u32, trusted: Option<&str>) -> TestApp {
@@ -214,6 +214,131 @@ async fn failures_from_one_address_do_not_stop_the_real_user_from_another() {
     );
 }
 
+fn ip(s: &str) -> std::net::IpAddr {
+    s.parse().unwrap()
+}
+
+/// The throttle's counts live in the database, where a transaction locks
+/// them: 40 reservations at once for one username and address, none of
+/// them finished, get exactly the free allowance.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reservations_made_at_once_pass_exactly_the_free_allowance() {
+    let app = limited_app(0, None).await;
+    let now = now_ms();
+    let tries: Vec<_> = (0..40)
+        .map(|_| {
+            let throttle = app.state().throttle.clone();
+            tokio::spawn(async move { throttle.reserve("alice", ip("192.0.2.1"), now).await })
+        })
+        .collect();
+    let mut passed = Vec::new();
+    for attempt in tries {
+        if let Reserved::Yes(reservation) = attempt.await.unwrap().unwrap() {
+            passed.push(reservation);
+        }
+    }
+    assert_eq!(passed.len(), FREE_PER_USER_AT_ADDR as usize);
+    match app
+        .state()
+        .throttle
+        .reserve("alice", ip("192.0.2.1"), now)
+        .await
+        .unwrap()
+    {
+        Reserved::Wait(wait) => assert_eq!(wait, std::time::Duration::from_secs(2)),
+        Reserved::Yes(_) => panic!("over the allowance"),
+    }
+}
+
+/// A success forgets the user's failures at that address and gives the
+/// address its attempt back; an attempt never checked (released) does not
+/// count; one address guessing many usernames is throttled as a whole.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn successes_and_released_attempts_give_attempts_back_and_the_address_counts_as_a_whole() {
+    let app = limited_app(0, None).await;
+    let throttle = &app.state().throttle;
+    let (at, now) = (ip("192.0.2.1"), now_ms());
+    let reserve = |name: &'static str, addr| async move {
+        match throttle.reserve(name, addr, now).await.unwrap() {
+            Reserved::Yes(reservation) => Some(reservation),
+            Reserved::Wait(_) => None,
+        }
+    };
+    for _ in 0..FREE_PER_USER_AT_ADDR - 1 {
+        let _failed = reserve("Alice", at).await.expect("a free attempt");
+    }
+    throttle
+        .succeeded(reserve("alice", at).await.unwrap())
+        .await
+        .unwrap();
+    for _ in 0..FREE_PER_USER_AT_ADDR {
+        let _failed = reserve("ALICE", at)
+            .await
+            .expect("a fresh allowance after a success");
+    }
+    assert!(reserve("alice", at).await.is_none());
+
+    for _ in 0..10 {
+        let reservation = reserve("bob", at)
+            .await
+            .expect("released attempts do not count");
+        throttle.release(reservation).await.unwrap();
+    }
+
+    // The address has used FREE_PER_USER_AT_ADDR - 1 + FREE_PER_USER_AT_ADDR.
+    let used = 2 * FREE_PER_USER_AT_ADDR - 1;
+    let names = [
+        "u0", "u1", "u2", "u3", "u4", "u5", "u6", "u7", "u8", "u9", "u10", "u11",
+    ];
+    for name in names.iter().take((FREE_PER_ADDR - used) as usize) {
+        let _failed = reserve(name, at)
+            .await
+            .expect("within the address's allowance");
+    }
+    assert!(
+        reserve("someone-else", at).await.is_none(),
+        "the address waits"
+    );
+    assert!(reserve("someone-else", ip("192.0.2.8")).await.is_some());
+}
+
+/// Throttle counts are purged once out of their window: failed logins from
+/// many addresses leave nothing behind.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn throttle_counts_out_of_their_window_are_purged() {
+    let app = limited_app(0, None).await;
+    for i in 0..50 {
+        let addr = ip(&format!("198.51.100.{i}"));
+        let _failed = app
+            .state()
+            .throttle
+            .reserve("mallory", addr, now_ms())
+            .await
+            .unwrap();
+    }
+    let count = || async {
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM login_throttle")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+        n
+    };
+    assert_eq!(count().await, 100, "a count per address and per user at it");
+    let purged = signoff::server::maintenance::purge_expired(app.state(), now())
+        .await
+        .unwrap();
+    assert_eq!(
+        (purged.throttle_keys, count().await),
+        (0, 100),
+        "still in the window"
+    );
+    let later = now() + WINDOW.as_secs() as i64 + 1;
+    let purged = signoff::server::maintenance::purge_expired(app.state(), later)
+        .await
+        .unwrap();
+    assert_eq!((purged.throttle_keys, count().await), (100, 0));
+}
+
 /// The database's size in bytes: its pages, including those the WAL holds.
 async fn database_bytes(app: &TestApp) -> i64 {
     if crate::helpers::on_postgres() {
@@ -257,6 +382,7 @@ async fn rows_per_table(app: &TestApp) -> Vec<(String, i64)> {
         "op_sessions",
         "authorization_codes",
         "frontchannel_pages",
+        "login_throttle",
     ] {
         let (n,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(*) FROM {table}"))
             .fetch_one(&app.pool)

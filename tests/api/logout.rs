@@ -241,7 +241,7 @@ async fn a_hint_signed_by_a_foreign_key_is_refused() {
     let app = spawn_app().await;
     let hint = app.signed_in_id_token().await;
     // Same claims and kid, but signed by another RSA key (the suite's bad-hint case).
-    let pem = signoff::server::keys::generate_rsa_key()
+    let pem = signoff::server::keys::generate_rsa_key(0)
         .unwrap()
         .private_key_pem;
     let claims = claims_of(&hint);

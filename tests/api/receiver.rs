@@ -22,6 +22,9 @@ pub enum Answer {
 
 #[derive(Clone, Debug)]
 pub struct Received {
+    /// When it arrived (Unix milliseconds), before it was answered.
+    #[allow(dead_code)]
+    pub at_ms: i64,
     pub content_type: String,
     /// The form's `logout_token`.
     pub logout_token: String,
@@ -48,7 +51,12 @@ async fn endpoint(
     let fields: Vec<(String, String)> = url::form_urlencoded::parse(body.as_bytes())
         .into_owned()
         .collect();
+    let at_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
     shared.received.lock().unwrap().push(Received {
+        at_ms,
         content_type: headers
             .get("content-type")
             .and_then(|v| v.to_str().ok())

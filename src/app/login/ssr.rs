@@ -2,8 +2,6 @@
 //! the password check, the OP session (`server::sessions::start_op_session`),
 //! and where to go next.
 
-use std::time::Instant;
-
 use anyhow::Context;
 use axum::http::HeaderMap;
 use axum::http::request::Parts;
@@ -13,13 +11,14 @@ use crate::app::error::FnError;
 use crate::server::accounts::MAX_PASSWORD;
 use crate::server::browser_session::browser_session;
 use crate::server::client_addr::request_client_addr;
-use crate::server::clock::now;
+use crate::server::clock::{now, now_ms};
 use crate::server::db::audit_events::record_audit_event;
 use crate::server::db::users::find_user_by_username;
 use crate::server::passwords::{try_check_slot, verify_password};
 use crate::server::sessions::start_op_session;
 use crate::server::signed::Purpose;
 use crate::server::state::{AppState, app_state};
+use crate::server::throttle::Reserved;
 use crate::server::urls::{is_console_path, local_url};
 
 const MAX_USERNAME: usize = 64;
@@ -102,11 +101,21 @@ pub async fn sign_in(
     if username.is_empty() || username.len() > MAX_USERNAME || password.len() > MAX_PASSWORD {
         return back("invalid");
     }
-    let Ok(reservation) = state.throttle.reserve(&username, addr, Instant::now()) else {
-        return back("throttled");
+    let reservation = match state
+        .throttle
+        .reserve(&username, addr, now_ms())
+        .await
+        .context("the login throttle failed")?
+    {
+        Reserved::Yes(reservation) => reservation,
+        Reserved::Wait(_) => return back("throttled"),
     };
     let Some(slot) = try_check_slot() else {
-        state.throttle.release(reservation);
+        state
+            .throttle
+            .release(reservation)
+            .await
+            .context("the login throttle failed")?;
         // Every password-check slot is taken: 503, come back in a second.
         return Err(FnError::Busy);
     };
@@ -135,7 +144,11 @@ pub async fn sign_in(
         .context("writing the audit event failed")?;
         return back("invalid");
     };
-    state.throttle.succeeded(reservation);
+    state
+        .throttle
+        .succeeded(reservation)
+        .await
+        .context("the login throttle failed")?;
 
     let previous = session
         .active_op_session(&state.pool)

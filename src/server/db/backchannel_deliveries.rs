@@ -3,7 +3,7 @@ use sqlx::encode::IsNull;
 use sqlx::error::BoxDynError;
 use sqlx::{Decode, Encode, FromRow, Type};
 
-use super::{Db, Executor};
+use super::{Backend, Db, Executor};
 
 pub use crate::oidc::logout_token::DeliveryStatus;
 
@@ -47,10 +47,12 @@ pub struct DeliveryRow {
     pub last_jti: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// The instance whose attempt is in flight (or was, when it died).
+    pub lease_owner: Option<String>,
 }
 
 const COLUMNS: &str = "id, client_id, sid, subject, uri, reason, status, attempts, \
-     next_attempt_at, last_status, last_error, last_jti, created_at, updated_at";
+     next_attempt_at, last_status, last_error, last_jti, created_at, updated_at, lease_owner";
 
 /// Queues a delivery to every client in `client_ids` that has a back-channel
 /// logout URI, for OP session `sid`. Returns the new rows' ids.
@@ -103,46 +105,58 @@ pub async fn insert_resend(
     Ok(row.map(|(id,)| id))
 }
 
-/// Takes due deliveries for one attempt each: their next attempt moves
-/// `lease_ms` ahead, so nobody else takes them meanwhile (and a crash
-/// mid-attempt only delays them). Rows not pending or not due are skipped.
+/// A claim on deliveries for one attempt each, by one instance.
+#[derive(Clone, Copy, Debug)]
+pub struct Lease<'a> {
+    /// The claiming instance ([`record_attempt`] is fenced on it).
+    pub owner: &'a str,
+    pub now_ms: i64,
+    /// Nobody else claims the rows before this; an instance that dies
+    /// mid-attempt only delays them until then.
+    pub until_ms: i64,
+}
+
+/// Claims up to `limit` pending deliveries that are due (of `only`, when
+/// given), oldest due first, for one attempt each: their next attempt moves
+/// to the lease's end, their attempt count goes up, and the lease names its
+/// owner. On PostgreSQL rows another instance is claiming right now are
+/// skipped (`FOR UPDATE SKIP LOCKED`), so instances never wait on each other
+/// nor claim a row twice; SQLite has one writer at a time anyway.
 pub async fn claim_deliveries(
     db: impl Executor<'_>,
-    ids: &[i64],
-    now_ms: i64,
-    lease_ms: i64,
+    backend: Backend,
+    only: Option<&[i64]>,
+    limit: usize,
+    lease: Lease<'_>,
 ) -> sqlx::Result<Vec<DeliveryRow>> {
-    if ids.is_empty() {
+    if limit == 0 || only.is_some_and(<[i64]>::is_empty) {
         return Ok(Vec::new());
     }
+    let only_clause = match only {
+        Some(ids) => format!("AND id IN ({})", super::placeholders(5, ids.len())),
+        None => String::new(),
+    };
+    let skip_locked = match backend {
+        Backend::Postgres => "FOR UPDATE SKIP LOCKED",
+        Backend::Sqlite => "",
+    };
     let sql = format!(
         "UPDATE backchannel_deliveries SET next_attempt_at = $2, attempts = attempts + 1, \
-         updated_at = $1 WHERE id IN ({}) AND status = 'pending' \
-         AND next_attempt_at <= $1 RETURNING {COLUMNS}",
-        super::placeholders(3, ids.len())
+         lease_owner = $3, updated_at = $1 \
+         WHERE id IN (SELECT id FROM backchannel_deliveries \
+         WHERE status = 'pending' AND next_attempt_at <= $1 {only_clause} \
+         ORDER BY next_attempt_at, id LIMIT $4 {skip_locked}) \
+         RETURNING {COLUMNS}"
     );
-    let mut query = sqlx::query_as(&sql).bind(now_ms).bind(now_ms + lease_ms);
-    for id in ids {
+    let mut query = sqlx::query_as(&sql)
+        .bind(lease.now_ms)
+        .bind(lease.until_ms)
+        .bind(lease.owner)
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX));
+    for id in only.unwrap_or_default() {
         query = query.bind(id);
     }
     query.fetch_all(db).await
-}
-
-/// The ids of pending deliveries that are due, oldest first.
-pub async fn list_due_deliveries(
-    db: impl Executor<'_>,
-    now_ms: i64,
-    limit: i64,
-) -> sqlx::Result<Vec<i64>> {
-    let rows: Vec<(i64,)> = sqlx::query_as(
-        "SELECT id FROM backchannel_deliveries WHERE status = 'pending' AND next_attempt_at <= $1 \
-         ORDER BY next_attempt_at LIMIT $2",
-    )
-    .bind(now_ms)
-    .bind(limit)
-    .fetch_all(db)
-    .await?;
-    Ok(rows.into_iter().map(|(id,)| id).collect())
 }
 
 /// When the next pending delivery is due, if any is pending.
@@ -165,15 +179,22 @@ pub struct AttemptResult<'a> {
     pub jti: &'a str,
 }
 
+/// Records an attempt's outcome and ends its lease, only if the row is still
+/// this attempt's: pending, leased to `owner`, and not claimed again since
+/// (its attempt count is still `attempt`). Returns false when the lease was
+/// lost: another instance took the row over, and its outcome stands.
 pub async fn record_attempt(
     db: impl Executor<'_>,
     id: i64,
+    attempt: i64,
+    owner: &str,
     result: &AttemptResult<'_>,
     now_ms: i64,
-) -> sqlx::Result<()> {
+) -> sqlx::Result<bool> {
     sqlx::query(
         "UPDATE backchannel_deliveries SET status = $1, next_attempt_at = $2, last_status = $3, \
-         last_error = $4, last_jti = $5, updated_at = $6 WHERE id = $7",
+         last_error = $4, last_jti = $5, updated_at = $6, lease_owner = NULL \
+         WHERE id = $7 AND status = 'pending' AND lease_owner = $8 AND attempts = $9",
     )
     .bind(result.status)
     .bind(result.next_attempt_at)
@@ -182,9 +203,11 @@ pub async fn record_attempt(
     .bind(result.jti)
     .bind(now_ms)
     .bind(id)
+    .bind(owner)
+    .bind(attempt)
     .execute(db)
     .await
-    .map(|_| ())
+    .map(|r| r.rows_affected() == 1)
 }
 
 /// The delivery log, newest first, filtered by client and/or session.

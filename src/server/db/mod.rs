@@ -7,6 +7,7 @@ pub mod authorization_codes;
 pub mod backchannel_deliveries;
 pub mod clients;
 pub mod frontchannel_pages;
+pub mod login_throttle;
 pub mod logout_requests;
 pub mod op_sessions;
 pub mod rp_sessions;
@@ -394,6 +395,21 @@ pub async fn begin_write(pool: &Pool) -> sqlx::Result<Tx> {
         Backend::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await,
         Backend::Postgres => pool.begin().await,
     }
+}
+
+/// A write transaction that also holds the lock `name` until it ends, for
+/// check-then-insert work that two instances must not do at once. Every
+/// SQLite write transaction excludes the others already; on PostgreSQL it
+/// is an advisory transaction lock.
+pub async fn begin_exclusive(pool: &Pool, name: &str) -> sqlx::Result<Tx> {
+    let mut tx = begin_write(pool).await?;
+    if Backend::of(pool) == Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
+            .bind(name)
+            .execute(&mut *tx)
+            .await?;
+    }
+    Ok(tx)
 }
 
 /// The cheapest query that proves the database answers.

@@ -79,12 +79,15 @@ pub async fn find_active_op_session(
 }
 
 /// Live sessions past their lifetime, oldest first.
+/// (In a fixed order, sid breaking ties, so that instances sweeping at once
+/// lock rows in the same order and never deadlock.)
 pub async fn list_expired_op_sessions(
     db: impl Executor<'_>,
     now: i64,
 ) -> sqlx::Result<Vec<String>> {
     let rows: Vec<(String,)> = sqlx::query_as(
-        "SELECT sid FROM op_sessions WHERE ended_at IS NULL AND auth_time <= $1 ORDER BY auth_time",
+        "SELECT sid FROM op_sessions WHERE ended_at IS NULL AND auth_time <= $1 \
+         ORDER BY auth_time, sid",
     )
     .bind(now - OP_SESSION_LIFETIME_SECS)
     .fetch_all(db)

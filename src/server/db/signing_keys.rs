@@ -8,9 +8,13 @@ pub struct SigningKeyRow {
     pub kid: String,
     pub private_key_pem: String,
     pub public_jwk: String,
-    /// Not retired: it may sign (the newest such key does).
+    /// Not retired: it may sign (the newest such key does, from `sign_from`).
     #[sqlx(try_from = "Flag")]
     pub signing: bool,
+    /// When it may start signing (Unix seconds): a rotated-in key is
+    /// published first, so that every instance publishes it before any
+    /// instance signs with it.
+    pub sign_from: i64,
 }
 
 pub async fn insert_signing_key(
@@ -19,26 +23,29 @@ pub async fn insert_signing_key(
     now: i64,
 ) -> sqlx::Result<()> {
     sqlx::query(
-        "INSERT INTO signing_keys (kid, alg, private_key_pem, public_jwk, created_at) \
-         VALUES ($1, 'RS256', $2, $3, $4)",
+        "INSERT INTO signing_keys (kid, alg, private_key_pem, public_jwk, created_at, sign_from) \
+         VALUES ($1, 'RS256', $2, $3, $4, $5)",
     )
     .bind(&key.kid)
     .bind(&key.private_key_pem)
     .bind(&key.public_jwk)
     .bind(now)
+    .bind(key.sign_from)
     .execute(db)
     .await
     .map(|_| ())
 }
 
-/// Published keys: those not retired, newest first (the first one signs),
-/// then retired ones still within their grace period.
+/// Published keys: those not retired, newest first (the newest whose
+/// `sign_from` has come signs), then retired ones still within their grace
+/// period.
 pub async fn list_published_signing_keys(
     db: impl Executor<'_>,
     now: i64,
 ) -> sqlx::Result<Vec<SigningKeyRow>> {
     sqlx::query_as(
-        "SELECT kid, private_key_pem, public_jwk, retired_at IS NULL AS signing FROM signing_keys \
+        "SELECT kid, private_key_pem, public_jwk, retired_at IS NULL AS signing, sign_from \
+         FROM signing_keys \
          WHERE retired_at IS NULL OR unpublish_at > $1 \
          ORDER BY retired_at IS NULL DESC, created_at DESC, rowid DESC",
     )
