@@ -114,11 +114,12 @@ done
 prefix="$(mktemp -d /tmp/signoff-nginx.XXXXXX)"
 upstreams=""
 for port in $instances; do
-  upstreams+="        server 127.0.0.1:$port max_fails=1 fail_timeout=2s;"$'\n'
+  upstreams+="        server 127.0.0.1:$port max_fails=1 fail_timeout=2s;\n"
 done
-sed -e "s|@PREFIX@|$prefix|g" -e "s|@LISTEN@|127.0.0.1:$listen|g" \
-  -e "/@UPSTREAMS@/{r /dev/stdin" -e "d}" "$ROOT/scripts/nginx-cluster.conf" \
-  <<<"$upstreams" >"$prefix/nginx.conf"
+awk -v prefix="$prefix" -v listen="127.0.0.1:$listen" -v upstreams="$upstreams" '
+  /^@UPSTREAMS@$/ { printf "%s", upstreams; next }
+  { gsub(/@PREFIX@/, prefix); gsub(/@LISTEN@/, listen); print }
+' "$ROOT/scripts/nginx-cluster.conf" >"$prefix/nginx.conf"
 if [ "$(id -u)" -eq 0 ]; then
   chown -R nobody: "$prefix"
   runuser -u nobody -- "$NGINX" -e stderr -p "$prefix" -c "$prefix/nginx.conf" >"$dir/nginx.log" 2>&1 &
