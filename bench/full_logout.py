@@ -1,7 +1,9 @@
 """A full logout, N times, as a browser does it: the dialog (GET /logout with
 an id_token_hint, a registered post_logout_redirect_uri and a state), Yes
 (POST /api/logout/confirm), and the redirect to the RP's post-logout URI.
-The N sessions are signed in first; only the logouts are measured.
+The sessions are signed in first; then WARM_UP logouts (50) run unmeasured,
+so that every pooled database connection has prepared its statements; only
+the N logouts after them are measured.
 
     full_logout.py BASE N 'PIDS COMMAND'
 
@@ -58,11 +60,15 @@ def logout(browser, token, state):
 
 def main():
     base, n, pids = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+    warm_up = int(os.environ.get("WARM_UP", "50"))
     sessions = []
-    for _ in range(n):
+    for _ in range(warm_up + n):
         browser = rp.Browser(base)
         browser.sign_in()
         sessions.append((browser, browser.id_token()))
+    for i, (browser, token) in enumerate(sessions[:warm_up]):
+        logout(browser, token, f"warm-up-{i}")
+    sessions = sessions[warm_up:]
     before = cpu_ticks(pids)
     took = []
     for i, (browser, token) in enumerate(sessions):

@@ -651,6 +651,19 @@ pub async fn insert_sessions(
     sids
 }
 
+/// Moves a rotated-in key's time to sign into the past (what waiting
+/// `PUBLISH_BEFORE_SIGNING` would do), then reloads `app`'s keys.
+#[allow(dead_code)]
+pub async fn let_key_sign_now(app: &TestApp, kid: &str) {
+    sqlx::query("UPDATE signing_keys SET sign_from = $1 WHERE kid = $2")
+        .bind(now() - 1)
+        .bind(kid)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    app.state().keys.reload(&app.pool).await.unwrap();
+}
+
 /// A JWT's claims, unverified (for tests that verify elsewhere or need not).
 pub fn claims_of(jwt: &str) -> serde_json::Value {
     use base64::Engine;

@@ -147,13 +147,7 @@ async fn tokens_from_either_instance_verify_against_the_others_keys_through_rota
     both("rotated; both reloaded").await;
 
     // The new key's time comes; A notices first.
-    sqlx::query("UPDATE signing_keys SET sign_from = $1 WHERE kid = $2")
-        .bind(crate::helpers::now() - 1)
-        .bind(&new)
-        .execute(&a.pool)
-        .await
-        .unwrap();
-    a.state().keys.reload(&a.pool).await.unwrap();
+    crate::helpers::let_key_sign_now(&a, &new).await;
     assert_eq!(a.state().keys.active_kid(), new);
     both("the new key signs on A").await;
 

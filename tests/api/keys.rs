@@ -33,13 +33,7 @@ async fn a_rotated_in_key_is_published_first_and_signs_only_later() {
 
     // Its time comes (here: the row is moved back and reloaded): the next
     // signature uses it.
-    sqlx::query("UPDATE signing_keys SET sign_from = $1 WHERE kid = $2")
-        .bind(crate::helpers::now() - 1)
-        .bind(&new_kid)
-        .execute(&app.pool)
-        .await
-        .unwrap();
-    app.state().keys.reload(&app.pool).await.unwrap();
+    crate::helpers::let_key_sign_now(&app, &new_kid).await;
     let header = decode_header(&app.id_token().await).unwrap();
     assert_eq!(header.kid.as_deref(), Some(new_kid.as_str()));
 }
