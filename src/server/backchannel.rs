@@ -17,6 +17,7 @@ use super::clock::now_ms;
 use super::crypto::random_token;
 use super::db::backchannel_deliveries::{
     AttemptResult, DeliveryRow, Lease, claim_deliveries, next_due_at, record_attempt,
+    release_leases,
 };
 use super::keys::SigningKeys;
 use super::ssrf::{ForbiddenTarget, find_forbidden, forbidden_reason, guarded_resolver};
@@ -141,6 +142,21 @@ impl BackchannelNotifier {
         }
         // Whatever failed is due again later; make sure the worker knows.
         self.0.wake.notify_one();
+    }
+
+    /// At shutdown, after the worker and the attempts have stopped: the rows
+    /// this instance still leases are due again at once, for the others.
+    pub async fn release_leases(&self) {
+        match release_leases(&self.0.pool, &self.0.instance, now_ms()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(
+                count = n,
+                "handed back-channel deliveries in flight over to the other instances"
+            ),
+            Err(err) => {
+                tracing::error!(error = %err, "releasing back-channel leases failed; they run out in 30 s")
+            }
+        }
     }
 
     /// Tells the worker that new rows are due.

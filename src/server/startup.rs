@@ -153,6 +153,7 @@ impl Application {
         for task in self.background {
             task.abort();
         }
+        self.state.notifier.release_leases().await;
         self.database.close().await;
         result
     }

@@ -487,3 +487,97 @@ async fn rows_waiting_for_a_slot_longer_than_a_lease_are_still_sent_once() {
     let got = burst_of_logouts(&app, &receiver, 640, 640).await;
     assert_each_sid_once(&app, &got, 640).await;
 }
+
+/// A lease is the claiming instance's: another instance neither claims the
+/// row while it runs nor records over it; a stale holder's outcome is refused
+/// (fencing); and an instance shutting down hands its leases back at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lease_is_fenced_and_handed_back_at_shutdown() {
+    use signoff::server::db::Backend;
+    use signoff::server::db::backchannel_deliveries::{
+        AttemptResult, DeliveryStatus, Lease, claim_deliveries, insert_backchannel_deliveries,
+        record_attempt, release_leases,
+    };
+    let app = spawn_app().await;
+    sqlx::query("UPDATE clients SET backchannel_logout_uri = $1 WHERE client_id = $2")
+        .bind("http://127.0.0.1:9/bc")
+        .bind(demo::CLIENT_ID)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let sid = crate::helpers::insert_sessions(&app.pool, 1, demo::CLIENT_ID, crate::helpers::now())
+        .await
+        .remove(0);
+    // Due in the past, so the app's own worker (which only claims due rows
+    // it finds) and this test race for nothing: the test claims it first.
+    let now = crate::helpers::now_ms();
+    let ids = insert_backchannel_deliveries(
+        &app.pool,
+        &sid,
+        &[demo::CLIENT_ID.to_owned()],
+        "test",
+        now + 3_600_000,
+    )
+    .await
+    .unwrap();
+    sqlx::query("UPDATE backchannel_deliveries SET next_attempt_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(ids[0])
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let backend = Backend::of(&app.pool);
+    let lease = |owner| Lease {
+        owner,
+        now_ms: now,
+        until_ms: now + 30_000,
+    };
+    let claimed = claim_deliveries(&app.pool, backend, Some(&ids), 10, lease("a"))
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 1);
+    assert_eq!(claimed[0].lease_owner.as_deref(), Some("a"));
+    let again = claim_deliveries(&app.pool, backend, Some(&ids), 10, lease("b"))
+        .await
+        .unwrap();
+    assert!(again.is_empty(), "leased rows are not claimed again");
+
+    let delivered = AttemptResult {
+        status: DeliveryStatus::Delivered,
+        next_attempt_at: now,
+        last_status: Some(200),
+        last_error: None,
+        jti: "j",
+    };
+    let attempt = claimed[0].attempts;
+    assert!(
+        !record_attempt(&app.pool, ids[0], attempt, "b", &delivered, now)
+            .await
+            .unwrap(),
+        "not b's lease"
+    );
+
+    assert_eq!(release_leases(&app.pool, "a", now).await.unwrap(), 1);
+    assert!(
+        !record_attempt(&app.pool, ids[0], attempt, "a", &delivered, now)
+            .await
+            .unwrap(),
+        "a handed its lease back"
+    );
+    let taken_over = claim_deliveries(&app.pool, backend, Some(&ids), 10, lease("b"))
+        .await
+        .unwrap();
+    assert_eq!(taken_over.len(), 1, "due again at once");
+    assert!(
+        record_attempt(&app.pool, ids[0], attempt + 1, "b", &delivered, now)
+            .await
+            .unwrap()
+    );
+    let (status, owner): (String, Option<String>) =
+        sqlx::query_as("SELECT status, lease_owner FROM backchannel_deliveries WHERE id = $1")
+            .bind(ids[0])
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!((status.as_str(), owner), ("delivered", None));
+}

@@ -159,6 +159,21 @@ pub async fn claim_deliveries(
     query.fetch_all(db).await
 }
 
+/// Gives up the leases `owner` holds (it is shutting down): its rows are due
+/// again at once, for any instance, instead of when the leases run out. An
+/// attempt it had sent may be sent again: delivery is at least once.
+pub async fn release_leases(db: impl Executor<'_>, owner: &str, now_ms: i64) -> sqlx::Result<u64> {
+    sqlx::query(
+        "UPDATE backchannel_deliveries SET next_attempt_at = $1, lease_owner = NULL, \
+         updated_at = $1 WHERE lease_owner = $2 AND status = 'pending'",
+    )
+    .bind(now_ms)
+    .bind(owner)
+    .execute(db)
+    .await
+    .map(|r| r.rows_affected())
+}
+
 /// When the next pending delivery is due, if any is pending.
 pub async fn next_due_at(db: impl Executor<'_>) -> sqlx::Result<Option<i64>> {
     let (at,): (Option<i64>,) = sqlx::query_as(
