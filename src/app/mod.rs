@@ -55,7 +55,9 @@ pub fn render_document<V: IntoView + 'static>(
     title: String,
     body: impl FnOnce() -> V,
 ) -> String {
-    Owner::new().with(|| {
+    // A root: `Owner::new()` would become a child of whatever owner is
+    // current on this thread (another request's render), and see its contexts.
+    Owner::new_root(None).with(|| {
         view! {
             <!DOCTYPE html>
             <html lang=lang>

@@ -19,6 +19,7 @@ use tokio::task::JoinHandle;
 use tower::ServiceBuilder;
 use tower::util::BoxCloneSyncService;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::services::ServeDir;
 use tower_http::trace::TraceLayer;
 
 use super::backchannel::BackchannelNotifier;
@@ -177,13 +178,37 @@ fn router(state: AppState, session_layer: BrowserSessionLayer) -> Router {
     let with_browser_session = Router::new()
         .merge(protocol::browser_routes())
         .leptos_routes(&state, routes, move || shell(options.clone()))
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .fallback_service(site_files(&state))
         .layer(session_layer);
     Router::new()
         .route("/healthz", get(health::healthz))
         .merge(protocol::api_routes())
         .merge(with_browser_session)
         .with_state(state)
+}
+
+/// The site's files (`LEPTOS_SITE_ROOT`: the WASM, JS, CSS, favicon), and
+/// for any other path Leptos' error page (404). Served here rather than by
+/// `leptos_axum::file_and_error_handler`, which answers a file from inside a
+/// reactive owner that inherits whatever owner is current on the thread:
+/// with a page render in flight on the same thread, the file's response took
+/// that page's `ResponseOptions` headers (its CSP and `Cache-Control`), and
+/// the page went out with the default CSP, which blocks its own scripts.
+fn site_files(state: &AppState) -> ServeDir<axum::routing::MethodRouter> {
+    ServeDir::new(&*state.leptos_options.site_root)
+        .precompressed_gzip()
+        .precompressed_br()
+        .call_fallback_on_method_not_allowed(true)
+        .fallback(axum::routing::any(not_found_page).with_state(state.clone()))
+}
+
+/// Leptos' page for a path nothing else answers: the app's 404.
+async fn not_found_page(
+    uri: axum::http::Uri,
+    state: axum::extract::State<AppState>,
+    request: Request,
+) -> Response {
+    leptos_axum::file_and_error_handler::<AppState, _>(shell)(uri, state, request).await
 }
 
 /// The whole application as one service: the router inside the layers every

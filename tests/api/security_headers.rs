@@ -269,3 +269,65 @@ async fn public_endpoints_allow_any_origin_without_credentials() {
             .is_none()
     );
 }
+
+/// The site's files and the pages, fetched at once by one browser (as a page
+/// and its stylesheet, script and icon are): each page keeps its own CSP and
+/// `no-store`, and no file carries a page's. Files used to be answered inside
+/// a reactive owner that inherited the page render in flight on the same
+/// thread, and took that page's headers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn files_served_beside_pages_never_take_a_pages_headers() {
+    // The icon cargo-leptos copies into the site, for a run before the site is built.
+    let site = concat!(env!("CARGO_MANIFEST_DIR"), "/target/site");
+    let icon = format!("{site}/favicon.ico");
+    if !std::path::Path::new(&icon).exists() {
+        std::fs::create_dir_all(site).unwrap();
+        std::fs::copy(
+            concat!(env!("CARGO_MANIFEST_DIR"), "/public/favicon.ico"),
+            &icon,
+        )
+        .unwrap();
+    }
+    let app = std::sync::Arc::new(spawn_app().await);
+    let admin = crate::helpers::Browser::admin(&app).await;
+    let mut tasks = Vec::new();
+    for i in 0..12 {
+        let admin = admin.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut wrong = Vec::new();
+            for _ in 0..40 {
+                let path = if i % 2 == 0 {
+                    "/admin/clients/demo-rp"
+                } else {
+                    "/favicon.ico"
+                };
+                let response = admin.get(admin.url(path)).send().await.unwrap();
+                assert_eq!(response.status(), 200, "{path}");
+                let value = |name| {
+                    response
+                        .headers()
+                        .get(name)
+                        .map_or("", |v| v.to_str().unwrap())
+                        .to_owned()
+                };
+                let (csp, cache) = (value("content-security-policy"), value("cache-control"));
+                let page = path.starts_with("/admin");
+                if page != csp.contains("'nonce-") || page != (cache == "no-store") {
+                    wrong.push(format!("{path}: {csp} / {cache}"));
+                }
+                response.bytes().await.unwrap();
+            }
+            wrong
+        }));
+    }
+    let mut wrong = Vec::new();
+    for task in tasks {
+        wrong.extend(task.await.unwrap());
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} wrong: {:?}",
+        wrong.len(),
+        &wrong[..wrong.len().min(3)]
+    );
+}

@@ -31,8 +31,10 @@ const MAX_USERNAME: usize = 64;
 ///
 /// An earlier version set a double-submit cookie from this server function.
 /// Under concurrent load in Playwright, a `Set-Cookie` written through
-/// `ResponseOptions` here once landed on another response (a static file's),
-/// so the browser's cookie no longer matched its form.
+/// `ResponseOptions` here once landed on another response (a static file's,
+/// answered inside an owner that inherited this render: fixed since, see
+/// `server::startup::site_files`), so the browser's cookie no longer matched
+/// its form.
 pub async fn login_form_token() -> Result<String, FnError> {
     let state = app_state()?;
     Ok(state
