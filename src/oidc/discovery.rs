@@ -9,6 +9,12 @@ pub struct ProviderMetadata {
     pub issuer: String,
     pub authorization_endpoint: String,
     pub token_endpoint: String,
+    /// RFC 7009 / RFC 8414 §2.
+    pub revocation_endpoint: String,
+    pub revocation_endpoint_auth_methods_supported: &'static [&'static str],
+    /// RFC 7662 / RFC 8414 §2: confidential clients only.
+    pub introspection_endpoint: String,
+    pub introspection_endpoint_auth_methods_supported: &'static [&'static str],
     pub userinfo_endpoint: String,
     pub jwks_uri: String,
     /// RP-Initiated Logout §2.1.
@@ -42,6 +48,17 @@ impl ProviderMetadata {
             issuer: issuer.as_ref().to_owned(),
             authorization_endpoint: issuer.endpoint("/authorize"),
             token_endpoint: issuer.endpoint("/token"),
+            revocation_endpoint: issuer.endpoint("/revoke"),
+            revocation_endpoint_auth_methods_supported: &[
+                "client_secret_basic",
+                "client_secret_post",
+                "none",
+            ],
+            introspection_endpoint: issuer.endpoint("/introspect"),
+            introspection_endpoint_auth_methods_supported: &[
+                "client_secret_basic",
+                "client_secret_post",
+            ],
             userinfo_endpoint: issuer.endpoint("/userinfo"),
             jwks_uri: issuer.endpoint("/jwks.json"),
             end_session_endpoint: issuer.endpoint("/logout"),

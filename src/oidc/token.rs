@@ -232,6 +232,77 @@ pub struct TokenResponse {
     pub scope: String,
 }
 
+/// The token a revocation (RFC 7009 §2.1) or introspection (RFC 7662 §2.1)
+/// request names. `token_type_hint` is only a hint, and one we do not need:
+/// every token we issue is an opaque access token, looked up by its hash.
+pub fn token_param<'p>(params: &'p Params) -> Result<&'p str, OAuthError> {
+    match params.get("token") {
+        Some(token) if !token.is_empty() => Ok(token),
+        _ => Err(OAuthError::new(
+            OAuthErrorCode::InvalidRequest,
+            "the token parameter is missing",
+        )),
+    }
+}
+
+/// A stored access token, as the caller loaded it: unrevoked, with a live OP
+/// session and an active user (else the caller has none).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LiveAccessToken {
+    pub client_id: String,
+    pub sid: String,
+    pub subject: String,
+    pub scope: String,
+    pub expires_at: i64,
+}
+
+/// RFC 7662 §2.2: an introspection response. Inactive says nothing else.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Introspection {
+    pub active: bool,
+    #[serde(flatten)]
+    pub token: Option<ActiveToken>,
+}
+
+/// What an active token's introspection tells (RFC 7662 §2.2), with `sid`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ActiveToken {
+    pub scope: String,
+    pub client_id: String,
+    pub token_type: &'static str,
+    pub exp: i64,
+    pub iat: i64,
+    pub sub: String,
+    pub sid: String,
+    pub iss: String,
+}
+
+/// RFC 7662 §2.2: whether `token` is active for `asking_client` at `now`.
+/// A client learns only about its own tokens: another client's token is
+/// inactive to it (§4: the server decides what a caller may learn), so a
+/// leaked token cannot be traced to its user by anyone else.
+pub fn introspect(
+    token: Option<LiveAccessToken>,
+    asking_client: &str,
+    issuer: &str,
+    now: i64,
+) -> Introspection {
+    let active = token.filter(|t| t.client_id == asking_client && t.expires_at > now);
+    Introspection {
+        active: active.is_some(),
+        token: active.map(|t| ActiveToken {
+            iat: t.expires_at - ACCESS_TOKEN_LIFETIME_SECS,
+            exp: t.expires_at,
+            scope: t.scope,
+            client_id: t.client_id,
+            token_type: "Bearer",
+            sub: t.subject,
+            sid: t.sid,
+            iss: issuer.to_owned(),
+        }),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -353,5 +424,54 @@ mod tests {
         assert!(check_code_redemption(&with, "rp", &grant(Some(&"b".repeat(43))), 1).is_err());
         assert!(check_code_redemption(&with, "rp", &grant(None), 1).is_err());
         assert!(check_code_redemption(&without, "rp", &grant(Some(&verifier)), 1).is_err());
+    }
+
+    fn live(client_id: &str, expires_at: i64) -> LiveAccessToken {
+        LiveAccessToken {
+            client_id: client_id.into(),
+            sid: "s1".into(),
+            subject: "u1".into(),
+            scope: "openid profile".into(),
+            expires_at,
+        }
+    }
+
+    #[test]
+    fn a_live_token_of_the_asking_client_is_active_with_its_claims() {
+        let answer = introspect(Some(live("rp", 5000)), "rp", "https://op", 1000);
+        let json = serde_json::to_value(&answer).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "active": true, "scope": "openid profile", "client_id": "rp",
+                "token_type": "Bearer", "exp": 5000,
+                "iat": 5000 - ACCESS_TOKEN_LIFETIME_SECS, "sub": "u1", "sid": "s1",
+                "iss": "https://op",
+            })
+        );
+    }
+
+    #[test]
+    fn an_expired_unknown_or_foreign_token_is_inactive_and_says_nothing_more() {
+        for answer in [
+            introspect(Some(live("rp", 1000)), "rp", "https://op", 1000),
+            introspect(None, "rp", "https://op", 1000),
+            introspect(Some(live("other", 5000)), "rp", "https://op", 1000),
+        ] {
+            assert_eq!(
+                serde_json::to_value(&answer).unwrap(),
+                serde_json::json!({ "active": false })
+            );
+        }
+    }
+
+    #[test]
+    fn a_revocation_or_introspection_needs_a_token() {
+        assert!(token_param(&Params::parse(b"token_type_hint=access_token").unwrap()).is_err());
+        assert!(token_param(&Params::parse(b"token=").unwrap()).is_err());
+        assert_eq!(
+            token_param(&Params::parse(b"token=abc").unwrap()),
+            Ok("abc")
+        );
     }
 }

@@ -75,6 +75,8 @@ fn is_limited(path: &str) -> bool {
             | "/login"
             | "/logout"
             | "/token"
+            | "/revoke"
+            | "/introspect"
             | "/userinfo"
             | "/userStatus.json"
             | "/signout"
@@ -132,8 +134,10 @@ where
                     .get(header::ACCEPT)
                     .and_then(|v| v.to_str().ok())
                     .is_some_and(|v| v.contains("text/html"));
-                let is_api = matches!(path, "/token" | "/userinfo" | "/userStatus.json")
-                    || (path.starts_with("/api/") && !wants_html);
+                let is_api = matches!(
+                    path,
+                    "/token" | "/revoke" | "/introspect" | "/userinfo" | "/userStatus.json"
+                ) || (path.starts_with("/api/") && !wants_html);
                 return Either::Left(std::future::ready(Ok(too_many_requests(wait, is_api))));
             }
         }

@@ -51,6 +51,24 @@ fn seeds(app: &TestApp, hint: &str) -> Vec<(reqwest::Method, &'static str, Strin
             ]),
         ),
         (
+            Method::POST,
+            "/revoke",
+            form(&[
+                ("token", "abc"),
+                ("token_type_hint", "access_token"),
+                ("client_id", demo::PUBLIC_CLIENT_ID),
+            ]),
+        ),
+        (
+            Method::POST,
+            "/introspect",
+            form(&[
+                ("token", "abc"),
+                ("client_id", demo::CLIENT_ID),
+                ("client_secret", demo::CLIENT_SECRET),
+            ]),
+        ),
+        (
             Method::GET,
             "/userStatus.json",
             form(&[("callback", "cb_1")]),

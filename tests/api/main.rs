@@ -11,6 +11,7 @@ mod frontchannel;
 mod fuzz;
 mod health;
 mod instances;
+mod introspection;
 mod keys;
 mod limits;
 mod login;

@@ -35,6 +35,9 @@ pub struct TokenOwner {
     pub subject: String,
     pub username: String,
     pub scope: String,
+    pub client_id: String,
+    pub sid: String,
+    pub expires_at: i64,
 }
 
 /// The user behind a token that is unexpired, unrevoked, and whose OP session
@@ -45,7 +48,8 @@ pub async fn find_token_owner(
     now: i64,
 ) -> sqlx::Result<Option<TokenOwner>> {
     sqlx::query_as(
-        "SELECT u.subject, u.username, t.scope FROM access_tokens t \
+        "SELECT u.subject, u.username, t.scope, t.client_id, t.sid, t.expires_at \
+         FROM access_tokens t \
          JOIN op_sessions s ON s.sid = t.sid JOIN users u ON u.id = s.user_id \
          WHERE t.token_hash = $1 AND t.expires_at > $2 AND t.revoked_at IS NULL \
          AND s.ended_at IS NULL AND u.disabled_at IS NULL",
@@ -54,6 +58,26 @@ pub async fn find_token_owner(
     .bind(now)
     .fetch_optional(db)
     .await
+}
+
+/// Revokes one access token, if it is `client_id`'s (RFC 7009 §2.1: a client
+/// revokes only its own tokens). Returns whether one was revoked.
+pub async fn revoke_access_token(
+    db: impl Executor<'_>,
+    token_hash: &str,
+    client_id: &str,
+    now: i64,
+) -> sqlx::Result<bool> {
+    sqlx::query(
+        "UPDATE access_tokens SET revoked_at = $1 WHERE token_hash = $2 AND client_id = $3 \
+         AND revoked_at IS NULL",
+    )
+    .bind(now)
+    .bind(token_hash)
+    .bind(client_id)
+    .execute(db)
+    .await
+    .map(|r| r.rows_affected() == 1)
 }
 
 /// RFC 6749 §4.1.2: when a code is used twice, revoke what it was exchanged for.

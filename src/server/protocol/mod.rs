@@ -4,6 +4,7 @@
 pub mod authorize;
 pub mod discovery;
 pub mod end_session;
+pub mod introspection;
 pub mod orcid;
 pub mod token;
 pub mod userinfo;
@@ -30,6 +31,8 @@ pub fn api_routes() -> Router<AppState> {
         )
         .route("/jwks.json", get(discovery::jwks))
         .route("/token", post(token::token))
+        .route("/revoke", post(introspection::revoke))
+        .route("/introspect", post(introspection::introspect_token))
         .route(
             "/userinfo",
             get(userinfo::userinfo).post(userinfo::userinfo),

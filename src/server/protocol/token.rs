@@ -18,11 +18,11 @@ use crate::server::db::access_tokens::{
     NewAccessToken, insert_access_token, revoke_access_tokens_for_code,
 };
 use crate::server::db::authorization_codes::{find_authorization_code, spend_authorization_code};
-use crate::server::db::clients::find_client;
+use crate::server::db::clients::{ClientRow, find_client};
 use crate::server::db::op_sessions::find_active_op_session;
 use crate::server::state::AppState;
 
-const INVALID_CLIENT: OAuthError = OAuthError::new(
+pub(super) const INVALID_CLIENT: OAuthError = OAuthError::new(
     OAuthErrorCode::InvalidClient,
     "client authentication failed",
 );
@@ -35,18 +35,28 @@ const INVALID_GRANT: OAuthError = OAuthError::new(
 pub async fn token(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     match exchange(&state, &headers, &body).await {
         Ok(response) => (no_store(), Json(response)).into_response(),
-        Err(Failure::OAuth(error)) => oauth_error(error),
-        Err(Failure::Internal(err)) => {
-            tracing::error!(error = ?err, "token request failed");
-            oauth_error(OAuthError::new(
-                OAuthErrorCode::ServerError,
-                "internal error",
-            ))
+        Err(failure) => failure.into_response("token request"),
+    }
+}
+
+impl Failure {
+    /// The OAuth error (RFC 6749 §5.2); an internal one is logged, not told.
+    pub(super) fn into_response(self, what: &str) -> Response {
+        match self {
+            Failure::OAuth(error) => oauth_error(error),
+            Failure::Internal(err) => {
+                tracing::error!(error = ?err, "{what} failed");
+                oauth_error(OAuthError::new(
+                    OAuthErrorCode::ServerError,
+                    "internal error",
+                ))
+            }
         }
     }
 }
 
-enum Failure {
+/// Why a request to the token, revocation or introspection endpoint failed.
+pub(super) enum Failure {
     OAuth(OAuthError),
     Internal(anyhow::Error),
 }
@@ -82,11 +92,12 @@ async fn replayed(
     }
 }
 
-async fn exchange(
-    state: &AppState,
+/// The form body of a token, revocation or introspection request (RFC 6749
+/// §3.2, RFC 7009 §2.1, RFC 7662 §2.1).
+pub(super) fn form_params<'b>(
     headers: &HeaderMap,
-    body: &[u8],
-) -> Result<TokenResponse, Failure> {
+    body: &'b [u8],
+) -> Result<Params<'b>, OAuthError> {
     let is_form = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -95,20 +106,27 @@ async fn exchange(
         return Err(OAuthError::new(
             OAuthErrorCode::InvalidRequest,
             "the body must be application/x-www-form-urlencoded",
-        )
-        .into());
+        ));
     }
-    let params = Params::parse(body).map_err(|_| {
+    Params::parse(body).map_err(|_| {
         OAuthError::new(
             OAuthErrorCode::InvalidRequest,
             "a parameter is repeated or too long",
         )
-    })?;
+    })
+}
+
+/// The client a request authenticates as (RFC 6749 §2.3): its registered
+/// method, and its secret when it has one.
+pub(super) async fn authenticate_client(
+    state: &AppState,
+    headers: &HeaderMap,
+    params: &Params<'_>,
+) -> Result<ClientRow, Failure> {
     let authorization = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
-    let presented = presented_client(authorization, &params)?;
-
+    let presented = presented_client(authorization, params)?;
     let client = find_client(&state.pool, presented.client_id())
         .await
         .context("loading the client")?
@@ -120,6 +138,16 @@ async fn exchange(
     {
         return Err(INVALID_CLIENT.into());
     }
+    Ok(client)
+}
+
+async fn exchange(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<TokenResponse, Failure> {
+    let params = form_params(headers, body)?;
+    let client = authenticate_client(state, headers, &params).await?;
 
     let grant = parse_code_grant(&params)?;
     let now = now();
