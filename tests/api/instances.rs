@@ -14,6 +14,17 @@ use crate::helpers::{
 };
 use crate::receiver::{Answer, Receiver};
 
+/// Two instances on one fresh PostgreSQL database, or `None` when the API
+/// tests run on SQLite (one process per SQLite database).
+async fn two_instances() -> Option<(TestApp, TestApp)> {
+    if !on_postgres() {
+        return None;
+    }
+    let a = spawn_app().await;
+    let b = spawn_instance_of(&a).await;
+    Some((a, b))
+}
+
 /// The dialog for `hint` as the instance `app` shows it: its status and HTML.
 async fn dialog(app: &TestApp, hint: &str) -> (StatusCode, String) {
     let response = app
@@ -32,11 +43,9 @@ async fn dialog(app: &TestApp, hint: &str) -> (StatusCode, String) {
 /// gets `login_required`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_logout_on_one_instance_is_seen_at_once_by_the_other() {
-    if !on_postgres() {
+    let Some((a, b)) = two_instances().await else {
         return;
-    }
-    let a = spawn_app().await;
-    let b = spawn_instance_of(&a).await;
+    };
     for round in 0..200 {
         let (ender, other) = if round % 2 == 0 { (&a, &b) } else { (&b, &a) };
         let hint = a.signed_in_id_token().await;
@@ -72,11 +81,9 @@ async fn a_logout_on_one_instance_is_seen_at_once_by_the_other() {
 /// database) are what the other instance applies within a second.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_edit_is_seen_by_the_other_instance_within_a_second() {
-    if !on_postgres() {
+    let Some((a, b)) = two_instances().await else {
         return;
-    }
-    let a = spawn_app().await;
-    let b = spawn_instance_of(&a).await;
+    };
     let hint = a.signed_in_id_token().await;
     assert_eq!(dialog(&b, &hint).await.0, StatusCode::OK, "warms B's cache");
 
@@ -124,11 +131,9 @@ async fn verifies_across(signer: &TestApp, verifier: &TestApp, step: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tokens_from_either_instance_verify_against_the_others_keys_through_rotation_and_retirement()
  {
-    if !on_postgres() {
+    let Some((a, b)) = two_instances().await else {
         return;
-    }
-    let a = spawn_app().await;
-    let b = spawn_instance_of(&a).await;
+    };
     let both = |step: &'static str| {
         let (a, b) = (&a, &b);
         async move {
@@ -189,11 +194,9 @@ async fn instances_starting_together_create_one_signing_key() {
 /// one back-channel delivery per session, and neither sweep fails.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn expiry_on_two_instances_at_once_ends_each_session_once() {
-    if !on_postgres() {
+    let Some((a, b)) = two_instances().await else {
         return;
-    }
-    let a = spawn_app().await;
-    let b = spawn_instance_of(&a).await;
+    };
     let receiver = Receiver::start(&[Answer::Status(200)]).await;
     sqlx::query("UPDATE clients SET backchannel_logout_uri = $1 WHERE client_id = $2")
         .bind(receiver.uri())
@@ -236,11 +239,9 @@ async fn expiry_on_two_instances_at_once_ends_each_session_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failed_logins_on_one_instance_throttle_the_next_on_the_other() {
     use signoff::server::throttle::{FREE_PER_USER_AT_ADDR, Reserved};
-    if !on_postgres() {
+    let Some((a, b)) = two_instances().await else {
         return;
-    }
-    let a = spawn_app().await;
-    let b = spawn_instance_of(&a).await;
+    };
     let addr: std::net::IpAddr = "203.0.113.9".parse().unwrap();
     let now = crate::helpers::now_ms();
     for i in 0..FREE_PER_USER_AT_ADDR {
