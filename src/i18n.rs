@@ -85,6 +85,12 @@ pub struct Texts {
     pub continue_link: &'static str,
     pub not_confirmed: &'static str,
     pub continuing: &'static str,
+    pub consent_title: &'static str,
+    /// Before and after the client's name in the consent question.
+    pub consent_question: (&'static str, &'static str),
+    pub consent_explained: &'static str,
+    pub consent_allow: &'static str,
+    pub consent_deny: &'static str,
 }
 
 const EN: Texts = Texts {
@@ -111,6 +117,11 @@ const EN: Texts = Texts {
     continue_link: "Continue",
     not_confirmed: "We could not confirm sign-out from:",
     continuing: "You will be taken on in a moment.",
+    consent_title: "Stay connected?",
+    consent_question: ("Allow", "to stay connected while you are signed out?"),
+    consent_explained: "If you allow it, the application keeps access to your account after you sign out of signoff, until you remove it or it goes unused for a while. If you do not, you still sign in, and the application's access ends when you sign out.",
+    consent_allow: "Allow",
+    consent_deny: "Don't allow",
 };
 
 const DE: Texts = Texts {
@@ -137,6 +148,11 @@ const DE: Texts = Texts {
     continue_link: "Weiter",
     not_confirmed: "Die Abmeldung konnten wir nicht bestätigen bei:",
     continuing: "Sie werden gleich weitergeleitet.",
+    consent_title: "Verbunden bleiben?",
+    consent_question: ("Darf", "verbunden bleiben, während Sie abgemeldet sind?"),
+    consent_explained: "Wenn Sie es erlauben, behält die Anwendung Zugriff auf Ihr Konto, nachdem Sie sich bei signoff abgemeldet haben, bis Sie ihn entziehen oder er eine Weile ungenutzt bleibt. Wenn nicht, melden Sie sich trotzdem an, und der Zugriff der Anwendung endet mit Ihrer Abmeldung.",
+    consent_allow: "Erlauben",
+    consent_deny: "Nicht erlauben",
 };
 
 const FR: Texts = Texts {
@@ -163,7 +179,93 @@ const FR: Texts = Texts {
     continue_link: "Continuer",
     not_confirmed: "Nous n'avons pas pu confirmer la déconnexion de :",
     continuing: "Vous allez être redirigé dans un instant.",
+    consent_title: "Rester connecté ?",
+    consent_question: (
+        "Autoriser",
+        "à rester connecté pendant que vous êtes déconnecté ?",
+    ),
+    consent_explained: "Si vous l'autorisez, l'application garde l'accès à votre compte après votre déconnexion de signoff, jusqu'à ce que vous le retiriez ou qu'il reste inutilisé un certain temps. Sinon, vous vous connectez quand même, et l'accès de l'application prend fin à votre déconnexion.",
+    consent_allow: "Autoriser",
+    consent_deny: "Ne pas autoriser",
 };
+
+/// Every sentence of `/account`, per locale.
+pub struct AccountTexts {
+    pub title: &'static str,
+    pub intro: &'static str,
+    pub not_signed_in: &'static str,
+    pub sign_in: &'static str,
+    pub started: &'static str,
+    pub browser: &'static str,
+    pub apps: &'static str,
+    pub no_apps: &'static str,
+    pub this_device: &'static str,
+    pub sign_out: &'static str,
+    pub sign_out_everywhere: &'static str,
+    /// Before the number of sessions ended.
+    pub ended_sessions: &'static str,
+    pub told: &'static str,
+    pub retrying: &'static str,
+}
+
+const ACCOUNT_EN: AccountTexts = AccountTexts {
+    title: "Your sessions",
+    intro: "These are the places where you are signed in to signoff. Signing out of one also signs you out of the apps you used there.",
+    not_signed_in: "You are not signed in.",
+    sign_in: "Sign in",
+    started: "Started",
+    browser: "Browser",
+    apps: "Apps",
+    no_apps: "No apps",
+    this_device: "This device",
+    sign_out: "Sign out",
+    sign_out_everywhere: "Sign out everywhere",
+    ended_sessions: "Sessions signed out:",
+    told: "These apps were told:",
+    retrying: "These apps have not answered yet. We will keep trying:",
+};
+
+const ACCOUNT_DE: AccountTexts = AccountTexts {
+    title: "Ihre Sitzungen",
+    intro: "Hier sind Sie bei signoff angemeldet. Wenn Sie sich von einer Sitzung abmelden, werden Sie auch von den Anwendungen abgemeldet, die Sie dort verwendet haben.",
+    not_signed_in: "Sie sind nicht angemeldet.",
+    sign_in: "Anmelden",
+    started: "Begonnen",
+    browser: "Browser",
+    apps: "Anwendungen",
+    no_apps: "Keine Anwendungen",
+    this_device: "Dieses Gerät",
+    sign_out: "Abmelden",
+    sign_out_everywhere: "Überall abmelden",
+    ended_sessions: "Abgemeldete Sitzungen:",
+    told: "Diese Anwendungen wurden benachrichtigt:",
+    retrying: "Diese Anwendungen haben noch nicht geantwortet. Wir versuchen es weiter:",
+};
+
+const ACCOUNT_FR: AccountTexts = AccountTexts {
+    title: "Vos sessions",
+    intro: "Voici les endroits où vous êtes connecté à signoff. Vous déconnecter de l'un d'eux vous déconnecte aussi des applications que vous y avez utilisées.",
+    not_signed_in: "Vous n'êtes pas connecté.",
+    sign_in: "Se connecter",
+    started: "Début",
+    browser: "Navigateur",
+    apps: "Applications",
+    no_apps: "Aucune application",
+    this_device: "Cet appareil",
+    sign_out: "Se déconnecter",
+    sign_out_everywhere: "Se déconnecter partout",
+    ended_sessions: "Sessions déconnectées :",
+    told: "Ces applications ont été informées :",
+    retrying: "Ces applications n'ont pas encore répondu. Nous continuons d'essayer :",
+};
+
+pub fn account_texts(locale: Locale) -> &'static AccountTexts {
+    match locale {
+        Locale::En => &ACCOUNT_EN,
+        Locale::De => &ACCOUNT_DE,
+        Locale::Fr => &ACCOUNT_FR,
+    }
+}
 
 pub fn texts(locale: Locale) -> &'static Texts {
     match locale {

@@ -41,6 +41,11 @@ pub fn HomePage() -> impl IntoView {
                 "An OpenID Provider whose speciality is how a login session ends: "
                 "RP-Initiated, front-channel and back-channel logout, done by the book."
             </p>
+            <p>
+                <a href="/account">"Your sessions"</a>
+                " · "
+                <a href="/admin">"Admin console"</a>
+            </p>
         </section>
         <Suspense fallback=|| {
             view! { <p>"Checking…"</p> }

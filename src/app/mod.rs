@@ -1,6 +1,9 @@
 //! The Leptos UI: the HTML shell, the router and the pages.
 
+pub mod account;
 pub mod admin;
+#[cfg(feature = "ssr")]
+pub mod consent;
 pub mod error;
 mod home;
 mod login;
@@ -13,6 +16,7 @@ use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
+use account::AccountPage;
 use admin::audit::AuditPageView;
 use admin::clients::{ClientListPage, DeleteClientPage, EditClientPage, NewClientPage};
 use admin::deliveries::DeliveryLogPage;
@@ -111,6 +115,7 @@ pub fn App() -> impl IntoView {
                     <Routes fallback=|| view! { <ErrorPage error=UiError::NotFound /> }>
                         <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
                         <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
+                        <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
                         <Route path=path!("/logout/done") view=LogoutDonePage ssr=SsrMode::Async />
                         <Route
                             path=path!("/logout/frontchannel")

@@ -8,8 +8,9 @@ use super::params::Params;
 use super::pkce::CodeChallenge;
 use super::redirect_uri::{matches_registered, with_query};
 
-/// Scopes we grant; others are ignored (RFC 6749 §3.3 lets the server narrow scope).
-pub const SUPPORTED_SCOPES: &[&str] = &["openid", "profile"];
+/// Scopes we grant; others are ignored (RFC 6749 §3.3 lets the server narrow
+/// scope). `offline_access` only as [`offline_access_granted`] says.
+pub const SUPPORTED_SCOPES: &[&str] = &["openid", "profile", "offline_access"];
 
 /// What the caller loaded about the client named by `client_id`.
 #[derive(Clone, Copy, Debug)]
@@ -17,6 +18,8 @@ pub struct ClientRegistration<'a> {
     pub client_id: &'a str,
     pub redirect_uris: &'a [String],
     pub is_public: bool,
+    /// Registered for the refresh_token grant.
+    pub allows_refresh: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -141,9 +144,12 @@ pub fn validate_authorization_request(
             "scope must include openid",
         ));
     }
+    let (prompt, consent) =
+        parse_prompt(params.get("prompt")).map_err(|d| fail(OAuthErrorCode::InvalidRequest, d))?;
+    let offline = offline_access_granted(&requested, consent, client.allows_refresh);
     let scope = SUPPORTED_SCOPES
         .iter()
-        .filter(|s| requested.contains(s))
+        .filter(|s| requested.contains(s) && (**s != "offline_access" || offline))
         .copied()
         .collect::<Vec<_>>()
         .join(" ");
@@ -175,8 +181,6 @@ pub fn validate_authorization_request(
             "nonce is longer than 2048 bytes",
         ));
     }
-    let prompt =
-        parse_prompt(params.get("prompt")).map_err(|d| fail(OAuthErrorCode::InvalidRequest, d))?;
     let max_age = match params.get("max_age") {
         None => None,
         Some(raw) => Some(raw.parse::<i64>().ok().filter(|v| *v >= 0).ok_or_else(|| {
@@ -199,17 +203,34 @@ pub fn validate_authorization_request(
     })
 }
 
+/// OIDC Core §11: `offline_access` is kept only when the request also has
+/// `prompt=consent` (the user will be asked), and only for a client that may
+/// hold refresh tokens at all; otherwise it is dropped ("the OP MUST ignore
+/// the offline_access request unless the Client is using a response_type
+/// value that would result in an Authorization Code being returned" and
+/// "MUST ensure that the prompt parameter contains consent").
+pub fn offline_access_granted(requested: &[&str], consent: bool, allows_refresh: bool) -> bool {
+    requested.contains(&"offline_access") && consent && allows_refresh
+}
+
+/// Whether a granted scope (space-separated) still needs the user's consent
+/// before a code is issued: it holds `offline_access` (Core §11).
+pub fn needs_consent(request: &AuthorizationRequest) -> bool {
+    request.scope.split(' ').any(|s| s == "offline_access")
+}
+
 /// Core §3.1.2.1: `prompt` is a space-delimited list; `none` with any other
-/// value is an error. `consent` and `select_account` need no UI here (clients
-/// are registered by an admin; one account per browser), so they are accepted.
-fn parse_prompt(raw: Option<&str>) -> Result<Prompt, &'static str> {
+/// value is an error. Returns the login prompt and whether `consent` was
+/// asked for (which only `offline_access` acts on: clients are registered by
+/// an admin). `select_account` needs no UI (one account per browser).
+fn parse_prompt(raw: Option<&str>) -> Result<(Prompt, bool), &'static str> {
     let Some(raw) = raw else {
-        return Ok(Prompt::Default);
+        return Ok((Prompt::Default, false));
     };
     let values: Vec<&str> = raw.split(' ').filter(|v| !v.is_empty()).collect();
     if values.contains(&"none") {
         return if values.len() == 1 {
-            Ok(Prompt::None)
+            Ok((Prompt::None, false))
         } else {
             Err("prompt=none cannot be combined with other values")
         };
@@ -220,11 +241,12 @@ fn parse_prompt(raw: Option<&str>) -> Result<Prompt, &'static str> {
     {
         return Err("prompt has an unknown value");
     }
-    Ok(if values.contains(&"login") {
+    let login = if values.contains(&"login") {
         Prompt::Login
     } else {
         Prompt::Default
-    })
+    };
+    Ok((login, values.contains(&"consent")))
 }
 
 /// What the browser's current OP session offers this request.
@@ -312,6 +334,7 @@ mod tests {
             client_id: "rp",
             redirect_uris: uris,
             is_public,
+            allows_refresh: true,
         }
     }
 
@@ -403,8 +426,11 @@ mod tests {
 
     #[test]
     fn prompt_none_cannot_be_combined_and_max_age_must_be_a_number() {
-        assert_eq!(parse_prompt(Some("none")), Ok(Prompt::None));
-        assert_eq!(parse_prompt(Some("login consent")), Ok(Prompt::Login));
+        assert_eq!(parse_prompt(Some("none")), Ok((Prompt::None, false)));
+        assert_eq!(
+            parse_prompt(Some("login consent")),
+            Ok((Prompt::Login, true))
+        );
         assert!(parse_prompt(Some("none login")).is_err());
         assert!(parse_prompt(Some("bogus")).is_err());
         let uris = registered();
@@ -412,6 +438,30 @@ mod tests {
         assert!(
             validate_authorization_request(&params(&query), Some(client(&uris, false))).is_err()
         );
+    }
+
+    #[test]
+    fn offline_access_is_kept_only_with_prompt_consent_for_a_client_that_may_refresh() {
+        let uris = registered();
+        let scope_of = |query: &str, allows_refresh| {
+            let registration = ClientRegistration {
+                allows_refresh,
+                ..client(&uris, false)
+            };
+            validate_authorization_request(&params(query), Some(registration))
+                .unwrap()
+                .scope
+        };
+        let offline = format!("{GOOD_WITHOUT_STATE}+offline_access");
+        assert_eq!(scope_of(&offline, true), "openid");
+        let consented = format!("{offline}&prompt=consent");
+        assert_eq!(scope_of(&consented, true), "openid offline_access");
+        assert_eq!(scope_of(&consented, false), "openid");
+        let request =
+            validate_authorization_request(&params(&consented), Some(client(&uris, false)))
+                .unwrap();
+        assert!(needs_consent(&request));
+        assert!(!needs_consent(&validate(GOOD).unwrap()));
     }
 
     fn request(prompt: Prompt, max_age: Option<i64>) -> AuthorizationRequest {

@@ -37,6 +37,9 @@ pub struct ClientInput {
     /// `always` or `when_required`.
     pub logout_confirmation: String,
     pub id_token_signed_response_alg: String,
+    /// The grants the client may use (RFC 7591 §2): `authorization_code`,
+    /// and `refresh_token` for a client that may hold refresh tokens.
+    pub grant_types: Vec<String>,
 }
 
 impl ClientInput {
@@ -49,6 +52,7 @@ impl ClientInput {
             backchannel_logout_session_required: true,
             logout_confirmation: ConfirmationPolicy::Always.as_str().into(),
             id_token_signed_response_alg: "RS256".into(),
+            grant_types: vec![GrantType::AuthorizationCode.as_str().into()],
             ..Self::default()
         }
     }
@@ -64,7 +68,11 @@ impl ClientInput {
         trim(&mut self.backchannel_logout_uri);
         trim(&mut self.logout_confirmation);
         trim(&mut self.id_token_signed_response_alg);
-        for list in [&mut self.redirect_uris, &mut self.post_logout_redirect_uris] {
+        for list in [
+            &mut self.redirect_uris,
+            &mut self.post_logout_redirect_uris,
+            &mut self.grant_types,
+        ] {
             *list = list
                 .iter()
                 .map(|u| u.trim().to_owned())
@@ -100,6 +108,28 @@ impl ClientType {
     }
 }
 
+/// A grant a client may use at the token endpoint (RFC 7591 §2 `grant_types`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum GrantType {
+    AuthorizationCode,
+    RefreshToken,
+}
+
+impl GrantType {
+    pub const ALL: [GrantType; 2] = [GrantType::AuthorizationCode, GrantType::RefreshToken];
+
+    pub fn from_name(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|g| g.as_str() == raw)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::AuthorizationCode => "authorization_code",
+            Self::RefreshToken => "refresh_token",
+        }
+    }
+}
+
 /// A registration that passed every rule.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ClientMetadata {
@@ -115,6 +145,8 @@ pub struct ClientMetadata {
     pub logout_confirmation: ConfirmationPolicy,
     /// Always `RS256`: the only algorithm signoff's keys sign with.
     pub id_token_signed_response_alg: &'static str,
+    /// In [`GrantType::ALL`] order, always with `authorization_code`.
+    pub grant_types: Vec<GrantType>,
 }
 
 impl ClientMetadata {
@@ -132,8 +164,14 @@ impl ClientMetadata {
             backchannel_logout_session_required: self.backchannel_logout_session_required,
             logout_confirmation: self.logout_confirmation.as_str().into(),
             id_token_signed_response_alg: self.id_token_signed_response_alg.into(),
+            grant_types: grant_type_names(&self.grant_types),
         }
     }
+}
+
+/// Grant types as registration metadata names them.
+pub fn grant_type_names(grants: &[GrantType]) -> Vec<String> {
+    grants.iter().map(|g| g.as_str().to_owned()).collect()
 }
 
 /// Which form field a message belongs to.
@@ -148,6 +186,7 @@ pub enum Field {
     BackchannelLogoutUri,
     LogoutConfirmation,
     IdTokenSignedResponseAlg,
+    GrantTypes,
 }
 
 impl Field {
@@ -164,6 +203,7 @@ impl Field {
             Field::BackchannelLogoutUri => "backchannel_logout_uri",
             Field::LogoutConfirmation => "logout_confirmation",
             Field::IdTokenSignedResponseAlg => "id_token_signed_response_alg",
+            Field::GrantTypes => "grant_types",
         }
     }
 }
@@ -261,6 +301,14 @@ pub fn validate_client(input: &ClientInput) -> Result<ClientMetadata, Vec<FieldE
         );
     }
 
+    let grant_types = match check_grant_types(&input.grant_types) {
+        Ok(grants) => grants,
+        Err(message) => {
+            fail(Field::GrantTypes, None, message);
+            Vec::new()
+        }
+    };
+
     match (client_type, confirmation) {
         (Some(client_type), Some(confirmation)) if errors.is_empty() => Ok(ClientMetadata {
             client_id: input.client_id.clone(),
@@ -274,9 +322,31 @@ pub fn validate_client(input: &ClientInput) -> Result<ClientMetadata, Vec<FieldE
             backchannel_logout_session_required: input.backchannel_logout_session_required,
             logout_confirmation: confirmation,
             id_token_signed_response_alg: "RS256",
+            grant_types,
         }),
         _ => Err(errors),
     }
+}
+
+/// RFC 7591 §2 `grant_types`: each a grant signoff supports. The
+/// authorization code grant is always included, since every grant starts
+/// with one (a refresh token is only ever issued at a code exchange); an
+/// empty list means just that (RFC 7591 §2's default).
+pub fn check_grant_types(names: &[String]) -> Result<Vec<GrantType>, String> {
+    let mut grants = vec![GrantType::AuthorizationCode];
+    for name in names {
+        match GrantType::from_name(name) {
+            Some(grant) => grants.push(grant),
+            None => {
+                return Err(format!(
+                    "{name:?} is not a grant signoff supports: use authorization_code or refresh_token"
+                ));
+            }
+        }
+    }
+    grants.sort();
+    grants.dedup();
+    Ok(grants)
 }
 
 /// A client_id is 1–64 URL-unreserved characters (RFC 3986 §2.3), so it
@@ -430,6 +500,7 @@ mod tests {
             backchannel_logout_session_required: true,
             logout_confirmation: "when_required".into(),
             id_token_signed_response_alg: "RS256".into(),
+            grant_types: vec!["authorization_code".into(), "refresh_token".into()],
         }
     }
 
@@ -639,6 +710,7 @@ mod tests {
             client_type: "secret".into(),
             logout_confirmation: "never".into(),
             id_token_signed_response_alg: "none".into(),
+            grant_types: vec!["implicit".into()],
             ..valid()
         };
         assert_eq!(
@@ -646,9 +718,32 @@ mod tests {
             vec![
                 (Field::ClientType, None),
                 (Field::LogoutConfirmation, None),
-                (Field::IdTokenSignedResponseAlg, None)
+                (Field::IdTokenSignedResponseAlg, None),
+                (Field::GrantTypes, None)
             ]
         );
+    }
+
+    #[test]
+    fn every_client_may_use_the_authorization_code_grant_whatever_it_lists() {
+        for listed in [
+            vec![],
+            vec!["refresh_token".to_owned()],
+            vec!["refresh_token".to_owned(), "authorization_code".to_owned()],
+            vec!["refresh_token".to_owned(), "refresh_token".to_owned()],
+        ] {
+            let refresh = listed.iter().any(|g| g == "refresh_token");
+            let metadata = validate_client(&ClientInput {
+                grant_types: listed,
+                ..valid()
+            })
+            .unwrap();
+            let mut expected = vec![GrantType::AuthorizationCode];
+            if refresh {
+                expected.push(GrantType::RefreshToken);
+            }
+            assert_eq!(metadata.grant_types, expected);
+        }
     }
 
     #[test]

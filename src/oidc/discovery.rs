@@ -68,7 +68,7 @@ impl ProviderMetadata {
             backchannel_logout_session_supported: true,
             response_types_supported: &["code"],
             response_modes_supported: &["query"],
-            grant_types_supported: &["authorization_code"],
+            grant_types_supported: &["authorization_code", "refresh_token"],
             subject_types_supported: &["public"],
             id_token_signing_alg_values_supported: &["RS256"],
             code_challenge_methods_supported: &["S256"],

@@ -1,5 +1,7 @@
-//! The token endpoint: client authentication (RFC 6749 §2.3, OIDC Core §9) and
-//! the authorization code grant (RFC 6749 §4.1.3, RFC 7636 §4.5–4.6).
+//! The token endpoint: client authentication (RFC 6749 §2.3, OIDC Core §9),
+//! the authorization code grant (RFC 6749 §4.1.3, RFC 7636 §4.5–4.6) and the
+//! refresh token grant (RFC 6749 §6, OIDC Core §12); revocation (RFC 7009)
+//! and introspection (RFC 7662).
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -9,8 +11,38 @@ use super::error::{OAuthError, OAuthErrorCode};
 use super::params::Params;
 use super::pkce::CodeChallenge;
 
-/// How long an access token is valid.
-pub const ACCESS_TOKEN_LIFETIME_SECS: i64 = 3600;
+/// The scope that asks for a refresh token outliving the sign-in session
+/// (OIDC Core §11).
+pub const OFFLINE_ACCESS: &str = "offline_access";
+
+/// How long tokens live, in seconds (`SIGNOFF_*_TOKEN_LIFETIME`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TokenLifetimes {
+    /// An access token.
+    pub access: i64,
+    /// A refresh token bound to its OP session, from its issue (it dies with
+    /// the session sooner, whatever this says).
+    pub refresh: i64,
+    /// An `offline_access` refresh token, from its issue: each rotation
+    /// gives the grant this long again, so an app used at least this often
+    /// stays connected.
+    pub offline: i64,
+}
+
+impl Default for TokenLifetimes {
+    fn default() -> Self {
+        Self {
+            access: 3600,
+            refresh: 14 * 24 * 3600,
+            offline: 30 * 24 * 3600,
+        }
+    }
+}
+
+/// Whether a scope (space-separated) includes `offline_access`.
+pub fn is_offline(scope: &str) -> bool {
+    scope.split(' ').any(|s| s == OFFLINE_ACCESS)
+}
 /// How long an authorization code is valid (RFC 6749 §4.1.2: "a maximum
 /// authorization code lifetime of 10 minutes is RECOMMENDED"; we use one).
 pub const CODE_LIFETIME_SECS: i64 = 60;
@@ -128,6 +160,67 @@ pub fn check_auth_method(
     }
 }
 
+/// A parsed token request (RFC 6749 §4.1.3, §6).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Grant {
+    Code(CodeGrant),
+    Refresh(RefreshGrant),
+}
+
+/// A parsed `grant_type=refresh_token` request (RFC 6749 §6).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RefreshGrant {
+    pub refresh_token: String,
+    /// A narrower scope than the grant's, if asked for.
+    pub scope: Option<String>,
+}
+
+/// Reads `grant_type` and the parameters of that grant.
+pub fn parse_grant(params: &Params) -> Result<Grant, OAuthError> {
+    match params.get("grant_type") {
+        Some("refresh_token") => {
+            let refresh_token = params
+                .get("refresh_token")
+                .filter(|t| !t.is_empty())
+                .ok_or(OAuthError::new(
+                    OAuthErrorCode::InvalidRequest,
+                    "refresh_token is required",
+                ))?;
+            Ok(Grant::Refresh(RefreshGrant {
+                refresh_token: refresh_token.to_owned(),
+                scope: params.get("scope").map(str::to_owned),
+            }))
+        }
+        _ => parse_code_grant(params).map(Grant::Code),
+    }
+}
+
+/// RFC 6749 §6: a refreshed access token's scope is the grant's, or a part of
+/// it the client asks for; "MUST NOT include any scope not originally granted".
+/// `openid` stays, so the refreshed token still reaches `/userinfo`.
+pub fn narrow_scope(granted: &str, requested: Option<&str>) -> Result<String, OAuthError> {
+    let Some(requested) = requested else {
+        return Ok(granted.to_owned());
+    };
+    let granted: Vec<&str> = granted.split(' ').collect();
+    let mut asked: Vec<&str> = requested.split(' ').filter(|s| !s.is_empty()).collect();
+    if asked.iter().any(|s| !granted.contains(s)) {
+        return Err(OAuthError::new(
+            OAuthErrorCode::InvalidScope,
+            "the scope asks for more than was granted",
+        ));
+    }
+    if !asked.contains(&"openid") {
+        asked.push("openid");
+    }
+    Ok(granted
+        .iter()
+        .filter(|s| asked.contains(s))
+        .copied()
+        .collect::<Vec<_>>()
+        .join(" "))
+}
+
 /// A parsed `grant_type=authorization_code` request.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CodeGrant {
@@ -148,7 +241,7 @@ pub fn parse_code_grant(params: &Params) -> Result<CodeGrant, OAuthError> {
         Some(_) => {
             return Err(OAuthError::new(
                 OAuthErrorCode::UnsupportedGrantType,
-                "only the authorization_code grant is supported",
+                "only the authorization_code and refresh_token grants are supported",
             ));
         }
     }
@@ -222,19 +315,26 @@ pub fn check_code_redemption(
     }
 }
 
-/// RFC 6749 §5.1 + OIDC Core §3.1.3.3.
+/// RFC 6749 §5.1 + OIDC Core §3.1.3.3 and §12.2.
 #[derive(Clone, Debug, Serialize)]
 pub struct TokenResponse {
     pub access_token: String,
     pub token_type: &'static str,
     pub expires_in: i64,
-    pub id_token: String,
+    /// Always at a code exchange; at a refresh while the grant's OP session
+    /// lives (an offline grant's refresh after it ended has no sign-in to
+    /// vouch for).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
     pub scope: String,
 }
 
 /// The token a revocation (RFC 7009 §2.1) or introspection (RFC 7662 §2.1)
 /// request names. `token_type_hint` is only a hint, and one we do not need:
-/// every token we issue is an opaque access token, looked up by its hash.
+/// every token we issue is opaque and looked up by its hash, and the two
+/// kinds never share one.
 pub fn token_param<'p>(params: &'p Params) -> Result<&'p str, OAuthError> {
     match params.get("token") {
         Some(token) if !token.is_empty() => Ok(token),
@@ -245,14 +345,25 @@ pub fn token_param<'p>(params: &'p Params) -> Result<&'p str, OAuthError> {
     }
 }
 
-/// A stored access token, as the caller loaded it: unrevoked, with a live OP
-/// session and an active user (else the caller has none).
+/// Which kind of token an introspection found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenKind {
+    Access,
+    Refresh,
+}
+
+/// A stored token, as the caller loaded it: unrevoked, unrotated, with a
+/// live OP session (unless it is not bound to one) and an active user (else
+/// the caller has none).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LiveAccessToken {
+pub struct LiveToken {
+    pub kind: TokenKind,
     pub client_id: String,
-    pub sid: String,
+    /// The OP session it is bound to; `None` for an offline one.
+    pub sid: Option<String>,
     pub subject: String,
     pub scope: String,
+    pub issued_at: i64,
     pub expires_at: i64,
 }
 
@@ -264,7 +375,9 @@ pub struct Introspection {
     pub token: Option<ActiveToken>,
 }
 
-/// What an active token's introspection tells (RFC 7662 §2.2), with `sid`.
+/// What an active token's introspection tells (RFC 7662 §2.2), with `sid`
+/// for a token bound to an OP session. `token_type` is `Bearer` for an
+/// access token (RFC 6749 §7.1) and `refresh_token` for a refresh token.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ActiveToken {
     pub scope: String,
@@ -273,7 +386,8 @@ pub struct ActiveToken {
     pub exp: i64,
     pub iat: i64,
     pub sub: String,
-    pub sid: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
     pub iss: String,
 }
 
@@ -282,7 +396,7 @@ pub struct ActiveToken {
 /// inactive to it (§4: the server decides what a caller may learn), so a
 /// leaked token cannot be traced to its user by anyone else.
 pub fn introspect(
-    token: Option<LiveAccessToken>,
+    token: Option<LiveToken>,
     asking_client: &str,
     issuer: &str,
     now: i64,
@@ -291,11 +405,14 @@ pub fn introspect(
     Introspection {
         active: active.is_some(),
         token: active.map(|t| ActiveToken {
-            iat: t.expires_at - ACCESS_TOKEN_LIFETIME_SECS,
+            iat: t.issued_at,
             exp: t.expires_at,
             scope: t.scope,
             client_id: t.client_id,
-            token_type: "Bearer",
+            token_type: match t.kind {
+                TokenKind::Access => "Bearer",
+                TokenKind::Refresh => "refresh_token",
+            },
             sub: t.subject,
             sid: t.sid,
             iss: issuer.to_owned(),
@@ -375,7 +492,7 @@ mod tests {
     }
 
     #[test]
-    fn only_the_code_grant_is_supported() {
+    fn only_the_code_and_refresh_grants_are_supported() {
         let err = parse_code_grant(&params("grant_type=password")).unwrap_err();
         assert_eq!(err.error, OAuthErrorCode::UnsupportedGrantType);
         let err = parse_code_grant(&params("grant_type=authorization_code&code=c")).unwrap_err();
@@ -426,12 +543,14 @@ mod tests {
         assert!(check_code_redemption(&without, "rp", &grant(Some(&verifier)), 1).is_err());
     }
 
-    fn live(client_id: &str, expires_at: i64) -> LiveAccessToken {
-        LiveAccessToken {
+    fn live(client_id: &str, expires_at: i64) -> LiveToken {
+        LiveToken {
+            kind: TokenKind::Access,
             client_id: client_id.into(),
-            sid: "s1".into(),
+            sid: Some("s1".into()),
             subject: "u1".into(),
             scope: "openid profile".into(),
+            issued_at: expires_at - 3600,
             expires_at,
         }
     }
@@ -445,10 +564,67 @@ mod tests {
             serde_json::json!({
                 "active": true, "scope": "openid profile", "client_id": "rp",
                 "token_type": "Bearer", "exp": 5000,
-                "iat": 5000 - ACCESS_TOKEN_LIFETIME_SECS, "sub": "u1", "sid": "s1",
+                "iat": 5000 - 3600, "sub": "u1", "sid": "s1",
                 "iss": "https://op",
             })
         );
+    }
+
+    #[test]
+    fn an_offline_refresh_token_is_introspected_without_a_sid() {
+        let token = LiveToken {
+            kind: TokenKind::Refresh,
+            sid: None,
+            ..live("rp", 5000)
+        };
+        let json = serde_json::to_value(introspect(Some(token), "rp", "https://op", 1000)).unwrap();
+        assert_eq!(json["token_type"], "refresh_token");
+        assert!(json.get("sid").is_none());
+    }
+
+    #[test]
+    fn a_refresh_narrows_scope_but_never_widens_it_and_keeps_openid() {
+        let granted = "openid profile offline_access";
+        assert_eq!(narrow_scope(granted, None).unwrap(), granted);
+        assert_eq!(
+            narrow_scope(granted, Some("profile")).unwrap(),
+            "openid profile"
+        );
+        assert_eq!(
+            narrow_scope(granted, Some("offline_access openid")).unwrap(),
+            "openid offline_access"
+        );
+        let err = narrow_scope("openid", Some("openid profile")).unwrap_err();
+        assert_eq!(err.error, OAuthErrorCode::InvalidScope);
+    }
+
+    #[test]
+    fn a_refresh_request_needs_its_token_and_may_narrow_scope() {
+        assert_eq!(
+            parse_grant(&params(
+                "grant_type=refresh_token&refresh_token=r&scope=openid"
+            ))
+            .unwrap(),
+            Grant::Refresh(RefreshGrant {
+                refresh_token: "r".into(),
+                scope: Some("openid".into())
+            })
+        );
+        for body in [
+            "grant_type=refresh_token",
+            "grant_type=refresh_token&refresh_token=",
+        ] {
+            assert_eq!(
+                parse_grant(&params(body)).unwrap_err().error,
+                OAuthErrorCode::InvalidRequest
+            );
+        }
+        assert!(matches!(
+            parse_grant(&params(
+                "grant_type=authorization_code&code=c&redirect_uri=x"
+            )),
+            Ok(Grant::Code(_))
+        ));
     }
 
     #[test]

@@ -76,7 +76,7 @@ pub enum UserCommand {
 pub enum ClientCommand {
     /// Register a client. A confidential client without --secret gets a
     /// generated one, printed once.
-    Add(ClientSpec),
+    Add(Box<ClientSpec>),
 }
 
 #[derive(Debug, Subcommand)]

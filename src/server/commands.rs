@@ -53,6 +53,10 @@ pub struct ClientSpec {
     /// Whether logout always asks the user, or only when the request does not prove itself.
     #[arg(long, default_value = "always", value_parser = ["always", "when_required"])]
     pub confirmation: String,
+    /// The grants the client may use, comma-separated: `authorization_code`
+    /// (always), and `refresh_token` to be issued refresh tokens.
+    #[arg(long, value_delimiter = ',', default_value = "authorization_code")]
+    pub grant_types: Vec<String>,
 }
 
 /// Validates (by the same rules as the admin console) and stores a client.
@@ -72,6 +76,7 @@ pub async fn add_client(pool: &Pool, spec: ClientSpec) -> anyhow::Result<Option<
         frontchannel_logout_uri: spec.frontchannel_logout_uri.unwrap_or_default(),
         backchannel_logout_uri: spec.backchannel_logout_uri.unwrap_or_default(),
         logout_confirmation: spec.confirmation,
+        grant_types: spec.grant_types,
         ..ClientInput::new_client()
     }
     .normalized();
@@ -202,6 +207,8 @@ pub mod demo {
 /// Its relying parties' URIs use `ports`.
 pub async fn seed_demo(pool: &Pool, ports: DemoRpPorts) -> anyhow::Result<bool> {
     let at = |uri: &str| demo::on_ports(uri, ports);
+    // Every demo client may hold refresh tokens, so they can be tried.
+    let refresh = || vec!["authorization_code".to_owned(), "refresh_token".to_owned()];
     if count_users(pool).await? > 0 || count_clients(pool).await? > 0 {
         return Ok(false);
     }
@@ -224,6 +231,7 @@ pub async fn seed_demo(pool: &Pool, ports: DemoRpPorts) -> anyhow::Result<bool> 
             frontchannel_logout_uri: None,
             backchannel_logout_uri: None,
             confirmation: "always".into(),
+            grant_types: refresh(),
         },
     )
     .await?;
@@ -238,6 +246,7 @@ pub async fn seed_demo(pool: &Pool, ports: DemoRpPorts) -> anyhow::Result<bool> 
             frontchannel_logout_uri: None,
             backchannel_logout_uri: None,
             confirmation: "always".into(),
+            grant_types: refresh(),
         };
     add_client(
         pool,
@@ -277,6 +286,7 @@ pub async fn seed_demo(pool: &Pool, ports: DemoRpPorts) -> anyhow::Result<bool> 
             frontchannel_logout_uri: None,
             backchannel_logout_uri: None,
             confirmation: "always".into(),
+            grant_types: refresh(),
         },
     )
     .await?;

@@ -48,6 +48,8 @@ pub struct Settings {
     /// Threads that serve requests: 1 runs tokio's current_thread runtime,
     /// more a multi-thread runtime with that many workers.
     pub worker_threads: usize,
+    /// How long access and refresh tokens live.
+    pub token_lifetimes: crate::oidc::token::TokenLifetimes,
 }
 
 /// `sqlite:…` or `postgres:…`/`postgresql:…`, read as text; its `Debug` hides
@@ -214,6 +216,20 @@ pub struct SettingsLayer {
     /// hashing, RSA signing) runs on a separate pool either way [default: 1].
     #[arg(long, env = "SIGNOFF_WORKER_THREADS", global = true)]
     pub worker_threads: Option<usize>,
+
+    /// Seconds an access token lives, 60 to 86400 [default: 3600].
+    #[arg(long, env = "SIGNOFF_ACCESS_TOKEN_LIFETIME", global = true)]
+    pub access_token_lifetime: Option<i64>,
+
+    /// Seconds a refresh token bound to the sign-in session lives at most; it
+    /// dies with the session sooner [default: 1209600, 14 days].
+    #[arg(long, env = "SIGNOFF_REFRESH_TOKEN_LIFETIME", global = true)]
+    pub refresh_token_lifetime: Option<i64>,
+
+    /// Seconds an offline_access refresh token lives unless used (each use
+    /// gives it this long again) [default: 2592000, 30 days].
+    #[arg(long, env = "SIGNOFF_OFFLINE_TOKEN_LIFETIME", global = true)]
+    pub offline_token_lifetime: Option<i64>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -257,6 +273,8 @@ pub enum ConfigError {
     Retention(&'static str),
     #[error("demo RP ports {0:?} are not two ports such as 8080,8081")]
     DemoRpPorts(String),
+    #[error("{0} must be between {1} and {2} seconds")]
+    TokenLifetime(&'static str, i64, i64),
 }
 
 impl SettingsLayer {
@@ -355,7 +373,47 @@ impl Settings {
         if !(1..=MAX_WORKER_THREADS).contains(&worker_threads) {
             return Err(ConfigError::WorkerThreads(worker_threads));
         }
+        let lifetime = |value: Option<i64>, default: i64, name, min: i64, max: i64| {
+            let secs = value.unwrap_or(default);
+            if (min..=max).contains(&secs) {
+                Ok(secs)
+            } else {
+                Err(ConfigError::TokenLifetime(name, min, max))
+            }
+        };
+        const YEAR: i64 = 366 * 24 * 3600;
+        let defaults = crate::oidc::token::TokenLifetimes::default();
+        let token_lifetimes = crate::oidc::token::TokenLifetimes {
+            access: lifetime(
+                overrides
+                    .access_token_lifetime
+                    .or(file.access_token_lifetime),
+                defaults.access,
+                "SIGNOFF_ACCESS_TOKEN_LIFETIME",
+                60,
+                24 * 3600,
+            )?,
+            refresh: lifetime(
+                overrides
+                    .refresh_token_lifetime
+                    .or(file.refresh_token_lifetime),
+                defaults.refresh,
+                "SIGNOFF_REFRESH_TOKEN_LIFETIME",
+                60,
+                YEAR,
+            )?,
+            offline: lifetime(
+                overrides
+                    .offline_token_lifetime
+                    .or(file.offline_token_lifetime),
+                defaults.offline,
+                "SIGNOFF_OFFLINE_TOKEN_LIFETIME",
+                60,
+                YEAR,
+            )?,
+        };
         Ok(Self {
+            token_lifetimes,
             worker_threads,
             demo_rp_ports,
             rate_limit,
@@ -507,6 +565,36 @@ mod tests {
         ] {
             assert!(
                 Settings::resolve(layer(bad), SettingsLayer::default()).is_err(),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn token_lifetimes_have_defaults_and_are_bounded() {
+        let s = Settings::resolve(SettingsLayer::default(), SettingsLayer::default()).unwrap();
+        assert_eq!(
+            s.token_lifetimes,
+            crate::oidc::token::TokenLifetimes::default()
+        );
+        let s = Settings::resolve(
+            layer("access_token_lifetime = 300\noffline_token_lifetime = 86400"),
+            SettingsLayer::default(),
+        )
+        .unwrap();
+        assert_eq!(s.token_lifetimes.access, 300);
+        assert_eq!(s.token_lifetimes.offline, 86400);
+        for bad in [
+            "access_token_lifetime = 0",
+            "access_token_lifetime = 86401",
+            "refresh_token_lifetime = -5",
+            "offline_token_lifetime = 99999999999",
+        ] {
+            assert!(
+                matches!(
+                    Settings::resolve(layer(bad), SettingsLayer::default()),
+                    Err(ConfigError::TokenLifetime(..))
+                ),
                 "{bad}"
             );
         }

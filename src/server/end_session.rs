@@ -252,7 +252,7 @@ pub async fn carry_out(
         Then::Redirect(url) => url,
         Then::ResultPage(outcome) => done_url(state, locale, outcome)?,
     };
-    frontchannel_or(state, &ended, target, locale).await
+    frontchannel_or(state, std::slice::from_ref(&ended), target, locale).await
 }
 
 fn decision_detail(plan: &LogoutPlan, outcome: &str) -> serde_json::Value {
@@ -275,28 +275,37 @@ fn done_url(state: &AppState, locale: Locale, outcome: Outcome) -> anyhow::Resul
     .context("building the result page URL")
 }
 
-/// Where the browser goes after a logout that ended `ended`: `target` itself,
-/// or first the front-channel page when a client in the session has a
-/// front-channel logout URI (FCL §3: the OP renders the iframes, then goes on).
+/// Where the browser goes after a logout that ended `ended` (one session, or
+/// several for "sign out everywhere"): `target` itself, or first the
+/// front-channel page when a client in them has a front-channel logout URI
+/// (FCL §3: the OP renders the iframes, then goes on), one frame per client
+/// and session.
 pub async fn frontchannel_or(
     state: &AppState,
-    ended: &Ended,
+    ended: &[Ended],
     target: Url,
     locale: Locale,
 ) -> anyhow::Result<Url> {
-    if ended.clients.is_empty() {
-        return Ok(target);
+    let mut plan: Option<FrontchannelPlan> = None;
+    for session in ended.iter().filter(|e| !e.clients.is_empty()) {
+        let targets = list_frontchannel_targets(&state.pool, &session.clients)
+            .await
+            .context("loading front-channel logout URIs")?;
+        let Some(more) = FrontchannelPlan::for_ended_session(
+            targets,
+            &state.settings.issuer,
+            &session.sid,
+            locale,
+            &target,
+        ) else {
+            continue;
+        };
+        match &mut plan {
+            Some(plan) => plan.frames.extend(more.frames),
+            None => plan = Some(more),
+        }
     }
-    let targets = list_frontchannel_targets(&state.pool, &ended.clients)
-        .await
-        .context("loading front-channel logout URIs")?;
-    let Some(plan) = FrontchannelPlan::for_ended_session(
-        targets,
-        &state.settings.issuer,
-        &ended.sid,
-        locale,
-        &target,
-    ) else {
+    let Some(plan) = plan else {
         return Ok(target);
     };
     let id = random_token();

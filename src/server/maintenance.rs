@@ -19,6 +19,7 @@ use super::db::frontchannel_pages::delete_expired_frontchannel_pages;
 use super::db::login_throttle::delete_stale_throttle_keys;
 use super::db::logout_requests::delete_expired_logout_requests;
 use super::db::op_sessions::{delete_ended_op_sessions, list_expired_op_sessions};
+use super::db::refresh_tokens::delete_expired_refresh_tokens;
 use super::db::spent_authorization_requests::delete_expired_spent_authorization_requests;
 use super::sessions::{Cause, Scope, Terminations};
 use super::state::AppState;
@@ -86,6 +87,7 @@ pub async fn expire_op_sessions(state: &AppState) -> anyhow::Result<usize> {
 pub struct Purged {
     pub codes: u64,
     pub tokens: u64,
+    pub refresh_tokens: u64,
     pub logout_requests: u64,
     pub frontchannel_pages: u64,
     pub op_sessions: u64,
@@ -107,6 +109,7 @@ pub async fn purge_expired(state: &AppState, now: i64) -> sqlx::Result<Purged> {
     let purged = Purged {
         codes: delete_expired_authorization_codes(pool, now).await?,
         tokens: delete_expired_access_tokens(pool, now).await?,
+        refresh_tokens: delete_expired_refresh_tokens(pool, now).await?,
         logout_requests: delete_expired_logout_requests(pool, now).await?,
         frontchannel_pages: delete_expired_frontchannel_pages(pool, now).await?,
         op_sessions: delete_ended_op_sessions(pool, now - RECENT_SESSION_SECS).await?,

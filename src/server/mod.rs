@@ -32,3 +32,4 @@ pub mod state;
 pub mod telemetry;
 pub mod throttle;
 pub(crate) mod urls;
+pub mod user_agent;

@@ -72,6 +72,8 @@ fn is_limited(path: &str) -> bool {
         path,
         "/authorize"
             | "/authorize/continue"
+            | "/consent"
+            | "/account"
             | "/login"
             | "/logout"
             | "/token"

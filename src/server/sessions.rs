@@ -10,17 +10,22 @@ use anyhow::Context;
 use super::browser_session::BrowserSession;
 use super::clock::{now, now_ms};
 use super::crypto::random_token;
-use super::db::access_tokens::revoke_access_tokens_for_session;
+use super::db::access_tokens::{revoke_access_tokens_for_session, revoke_access_tokens_for_user};
 use super::db::audit_events::record_audit_event;
-use super::db::backchannel_deliveries::insert_backchannel_deliveries;
+use super::db::backchannel_deliveries::{insert_backchannel_deliveries, list_delivery_outcomes};
+use super::db::clients::list_frontchannel_targets;
 use super::db::op_sessions::{
     ActiveOpSession, OP_SESSION_LIFETIME_SECS, end_op_session, find_active_op_session,
     insert_op_session, list_active_sids_for_user, renew_op_session,
+};
+use super::db::refresh_tokens::{
+    revoke_refresh_tokens_for_session, revoke_refresh_tokens_for_user,
 };
 use super::db::rp_sessions::end_rp_sessions;
 use super::db::users::UserRow;
 use super::state::{AppState, LiveOpSession};
 use crate::oidc::end_session::CurrentSession;
+use crate::oidc::logout_token::DeliveryStatus;
 
 /// The browser's live OP session, if it has one: from the cache when it is
 /// there, since the dialog and ORCID's status poll ask on every request.
@@ -123,8 +128,10 @@ impl Terminations {
     }
 
     /// Ends `scope` of OP session `sid`: the client sessions (all, or the
-    /// one), their access tokens, the back-channel outbox rows, and an audit
-    /// event; for [`Scope::OpSession`] also the session row itself.
+    /// one), their access tokens and the refresh tokens bound to the session
+    /// (Back-Channel Logout §2.7; `offline_access` ones stay), the
+    /// back-channel outbox rows, and an audit event; for
+    /// [`Scope::OpSession`] also the session row itself.
     pub async fn end(
         &mut self,
         sid: &str,
@@ -147,9 +154,12 @@ impl Terminations {
         let clients = end_rp_sessions(&mut *tx, sid, only_client, now)
             .await
             .context("closing client sessions")?;
-        revoke_access_tokens_for_session(&mut *tx, sid, only_client, now)
+        let access_tokens = revoke_access_tokens_for_session(&mut *tx, sid, only_client, now)
             .await
             .context("revoking access tokens")?;
+        let refresh_tokens = revoke_refresh_tokens_for_session(&mut *tx, sid, only_client, now)
+            .await
+            .context("revoking refresh tokens")?;
         let deliveries =
             insert_backchannel_deliveries(&mut *tx, sid, &clients, cause.reason, now_ms)
                 .await
@@ -161,6 +171,7 @@ impl Terminations {
                     "reason": cause.reason,
                     "clients": clients,
                     "backchannel_deliveries": deliveries.len(),
+                    "tokens_revoked": access_tokens + refresh_tokens,
                     "detail": detail,
                 }),
             )),
@@ -170,6 +181,7 @@ impl Terminations {
                 serde_json::json!({
                     "client_id": client_id,
                     "closed": !clients.is_empty(),
+                    "tokens_revoked": access_tokens + refresh_tokens,
                     "detail": detail,
                 }),
             )),
@@ -188,22 +200,38 @@ impl Terminations {
         })
     }
 
-    /// Ends every live OP session of a user (disabled, or its password reset).
-    /// Returns how many ended.
+    /// Ends every live OP session of a user. Returns the ends.
     pub async fn end_user_sessions(
         &mut self,
         user_id: i64,
         cause: Cause<'_>,
         detail: serde_json::Value,
-    ) -> anyhow::Result<usize> {
+    ) -> anyhow::Result<Vec<Ended>> {
         let sids = list_active_sids_for_user(&mut *self.tx, user_id)
             .await
             .context("listing the user's sessions")?;
+        let mut ended = Vec::with_capacity(sids.len());
         for sid in &sids {
-            self.end(sid, Scope::OpSession, cause, detail.clone())
-                .await?;
+            ended.push(
+                self.end(sid, Scope::OpSession, cause, detail.clone())
+                    .await?,
+            );
         }
-        Ok(sids.len())
+        Ok(ended)
+    }
+
+    /// Revokes every token of a user, `offline_access` ones too: its
+    /// account was disabled or its password reset, so nothing issued
+    /// before may go on. Returns how many were revoked.
+    pub async fn revoke_user_tokens(&mut self, user_id: i64) -> anyhow::Result<u64> {
+        let now = self.now_ms / 1000;
+        let access = revoke_access_tokens_for_user(&mut *self.tx, user_id, now)
+            .await
+            .context("revoking the user's access tokens")?;
+        let refresh = revoke_refresh_tokens_for_user(&mut *self.tx, user_id, now)
+            .await
+            .context("revoking the user's refresh tokens")?;
+        Ok(access + refresh)
     }
 
     /// A session this transaction changed without ending it (a login renewed
@@ -245,11 +273,13 @@ impl Terminations {
 /// again keeps it (same `sid`, same clients, a fresh `auth_time`); another
 /// user's session is ended through the termination path first, so its
 /// clients are told and its tokens die (reason `replaced_by_login`).
+/// `browser` is the summary of its User-Agent (`/account` shows it).
 /// Returns the sid the browser now carries.
 pub async fn start_op_session(
     state: &AppState,
     user: &UserRow,
     previous: Option<ActiveOpSession>,
+    browser: &str,
     now: i64,
 ) -> anyhow::Result<String> {
     let mut ends = Terminations::begin(state).await?;
@@ -271,7 +301,7 @@ pub async fn start_op_session(
                 ends.end(&p.sid, Scope::OpSession, cause, detail).await?;
             }
             let sid = random_token();
-            insert_op_session(&mut **ends.tx(), &sid, user.id, now).await?;
+            insert_op_session(&mut **ends.tx(), &sid, user.id, browser, now).await?;
             sid
         }
     };
@@ -290,6 +320,77 @@ pub async fn start_op_session(
     }
     ends.commit(state).await.context("committing the login")?;
     Ok(sid)
+}
+
+/// What signing a user out of some or all of their sessions did, app by app:
+/// the result page names it.
+#[derive(Debug, Default)]
+pub struct SignOutReport {
+    pub ended: Vec<Ended>,
+    /// Apps told: their back-channel logout was delivered, or their
+    /// front-channel logout page comes next (client names, sorted).
+    pub told: Vec<String>,
+    /// Apps whose back-channel logout is not delivered yet and is retried:
+    /// (client_id, name).
+    pub retrying: Vec<(String, String)>,
+}
+
+/// Signs a user out of one of their live sessions (`only`) or all of them,
+/// through the termination path, and reports what each app heard. A sid
+/// that is not one of the user's live sessions ends nothing.
+pub async fn sign_out_user(
+    state: &AppState,
+    user_id: i64,
+    only: Option<&str>,
+    cause: Cause<'_>,
+) -> anyhow::Result<SignOutReport> {
+    let mut ends = Terminations::begin(state).await?;
+    let ended = match only {
+        None => {
+            ends.end_user_sessions(user_id, cause, serde_json::json!({}))
+                .await?
+        }
+        Some(sid) => {
+            let live = list_active_sids_for_user(&mut **ends.tx(), user_id)
+                .await
+                .context("listing the user's sessions")?;
+            match live.iter().any(|s| s == sid) {
+                true => vec![
+                    ends.end(sid, Scope::OpSession, cause, serde_json::json!({}))
+                        .await?,
+                ],
+                false => Vec::new(),
+            }
+        }
+    };
+    ends.commit(state).await?;
+    let ids: Vec<i64> = ended.iter().flat_map(|e| e.deliveries.clone()).collect();
+    let outcomes = list_delivery_outcomes(&state.pool, &ids)
+        .await
+        .context("loading the deliveries' outcomes")?;
+    let clients: Vec<String> = ended.iter().flat_map(|e| e.clients.clone()).collect();
+    let mut told: Vec<String> = list_frontchannel_targets(&state.pool, &clients)
+        .await
+        .context("loading front-channel clients")?
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect();
+    let mut retrying = Vec::new();
+    for (client_id, name, status) in outcomes {
+        match status {
+            DeliveryStatus::Delivered => told.push(name),
+            _ => retrying.push((client_id, name)),
+        }
+    }
+    told.sort();
+    told.dedup();
+    retrying.sort();
+    retrying.dedup();
+    Ok(SignOutReport {
+        ended,
+        told,
+        retrying,
+    })
 }
 
 /// One termination in a transaction of its own, committed with a user waiting.

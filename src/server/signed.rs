@@ -26,6 +26,10 @@ pub enum Purpose {
     LoginCsrf,
     /// An authorization request waiting for a sign-in.
     PendingAuthorization,
+    /// An authorization request waiting for the user's consent to offline access.
+    PendingConsent,
+    /// What a sign-out from `/account` did, for the page that follows.
+    SignOutResult,
 }
 
 impl Purpose {
@@ -33,6 +37,8 @@ impl Purpose {
         match self {
             Purpose::LoginCsrf => b"login-csrf",
             Purpose::PendingAuthorization => b"pending-authorization",
+            Purpose::PendingConsent => b"pending-consent",
+            Purpose::SignOutResult => b"sign-out-result",
         }
     }
 }

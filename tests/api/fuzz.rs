@@ -103,6 +103,34 @@ fn seeds(app: &TestApp, hint: &str) -> Vec<(reqwest::Method, &'static str, Strin
             form(&[("outcome", "still_signed_in"), ("lang", "fr")]),
         ),
         (Method::GET, "/logout/frontchannel", form(&[("id", "nope")])),
+        (
+            Method::POST,
+            "/token",
+            form(&[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", "abc"),
+                ("scope", "openid profile"),
+                ("client_id", demo::CLIENT_ID),
+                ("client_secret", demo::CLIENT_SECRET),
+            ]),
+        ),
+        (Method::GET, "/consent", form(&[("request", "a.b")])),
+        (
+            Method::POST,
+            "/consent",
+            form(&[("request", "a.b"), ("decision", "allow")]),
+        ),
+        (Method::GET, "/account", form(&[("result", "a.b")])),
+        (
+            Method::POST,
+            "/api/account/sign-out",
+            form(&[("csrf", "x"), ("sid", "y")]),
+        ),
+        (
+            Method::POST,
+            "/api/account/sign-out-everywhere",
+            form(&[("csrf", "x")]),
+        ),
     ]
 }
 

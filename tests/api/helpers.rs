@@ -197,18 +197,25 @@ impl TestApp {
             .expect("request completes")
     }
 
-    /// `/authorize` for the demo client with PKCE, plus `extra` query pairs.
+    /// `/authorize` for the demo client with PKCE, plus `extra` query pairs
+    /// (one named like a default, `scope` say, replaces it).
     pub fn authorize_path(&self, extra: &[(&str, &str)]) -> String {
         let mut url = Url::parse(&self.url("/authorize")).unwrap();
-        url.query_pairs_mut()
-            .append_pair("client_id", demo::CLIENT_ID)
-            .append_pair("redirect_uri", CALLBACK)
-            .append_pair("response_type", "code")
-            .append_pair("scope", "openid profile")
-            .append_pair("state", "st-1")
-            .append_pair("nonce", "nonce-1")
-            .append_pair("code_challenge", CHALLENGE)
-            .append_pair("code_challenge_method", "S256");
+        let defaults = [
+            ("client_id", demo::CLIENT_ID),
+            ("redirect_uri", CALLBACK),
+            ("response_type", "code"),
+            ("scope", "openid profile"),
+            ("state", "st-1"),
+            ("nonce", "nonce-1"),
+            ("code_challenge", CHALLENGE),
+            ("code_challenge_method", "S256"),
+        ];
+        for (k, v) in defaults {
+            if !extra.iter().any(|(e, _)| *e == k) {
+                url.query_pairs_mut().append_pair(k, v);
+            }
+        }
         for (k, v) in extra {
             url.query_pairs_mut().append_pair(k, v);
         }
@@ -343,6 +350,9 @@ pub const POST_LOGOUT: &str = demo::POST_LOGOUT_REDIRECT_URI;
 pub struct Tokens {
     pub id_token: String,
     pub access_token: String,
+    /// The demo client is registered for the refresh_token grant.
+    #[allow(dead_code)]
+    pub refresh_token: Option<String>,
 }
 
 /// The dialog's form fields.
@@ -386,6 +396,7 @@ impl TestApp {
                 .as_str()
                 .expect("an access token")
                 .to_owned(),
+            refresh_token: body["refresh_token"].as_str().map(str::to_owned),
         }
     }
 
@@ -506,11 +517,22 @@ impl Browser {
 
     /// Signed in as `username`, through the login form.
     pub async fn signed_in(app: &TestApp, username: &str, password: &str) -> Self {
+        Self::signed_in_with_agent(app, username, password, "signoff-api-tests").await
+    }
+
+    /// Signed in as `username` by a browser that calls itself `user_agent`.
+    pub async fn signed_in_with_agent(
+        app: &TestApp,
+        username: &str,
+        password: &str,
+        user_agent: &str,
+    ) -> Self {
         let browser = Self::new(app);
         let csrf = browser.csrf_on("/login").await;
         let response = browser
             .post(browser.url("/api/login"))
             .header("accept", "text/html")
+            .header("user-agent", user_agent)
             .form(&[
                 ("username", username),
                 ("password", password),

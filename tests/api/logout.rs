@@ -532,6 +532,7 @@ async fn a_client_registered_with_the_cli_policy_is_honoured() {
             frontchannel_logout_uri: None,
             backchannel_logout_uri: None,
             confirmation: "when_required".into(),
+            grant_types: vec![],
         },
     )
     .await

@@ -2,6 +2,7 @@
 
 mod helpers;
 
+mod account;
 mod admin;
 mod authorize;
 mod backchannel;
@@ -20,6 +21,7 @@ mod maintenance;
 mod one_session;
 mod orcid;
 mod receiver;
+mod refresh;
 mod security_headers;
 mod startup;
 mod token;

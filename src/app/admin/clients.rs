@@ -304,6 +304,7 @@ fn ClientEditorView(editor: ClientEditor) -> impl IntoView {
     let has_errors = !errors.is_empty();
     let public = input.client_type == "public";
     let confirmation = input.logout_confirmation.clone();
+    let refresh = input.grant_types.iter().any(|g| g == "refresh_token");
     let editing = original.clone();
 
     view! {
@@ -474,6 +475,21 @@ fn ClientEditorView(editor: ClientEditor) -> impl IntoView {
                         message=err(Field::IdTokenSignedResponseAlg)
                     />
                 </div>
+                <fieldset class="field">
+                    <legend>"Grant types"</legend>
+                    <input type="hidden" name="client[grant_types][]" value="authorization_code" />
+                    <label class="choice">
+                        <input
+                            type="checkbox"
+                            name="client[grant_types][]"
+                            value="refresh_token"
+                            checked=refresh
+                            aria-describedby="grant_types-error"
+                        />
+                        "Refresh tokens (refresh_token): bound to the sign-in session, unless the user allows offline access"
+                    </label>
+                    <FieldMessage id="grant_types" message=err(Field::GrantTypes) />
+                </fieldset>
                 <div class="actions">
                     <button type="submit">
                         {if editing.is_some() { "Save changes" } else { "Create client" }}

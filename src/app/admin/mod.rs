@@ -9,7 +9,7 @@ pub mod clients;
 pub mod deliveries;
 pub mod sessions;
 #[cfg(feature = "ssr")]
-mod ssr;
+pub(crate) mod ssr;
 pub mod users;
 
 use leptos::prelude::*;
@@ -52,6 +52,9 @@ pub struct AdminFrame {
     pub csrf: String,
     /// What the last change did ("Client shop saved.").
     pub notice: Option<String>,
+    /// Clients (client_id, name) whose back-channel logout the last change
+    /// left retrying, each linked to its delivery log.
+    pub retrying: Vec<(String, String)>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -143,9 +146,29 @@ pub fn AdminLayout(
                 .notice
                 .map(|text| {
                     view! {
-                        <p class="notice" role="status">
-                            {text}
-                        </p>
+                        <div class="notice" role="status">
+                            <p>{text}</p>
+                            {(!frame.retrying.is_empty())
+                                .then(|| {
+                                    view! {
+                                        <ul>
+                                            {frame
+                                                .retrying
+                                                .iter()
+                                                .map(|(client_id, name)| {
+                                                    view! {
+                                                        <li>
+                                                            <a href=format!(
+                                                                "/admin/deliveries?client_id={client_id}",
+                                                            )>{name.clone()}</a>
+                                                        </li>
+                                                    }
+                                                })
+                                                .collect_view()}
+                                        </ul>
+                                    }
+                                })}
+                        </div>
                     }
                 })}
             {children()}

@@ -36,6 +36,7 @@ pub enum UserAction {
     RevokeAdmin,
     Disable,
     Enable,
+    SignOutEverywhere,
 }
 
 impl UserAction {
@@ -46,6 +47,7 @@ impl UserAction {
             UserAction::RevokeAdmin => "user.admin_revoked",
             UserAction::Disable => "user.disabled",
             UserAction::Enable => "user.enabled",
+            UserAction::SignOutEverywhere => "user.signed_out_everywhere",
         }
     }
 
@@ -56,6 +58,7 @@ impl UserAction {
             UserAction::RevokeAdmin => "is no longer an admin",
             UserAction::Disable => "is disabled and signed out everywhere",
             UserAction::Enable => "is enabled",
+            UserAction::SignOutEverywhere => "is signed out everywhere",
         }
     }
 
@@ -66,6 +69,7 @@ impl UserAction {
             UserAction::RevokeAdmin => "revoke_admin",
             UserAction::Disable => "disable",
             UserAction::Enable => "enable",
+            UserAction::SignOutEverywhere => "sign_out_everywhere",
         }
     }
 }
@@ -200,6 +204,17 @@ fn UserListView(list: UserList) -> impl IntoView {
                                                     action=status_action.0
                                                     text=status_action.1
                                                 />
+                                                {(u.active_sessions > 0)
+                                                    .then(|| {
+                                                        view! {
+                                                            <ActionButton
+                                                                csrf=csrf.clone()
+                                                                username=name.clone()
+                                                                action=UserAction::SignOutEverywhere
+                                                                text="Sign out everywhere"
+                                                            />
+                                                        }
+                                                    })}
                                             }
                                         })}
                                 </td>

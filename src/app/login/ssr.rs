@@ -156,7 +156,14 @@ pub async fn sign_in(
         .active_op_session(&state.pool)
         .await
         .context("loading the browser's OP session failed")?;
-    let sid = start_op_session(&state, user, previous, now)
+    let browser = crate::server::user_agent::summarize(
+        parts
+            .headers
+            .get(axum::http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default(),
+    );
+    let sid = start_op_session(&state, user, previous, &browser, now)
         .await
         .context("starting the OP session failed")?;
     session

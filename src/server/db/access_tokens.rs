@@ -5,9 +5,13 @@ use super::Executor;
 pub struct NewAccessToken<'a> {
     pub token_hash: &'a str,
     pub client_id: &'a str,
-    pub sid: &'a str,
+    pub user_id: i64,
+    /// The OP session it dies with; `None` for one an offline grant minted.
+    pub sid: Option<&'a str>,
     pub scope: &'a str,
+    /// The grant: the hash of the code it descends from.
     pub code_hash: &'a str,
+    pub issued_at: i64,
     pub expires_at: i64,
 }
 
@@ -16,14 +20,16 @@ pub async fn insert_access_token(
     token: &NewAccessToken<'_>,
 ) -> sqlx::Result<()> {
     sqlx::query(
-        "INSERT INTO access_tokens (token_hash, client_id, sid, scope, code_hash, expires_at) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO access_tokens (token_hash, client_id, user_id, sid, scope, code_hash, \
+         issued_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(token.token_hash)
     .bind(token.client_id)
+    .bind(token.user_id)
     .bind(token.sid)
     .bind(token.scope)
     .bind(token.code_hash)
+    .bind(token.issued_at)
     .bind(token.expires_at)
     .execute(db)
     .await
@@ -36,21 +42,22 @@ pub struct TokenOwner {
     pub username: String,
     pub scope: String,
     pub client_id: String,
-    pub sid: String,
+    pub sid: Option<String>,
+    pub issued_at: i64,
     pub expires_at: i64,
 }
 
-/// The user behind a token that is unexpired, unrevoked, and whose OP session
-/// and user are still active.
+/// The user behind a token that is unexpired, unrevoked, and whose user is
+/// active and OP session (if it is bound to one) live.
 pub async fn find_token_owner(
     db: impl Executor<'_>,
     token_hash: &str,
     now: i64,
 ) -> sqlx::Result<Option<TokenOwner>> {
     sqlx::query_as(
-        "SELECT u.subject, u.username, t.scope, t.client_id, t.sid, t.expires_at \
-         FROM access_tokens t \
-         JOIN op_sessions s ON s.sid = t.sid JOIN users u ON u.id = s.user_id \
+        "SELECT u.subject, u.username, t.scope, t.client_id, t.sid, t.issued_at, t.expires_at \
+         FROM access_tokens t JOIN users u ON u.id = t.user_id \
+         LEFT JOIN op_sessions s ON s.sid = t.sid \
          WHERE t.token_hash = $1 AND t.expires_at > $2 AND t.revoked_at IS NULL \
          AND s.ended_at IS NULL AND u.disabled_at IS NULL",
     )
@@ -80,7 +87,9 @@ pub async fn revoke_access_token(
     .map(|r| r.rows_affected() == 1)
 }
 
-/// RFC 6749 §4.1.2: when a code is used twice, revoke what it was exchanged for.
+/// Revokes every access token of a grant: the code it began with was
+/// replayed (RFC 6749 §4.1.2), or a refresh token of it was revoked or
+/// reused (RFC 7009 §2.1, RFC 9700 §4.14.2).
 pub async fn revoke_access_tokens_for_code(
     db: impl Executor<'_>,
     code_hash: &str,
@@ -103,6 +112,23 @@ pub async fn delete_expired_access_tokens(db: impl Executor<'_>, now: i64) -> sq
         .execute(db)
         .await
         .map(|r| r.rows_affected())
+}
+
+/// Revokes every access token of a user, offline ones too (the user was
+/// disabled, or their password reset).
+pub async fn revoke_access_tokens_for_user(
+    db: impl Executor<'_>,
+    user_id: i64,
+    now: i64,
+) -> sqlx::Result<u64> {
+    sqlx::query(
+        "UPDATE access_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+    )
+    .bind(now)
+    .bind(user_id)
+    .execute(db)
+    .await
+    .map(|r| r.rows_affected())
 }
 
 /// Revokes the access tokens of an OP session (all clients, or one client's).

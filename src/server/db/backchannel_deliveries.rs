@@ -244,6 +244,27 @@ pub async fn list_deliveries(
     .await
 }
 
+/// Where each of `ids` stands: (client_id, client name, status).
+pub async fn list_delivery_outcomes(
+    db: impl Executor<'_>,
+    ids: &[i64],
+) -> sqlx::Result<Vec<(String, String, DeliveryStatus)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT d.client_id, c.name, d.status FROM backchannel_deliveries d \
+         JOIN clients c ON c.client_id = d.client_id WHERE d.id IN ({}) ORDER BY c.name",
+        placeholders.join(", ")
+    );
+    let mut query = sqlx::query_as(&sql);
+    for id in ids {
+        query = query.bind(*id);
+    }
+    query.fetch_all(db).await
+}
+
 /// How many deliveries to each client have failed for good.
 pub async fn count_failed_deliveries_by_client(
     db: impl Executor<'_>,

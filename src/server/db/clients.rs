@@ -2,12 +2,12 @@ use sqlx::FromRow;
 
 use super::{Executor, Flag, JsonText};
 
-use crate::oidc::client_metadata::{ClientMetadata, ClientType};
+use crate::oidc::client_metadata::{ClientMetadata, ClientType, GrantType, grant_type_names};
 
 const COLUMNS: &str = "client_id, name, secret_hash, token_endpoint_auth_method, redirect_uris, \
      post_logout_redirect_uris, frontchannel_logout_uri, frontchannel_logout_session_required, \
      backchannel_logout_uri, backchannel_logout_session_required, logout_confirmation, \
-     id_token_signed_response_alg, created_at";
+     id_token_signed_response_alg, grant_types, created_at";
 
 /// A registered client. Holds the secret hash, so it is not `Debug`.
 #[derive(Clone, FromRow)]
@@ -26,6 +26,7 @@ pub struct ClientRow {
     pub backchannel_logout_session_required: bool,
     pub logout_confirmation: String,
     pub id_token_signed_response_alg: String,
+    pub grant_types: JsonText<Vec<String>>,
     pub created_at: i64,
 }
 
@@ -36,6 +37,11 @@ impl ClientRow {
         } else {
             ClientType::Public
         }
+    }
+
+    /// Whether the registration lets the client use `grant` (RFC 7591 §2).
+    pub fn allows(&self, grant: GrantType) -> bool {
+        self.grant_types.0.iter().any(|g| g == grant.as_str())
     }
 }
 
@@ -58,8 +64,8 @@ pub async fn insert_client(
          redirect_uris, post_logout_redirect_uris, frontchannel_logout_uri, \
          frontchannel_logout_session_required, backchannel_logout_uri, \
          backchannel_logout_session_required, logout_confirmation, \
-         id_token_signed_response_alg, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+         id_token_signed_response_alg, grant_types, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
     )
     .bind(&client.client_id)
     .bind(&client.name)
@@ -73,6 +79,7 @@ pub async fn insert_client(
     .bind(client.backchannel_logout_session_required)
     .bind(client.logout_confirmation.as_str())
     .bind(client.id_token_signed_response_alg)
+    .bind(JsonText(grant_type_names(&client.grant_types)))
     .bind(now)
     .execute(db)
     .await
@@ -97,7 +104,7 @@ pub async fn update_client(
          redirect_uris = $5, post_logout_redirect_uris = $6, frontchannel_logout_uri = $7, \
          frontchannel_logout_session_required = $8, backchannel_logout_uri = $9, \
          backchannel_logout_session_required = $10, logout_confirmation = $11, \
-         id_token_signed_response_alg = $12 \
+         id_token_signed_response_alg = $12, grant_types = $13 \
          WHERE client_id = $1",
     )
     .bind(&client.client_id)
@@ -112,6 +119,7 @@ pub async fn update_client(
     .bind(client.backchannel_logout_session_required)
     .bind(client.logout_confirmation.as_str())
     .bind(client.id_token_signed_response_alg)
+    .bind(JsonText(grant_type_names(&client.grant_types)))
     .execute(db)
     .await
     .map(|r| r.rows_affected() == 1)

@@ -10,6 +10,7 @@ pub mod frontchannel_pages;
 pub mod login_throttle;
 pub mod logout_requests;
 pub mod op_sessions;
+pub mod refresh_tokens;
 pub mod rp_sessions;
 pub mod schema;
 pub mod server_secrets;

@@ -15,19 +15,23 @@ pub struct ActiveOpSession {
     pub is_admin: bool,
 }
 
+/// `browser`: the summary of the User-Agent that signed in, for `/account`.
 pub async fn insert_op_session(
     db: impl Executor<'_>,
     sid: &str,
     user_id: i64,
+    browser: &str,
     now: i64,
 ) -> sqlx::Result<()> {
     sqlx::query(
-        "INSERT INTO op_sessions (sid, user_id, auth_time, created_at) VALUES ($1, $2, $3, $4)",
+        "INSERT INTO op_sessions (sid, user_id, auth_time, created_at, browser) \
+         VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(sid)
     .bind(user_id)
     .bind(now)
     .bind(now)
+    .bind(browser)
     .execute(db)
     .await
     .map(|_| ())
@@ -155,6 +159,45 @@ pub async fn list_active_op_sessions(
     .bind(user)
     .bind(limit)
     .bind(super::contains_pattern(user))
+    .fetch_all(db)
+    .await
+}
+
+/// One of a user's live OP sessions, as `/account` lists it.
+#[derive(Clone, Debug, FromRow)]
+pub struct UserSession {
+    pub sid: String,
+    pub created_at: i64,
+    pub auth_time: i64,
+    pub browser: Option<String>,
+}
+
+/// A user's live OP sessions, newest first.
+pub async fn list_user_sessions(
+    db: impl Executor<'_>,
+    user_id: i64,
+) -> sqlx::Result<Vec<UserSession>> {
+    sqlx::query_as(
+        "SELECT sid, created_at, auth_time, browser FROM op_sessions \
+         WHERE user_id = $1 AND ended_at IS NULL ORDER BY created_at DESC, sid",
+    )
+    .bind(user_id)
+    .fetch_all(db)
+    .await
+}
+
+/// The apps (sid, client name) signed in within a user's live OP sessions.
+pub async fn list_user_session_apps(
+    db: impl Executor<'_>,
+    user_id: i64,
+) -> sqlx::Result<Vec<(String, String)>> {
+    sqlx::query_as(
+        "SELECT r.sid, c.name FROM rp_sessions r \
+         JOIN op_sessions s ON s.sid = r.sid JOIN clients c ON c.client_id = r.client_id \
+         WHERE s.user_id = $1 AND s.ended_at IS NULL AND r.ended_at IS NULL \
+         ORDER BY c.name",
+    )
+    .bind(user_id)
     .fetch_all(db)
     .await
 }

@@ -50,6 +50,15 @@ pub async fn find_user_by_username(
     .await
 }
 
+/// Whether the user exists and is not disabled.
+pub async fn is_user_active(db: impl Executor<'_>, user_id: i64) -> sqlx::Result<bool> {
+    sqlx::query_scalar::<_, i64>("SELECT id FROM users WHERE id = $1 AND disabled_at IS NULL")
+        .bind(user_id)
+        .fetch_optional(db)
+        .await
+        .map(|found| found.is_some())
+}
+
 pub async fn count_users(db: impl Executor<'_>) -> sqlx::Result<i64> {
     let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users")
         .fetch_one(db)

@@ -1,24 +1,31 @@
 use anyhow::Context;
+use axum::Form;
 use axum::extract::{Query, RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
+use crate::app::consent::{CONSENT_PATH, render_consent};
 use crate::oidc::Params;
 use crate::oidc::authorize::{
     AuthorizationRequest, ClientRegistration, ExistingLogin, LoginDecision, Rejection,
-    code_redirect, decide_login, error_redirect, validate_authorization_request,
+    code_redirect, decide_login, error_redirect, needs_consent, validate_authorization_request,
 };
+use crate::oidc::client_metadata::GrantType;
 use crate::oidc::token::CODE_LIFETIME_SECS;
+use crate::oidc::token::OFFLINE_ACCESS;
 use crate::oidc::{OAuthError, OAuthErrorCode};
+use crate::server::accept_language::AcceptLanguage;
 use crate::server::browser_session::BrowserSession;
 use crate::server::clock::now;
 use crate::server::crypto::{random_token, sha256_b64};
+use crate::server::db::audit_events::record_audit_event;
 use crate::server::db::authorization_codes::{CodeRow, insert_authorization_code};
 use crate::server::db::clients::find_client;
 use crate::server::db::op_sessions::ActiveOpSession;
 use crate::server::db::rp_sessions::upsert_rp_session;
 use crate::server::db::spent_authorization_requests::insert_spent_authorization_request;
 use crate::server::error::AppError;
+use crate::server::headers::DIALOG_CSP;
 use crate::server::respond::Redirect;
 use crate::server::signed::Purpose;
 use crate::server::state::AppState;
@@ -43,6 +50,7 @@ pub async fn authorize(
         client_id: &c.client_id,
         redirect_uris: &c.redirect_uris.0,
         is_public: c.secret_hash.is_none(),
+        allows_refresh: c.allows(GrantType::RefreshToken),
     });
     let request = match validate_authorization_request(&params, registration) {
         Ok(request) => request,
@@ -131,6 +139,26 @@ async fn proceed(
         decide_login(&request, login, just_authenticated, now),
         existing,
     ) {
+        (LoginDecision::Proceed, Some(op_session)) if needs_consent(&request) => {
+            // Nothing is stored: the request waits, signed and bound to this
+            // OP session, in the consent page's URL.
+            let pending = state.signer.seal(
+                Purpose::PendingConsent,
+                &PendingConsent {
+                    request,
+                    sid: op_session.sid,
+                    id: random_token(),
+                },
+                now + CONSENT_WAIT_SECS,
+            );
+            let url = local_url(
+                &state.settings.issuer,
+                CONSENT_PATH,
+                &[("request", &pending)],
+            )
+            .context("building the consent URL")?;
+            Ok(Redirect::see_other(&url).into_response())
+        }
         (LoginDecision::Proceed, Some(op_session)) => {
             issue_code(state, &request, &op_session, now).await
         }
@@ -156,6 +184,137 @@ async fn proceed(
             Ok(Redirect::see_other(&url).into_response())
         }
     }
+}
+
+/// How long the consent page may wait for an answer.
+const CONSENT_WAIT_SECS: i64 = 10 * 60;
+
+/// An authorization request with `offline_access` waiting for the user's
+/// answer, carried signed in the consent page: bound to the OP session it was
+/// asked in, so only that signed-in browser can answer it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PendingConsent {
+    pub request: AuthorizationRequest,
+    pub sid: String,
+    pub id: String,
+}
+
+#[derive(Deserialize)]
+pub struct ConsentQuery {
+    request: String,
+}
+
+/// The sealed request, if it is valid and this browser's OP session is the
+/// one it was asked in.
+async fn open_consent(
+    state: &AppState,
+    session: &BrowserSession,
+    sealed: &str,
+) -> Result<(PendingConsent, ActiveOpSession), AppError> {
+    const STALE: &str =
+        "This question has expired or is not valid. Start again from the application.";
+    let pending: PendingConsent = state
+        .signer
+        .open(Purpose::PendingConsent, sealed, now())
+        .ok_or(AppError::BadRequest(STALE))?;
+    match session.active_op_session(&state.pool).await? {
+        Some(op_session) if op_session.sid == pending.sid => Ok((pending, op_session)),
+        _ => Err(AppError::BadRequest(STALE)),
+    }
+}
+
+/// `GET /consent?request=…`: "Allow <client> to stay connected while you are
+/// signed out?" (OIDC Core §11). Script-free, so the same with JS on or off.
+pub async fn consent_page(
+    State(state): State<AppState>,
+    session: BrowserSession,
+    accept_language: AcceptLanguage,
+    Query(query): Query<ConsentQuery>,
+) -> Result<Response, AppError> {
+    let (pending, _) = open_consent(&state, &session, &query.request).await?;
+    let client = find_client(&state.pool, &pending.request.client_id)
+        .await
+        .context("loading the client")?
+        .ok_or(AppError::BadRequest(
+            "The application that asked is no longer registered.",
+        ))?;
+    let html = render_consent(accept_language.locale(None), client.name, query.request);
+    Ok(page_response(html))
+}
+
+#[derive(Deserialize)]
+pub struct ConsentForm {
+    request: String,
+    decision: String,
+}
+
+/// `POST /consent`: the answer. Allowed keeps `offline_access` in the code's
+/// scope; refused drops it, and the sign-in goes on without it. Each question
+/// is answered once (a replayed form is refused), and the answer is audited.
+pub async fn answer_consent(
+    State(state): State<AppState>,
+    session: BrowserSession,
+    Form(form): Form<ConsentForm>,
+) -> Result<Response, AppError> {
+    let allowed = match form.decision.as_str() {
+        "allow" => true,
+        "deny" => false,
+        _ => return Err(AppError::BadRequest("Choose Allow or Don't allow.")),
+    };
+    let (pending, op_session) = open_consent(&state, &session, &form.request).await?;
+    let now = now();
+    let fresh = insert_spent_authorization_request(
+        &state.pool,
+        &sha256_b64(&form.request),
+        now + CONSENT_WAIT_SECS,
+    )
+    .await
+    .context("recording the answer")?;
+    if !fresh {
+        return Err(AppError::BadRequest(
+            "This question was already answered. Start again from the application.",
+        ));
+    }
+    let mut request = pending.request;
+    if !allowed {
+        request.scope = request
+            .scope
+            .split(' ')
+            .filter(|s| *s != OFFLINE_ACCESS)
+            .collect::<Vec<_>>()
+            .join(" ");
+    }
+    record_audit_event(
+        &state.pool,
+        Some(&op_session.username),
+        "consent.offline_access",
+        Some(&request.client_id),
+        serde_json::json!({ "client_id": request.client_id, "allowed": allowed }),
+        now,
+    )
+    .await
+    .context("auditing the answer")?;
+    issue_code(&state, &request, &op_session, now).await
+}
+
+/// A script-free page: never cached, and with the dialog's policy (no
+/// `form-action`, since the answer redirects to the client).
+fn page_response(html: String) -> Response {
+    let mut response = (
+        [(axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        html,
+    )
+        .into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    headers.insert(
+        axum::http::header::CONTENT_SECURITY_POLICY,
+        axum::http::HeaderValue::from_static(DIALOG_CSP),
+    );
+    response
 }
 
 async fn issue_code(

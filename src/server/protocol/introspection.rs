@@ -1,6 +1,6 @@
 //! Token revocation (RFC 7009) and introspection (RFC 7662): a client ends
-//! or asks about its own access tokens. Both authenticate the client as the
-//! token endpoint does.
+//! or asks about its own access and refresh tokens. Both authenticate the
+//! client as the token endpoint does.
 
 use anyhow::Context;
 use axum::Json;
@@ -10,11 +10,12 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use super::no_store;
-use super::token::{Failure, INVALID_CLIENT, authenticate_client, form_params};
-use crate::oidc::token::{Introspection, LiveAccessToken, introspect, token_param};
+use super::token::{Failure, INVALID_CLIENT, authenticate_client, form_params, revoke_grant};
+use crate::oidc::token::{Introspection, LiveToken, TokenKind, introspect, token_param};
 use crate::server::clock::now;
 use crate::server::crypto::sha256_b64;
 use crate::server::db::access_tokens::{find_token_owner, revoke_access_token};
+use crate::server::db::refresh_tokens::{find_grant_of_refresh_token, find_live_refresh_token};
 use crate::server::state::AppState;
 
 /// `POST /revoke` (RFC 7009 §2). 200 whether or not the token was one of the
@@ -30,12 +31,30 @@ pub async fn revoke(State(state): State<AppState>, headers: HeaderMap, body: Byt
 async fn revocation(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<(), Failure> {
     let params = form_params(headers, body)?;
     let client = authenticate_client(state, headers, &params).await?;
-    let token = token_param(&params)?;
-    let revoked = revoke_access_token(&state.pool, &sha256_b64(token), &client.client_id, now())
+    let token_hash = sha256_b64(token_param(&params)?);
+    let now = now();
+    let mut tx = crate::server::db::begin_write(&state.pool)
         .await
-        .context("revoking the token")?;
-    if revoked {
+        .context("starting a transaction")?;
+    if revoke_access_token(&mut *tx, &token_hash, &client.client_id, now)
+        .await
+        .context("revoking the token")?
+    {
+        tx.commit().await.context("committing the revocation")?;
         tracing::info!(client_id = %client.client_id, "an access token was revoked by its client");
+        return Ok(());
+    }
+    // RFC 7009 §2.1: revoking a refresh token revokes the access tokens of
+    // the same grant too, and (rotation) the rest of its family.
+    if let Some(grant_id) = find_grant_of_refresh_token(&mut *tx, &token_hash, &client.client_id)
+        .await
+        .context("loading the refresh token")?
+    {
+        let revoked = revoke_grant(&mut tx, &grant_id, now)
+            .await
+            .context("revoking the grant")?;
+        tx.commit().await.context("committing the revocation")?;
+        tracing::info!(client_id = %client.client_id, revoked, "a refresh token's grant was revoked by its client");
     }
     Ok(())
 }
@@ -65,16 +84,34 @@ async fn introspection(
     }
     let token = token_param(&params)?;
     let now = now();
-    let found = find_token_owner(&state.pool, &sha256_b64(token), now)
+    let token_hash = sha256_b64(token);
+    let access = find_token_owner(&state.pool, &token_hash, now)
         .await
         .context("loading the token")?
-        .map(|owner| LiveAccessToken {
+        .map(|owner| LiveToken {
+            kind: TokenKind::Access,
             client_id: owner.client_id,
             sid: owner.sid,
             subject: owner.subject,
             scope: owner.scope,
+            issued_at: owner.issued_at,
             expires_at: owner.expires_at,
         });
+    let found = match access {
+        Some(token) => Some(token),
+        None => find_live_refresh_token(&state.pool, &token_hash, now)
+            .await
+            .context("loading the refresh token")?
+            .map(|r| LiveToken {
+                kind: TokenKind::Refresh,
+                client_id: r.client_id,
+                sid: (!r.offline).then_some(r.sid),
+                subject: r.subject,
+                scope: r.scope,
+                issued_at: r.issued_at,
+                expires_at: r.expires_at,
+            }),
+    };
     Ok(introspect(
         found,
         &client.client_id,

@@ -57,6 +57,10 @@ pub fn browser_routes() -> Router<AppState> {
             "/authorize/continue",
             get(authorize::continue_authorization),
         )
+        .route(
+            "/consent",
+            get(authorize::consent_page).post(authorize::answer_consent),
+        )
 }
 
 /// An OAuth error as JSON (RFC 6749 §5.2), never cached.

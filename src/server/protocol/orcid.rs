@@ -133,7 +133,13 @@ pub async fn signout(
             serde_json::json!({}),
         )
         .await?;
-        target = frontchannel_or(&state, &ended, login, accept_language.locale(None)).await?;
+        target = frontchannel_or(
+            &state,
+            std::slice::from_ref(&ended),
+            login,
+            accept_language.locale(None),
+        )
+        .await?;
     }
     Ok(Redirect::found(&target).into_response())
 }

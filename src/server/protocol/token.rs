@@ -6,10 +6,11 @@ use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 
 use super::{no_store, oauth_error};
+use crate::oidc::client_metadata::GrantType;
 use crate::oidc::id_token::{IdTokenSubject, id_token_claims};
 use crate::oidc::token::{
-    ACCESS_TOKEN_LIFETIME_SECS, AuthMethod, IssuedCode, TokenResponse, check_auth_method,
-    check_code_redemption, parse_code_grant, presented_client,
+    AuthMethod, CodeGrant, Grant, IssuedCode, RefreshGrant, TokenResponse, check_auth_method,
+    check_code_redemption, is_offline, narrow_scope, parse_grant, presented_client,
 };
 use crate::oidc::{OAuthError, OAuthErrorCode, Params};
 use crate::server::clock::now;
@@ -17,9 +18,15 @@ use crate::server::crypto::{constant_time_eq, random_token, sha256_b64};
 use crate::server::db::access_tokens::{
     NewAccessToken, insert_access_token, revoke_access_tokens_for_code,
 };
+use crate::server::db::audit_events::record_audit_event;
 use crate::server::db::authorization_codes::{find_authorization_code, spend_authorization_code};
 use crate::server::db::clients::{ClientRow, find_client};
-use crate::server::db::op_sessions::find_active_op_session;
+use crate::server::db::op_sessions::{ActiveOpSession, find_active_op_session};
+use crate::server::db::refresh_tokens::{
+    NewRefreshToken, find_reused_refresh_token, insert_refresh_token,
+    revoke_refresh_tokens_for_grant, spend_refresh_token,
+};
+use crate::server::db::users::is_user_active;
 use crate::server::state::AppState;
 
 pub(super) const INVALID_CLIENT: OAuthError = OAuthError::new(
@@ -81,7 +88,7 @@ async fn replayed(
     code_hash: &str,
     now: i64,
 ) -> Failure {
-    match revoke_access_tokens_for_code(&mut *conn, code_hash, now).await {
+    match revoke_grant(&mut *conn, code_hash, now).await {
         Ok(revoked) => {
             tracing::warn!(client_id, revoked, "authorization code replayed");
             INVALID_GRANT.into()
@@ -90,6 +97,18 @@ async fn replayed(
             Failure::Internal(anyhow::Error::new(err).context("revoking tokens of a replayed code"))
         }
     }
+}
+
+/// Revokes every token of a grant (the tokens descending from one code):
+/// its access tokens and its refresh token family. Returns how many.
+pub(super) async fn revoke_grant(
+    conn: &mut crate::server::db::Connection,
+    grant_id: &str,
+    now: i64,
+) -> sqlx::Result<u64> {
+    let access = revoke_access_tokens_for_code(&mut *conn, grant_id, now).await?;
+    let refresh = revoke_refresh_tokens_for_grant(&mut *conn, grant_id, now).await?;
+    Ok(access + refresh)
 }
 
 /// The form body of a token, revocation or introspection request (RFC 6749
@@ -148,8 +167,19 @@ async fn exchange(
 ) -> Result<TokenResponse, Failure> {
     let params = form_params(headers, body)?;
     let client = authenticate_client(state, headers, &params).await?;
+    match parse_grant(&params)? {
+        Grant::Code(grant) => redeem_code(state, &client, grant).await,
+        Grant::Refresh(grant) => refresh(state, &client, grant).await,
+    }
+}
 
-    let grant = parse_code_grant(&params)?;
+/// The authorization code grant (RFC 6749 §4.1.3): an ID token and an access
+/// token, and a refresh token for a client registered for that grant.
+async fn redeem_code(
+    state: &AppState,
+    client: &ClientRow,
+    grant: CodeGrant,
+) -> Result<TokenResponse, Failure> {
     let now = now();
     let code_hash = sha256_b64(&grant.code);
     let mut conn = state
@@ -194,45 +224,236 @@ async fn exchange(
     let op_session = find_active_op_session(&mut *conn, &code.sid, now)
         .await
         .context("loading the OP session")?
-        .ok_or(OAuthError::new(
-            OAuthErrorCode::InvalidGrant,
-            "the sign-in session has ended",
-        ))?;
+        .ok_or(SESSION_ENDED)?;
+    drop(conn);
 
-    let with_profile = code.scope.split(' ').any(|s| s == "profile");
-    let claims = id_token_claims(
-        &state.settings.issuer,
-        &IdTokenSubject {
-            client_id: &client.client_id,
-            subject: &op_session.subject,
-            sid: &op_session.sid,
-            auth_time: op_session.auth_time,
-            nonce: code.nonce.as_deref(),
-            preferred_username: with_profile.then_some(op_session.username.as_str()),
-        },
+    let id_token = sign_id_token(
+        state,
+        client,
+        &op_session,
+        op_session.auth_time,
+        code.nonce.as_deref(),
+        &code.scope,
         now,
-    );
-    let id_token = state.keys.sign(&claims).await?;
+    )
+    .await?;
+    let lifetimes = state.settings.token_lifetimes;
+    let offline = is_offline(&code.scope);
+    let mut tx = crate::server::db::begin_write(&state.pool)
+        .await
+        .context("starting a transaction")?;
     let access_token = random_token();
     insert_access_token(
-        &mut *conn,
+        &mut *tx,
         &NewAccessToken {
             token_hash: &sha256_b64(&access_token),
             client_id: &client.client_id,
-            sid: &op_session.sid,
+            user_id: op_session.user_id,
+            sid: (!offline).then_some(op_session.sid.as_str()),
             scope: &code.scope,
             code_hash: &code_hash,
-            expires_at: now + ACCESS_TOKEN_LIFETIME_SECS,
+            issued_at: now,
+            expires_at: now + lifetimes.access,
         },
     )
     .await
     .context("storing the access token")?;
+    let refresh_token = match client.allows(GrantType::RefreshToken) {
+        false => None,
+        true => {
+            let token = random_token();
+            insert_refresh_token(
+                &mut *tx,
+                &NewRefreshToken {
+                    token_hash: &sha256_b64(&token),
+                    grant_id: &code_hash,
+                    client_id: &client.client_id,
+                    user_id: op_session.user_id,
+                    sid: &op_session.sid,
+                    offline,
+                    scope: &code.scope,
+                    auth_time: op_session.auth_time,
+                    issued_at: now,
+                    expires_at: now
+                        + if offline {
+                            lifetimes.offline
+                        } else {
+                            lifetimes.refresh
+                        },
+                },
+            )
+            .await
+            .context("storing the refresh token")?;
+            Some(token)
+        }
+    };
+    tx.commit().await.context("committing the tokens")?;
 
     Ok(TokenResponse {
         access_token,
         token_type: "Bearer",
-        expires_in: ACCESS_TOKEN_LIFETIME_SECS,
-        id_token,
+        expires_in: lifetimes.access,
+        id_token: Some(id_token),
+        refresh_token,
         scope: code.scope,
     })
+}
+
+const SESSION_ENDED: OAuthError = OAuthError::new(
+    OAuthErrorCode::InvalidGrant,
+    "the sign-in session has ended",
+);
+const INVALID_REFRESH_TOKEN: OAuthError = OAuthError::new(
+    OAuthErrorCode::InvalidGrant,
+    "the refresh token is invalid, expired or revoked",
+);
+
+/// The refresh token grant (RFC 6749 §6, OIDC Core §12): the token is
+/// rotated (spent, and a new one of the same grant issued), with a new access
+/// token and, while the grant's OP session lives, a new ID token (§12.2).
+/// A rotated-out token presented again revokes its whole grant and is
+/// audited (RFC 9700 §4.14.2): one of the two holders is not the client.
+async fn refresh(
+    state: &AppState,
+    client: &ClientRow,
+    grant: RefreshGrant,
+) -> Result<TokenResponse, Failure> {
+    if !client.allows(GrantType::RefreshToken) {
+        return Err(OAuthError::new(
+            OAuthErrorCode::UnauthorizedClient,
+            "this client is not registered for the refresh_token grant",
+        )
+        .into());
+    }
+    let now = now();
+    let lifetimes = state.settings.token_lifetimes;
+    let token_hash = sha256_b64(&grant.refresh_token);
+    let mut tx = crate::server::db::begin_write(&state.pool)
+        .await
+        .context("starting a transaction")?;
+    let Some(spent) = spend_refresh_token(&mut *tx, &token_hash, &client.client_id, now)
+        .await
+        .context("spending the refresh token")?
+    else {
+        if let Some(grant_id) = find_reused_refresh_token(&mut *tx, &token_hash, &client.client_id)
+            .await
+            .context("looking for a reused refresh token")?
+        {
+            let revoked = revoke_grant(&mut tx, &grant_id, now)
+                .await
+                .context("revoking the reused token's grant")?;
+            record_audit_event(
+                &mut *tx,
+                None,
+                "token.refresh_reused",
+                Some(&client.client_id),
+                serde_json::json!({ "client_id": client.client_id, "tokens_revoked": revoked }),
+                now,
+            )
+            .await
+            .context("auditing the reuse")?;
+            tx.commit().await.context("committing the revocation")?;
+            tracing::warn!(client_id = %client.client_id, revoked, "a rotated-out refresh token was presented again; its grant is revoked");
+        }
+        return Err(INVALID_REFRESH_TOKEN.into());
+    };
+    // Whatever fails from here rolls the spend back: the client keeps its token.
+    let scope = narrow_scope(&spent.scope, grant.scope.as_deref())?;
+    let op_session = find_active_op_session(&mut *tx, &spent.sid, now)
+        .await
+        .context("loading the OP session")?;
+    let user_active = match &op_session {
+        Some(_) => true,
+        None if spent.offline => is_user_active(&mut *tx, spent.user_id)
+            .await
+            .context("loading the user")?,
+        // A bound token outlives its session only if a termination missed
+        // it, which none does; refuse it all the same.
+        None => false,
+    };
+    if !user_active {
+        return Err(INVALID_REFRESH_TOKEN.into());
+    }
+    let refresh_token = random_token();
+    insert_refresh_token(
+        &mut *tx,
+        &NewRefreshToken {
+            token_hash: &sha256_b64(&refresh_token),
+            grant_id: &spent.grant_id,
+            client_id: &client.client_id,
+            user_id: spent.user_id,
+            sid: &spent.sid,
+            offline: spent.offline,
+            scope: &spent.scope,
+            auth_time: spent.auth_time,
+            issued_at: now,
+            // An offline grant lives on while it is used; a bound one ends
+            // when it was due to, or with its session.
+            expires_at: if spent.offline {
+                now + lifetimes.offline
+            } else {
+                spent.expires_at
+            },
+        },
+    )
+    .await
+    .context("storing the refresh token")?;
+    let access_token = random_token();
+    insert_access_token(
+        &mut *tx,
+        &NewAccessToken {
+            token_hash: &sha256_b64(&access_token),
+            client_id: &client.client_id,
+            user_id: spent.user_id,
+            sid: (!spent.offline).then_some(spent.sid.as_str()),
+            scope: &scope,
+            code_hash: &spent.grant_id,
+            issued_at: now,
+            expires_at: now + lifetimes.access,
+        },
+    )
+    .await
+    .context("storing the access token")?;
+    tx.commit().await.context("committing the rotation")?;
+
+    let id_token = match &op_session {
+        Some(session) => {
+            Some(sign_id_token(state, client, session, spent.auth_time, None, &scope, now).await?)
+        }
+        None => None,
+    };
+    Ok(TokenResponse {
+        access_token,
+        token_type: "Bearer",
+        expires_in: lifetimes.access,
+        id_token,
+        refresh_token: Some(refresh_token),
+        scope,
+    })
+}
+
+/// An ID token for `client` about `session` (OIDC Core §2, §3.1.3.3, §12.2).
+async fn sign_id_token(
+    state: &AppState,
+    client: &ClientRow,
+    session: &ActiveOpSession,
+    auth_time: i64,
+    nonce: Option<&str>,
+    scope: &str,
+    now: i64,
+) -> Result<String, Failure> {
+    let with_profile = scope.split(' ').any(|s| s == "profile");
+    let claims = id_token_claims(
+        &state.settings.issuer,
+        &IdTokenSubject {
+            client_id: &client.client_id,
+            subject: &session.subject,
+            sid: &session.sid,
+            auth_time,
+            nonce,
+            preferred_username: with_profile.then_some(session.username.as_str()),
+        },
+        now,
+    );
+    Ok(state.keys.sign(&claims).await?)
 }

@@ -40,6 +40,7 @@ fn input_of(row: &ClientRow) -> ClientInput {
         backchannel_logout_session_required: row.backchannel_logout_session_required,
         logout_confirmation: row.logout_confirmation.clone(),
         id_token_signed_response_alg: row.id_token_signed_response_alg.clone(),
+        grant_types: row.grant_types.0.clone(),
     }
 }
 

@@ -28,6 +28,12 @@ use crate::server::urls::local_url;
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub enum AdminFlash {
     Notice(String),
+    /// A user signed out everywhere: the notice, and the clients whose
+    /// back-channel logout is still retried (client_id, name).
+    SignedOut {
+        notice: String,
+        retrying: Vec<(String, String)>,
+    },
     /// A new client secret: shown once, on the client's page.
     Secret {
         client_id: String,
@@ -124,9 +130,12 @@ impl AdminContext {
     /// The frame every admin page shows: who is signed in, the CSRF token for
     /// its forms, and the notice the last change left.
     pub async fn frame(&self, flash: Option<&AdminFlash>) -> Result<AdminFrame, FnError> {
-        let notice = match flash {
-            Some(AdminFlash::Notice(text)) => Some(text.clone()),
-            _ => None,
+        let (notice, retrying) = match flash {
+            Some(AdminFlash::Notice(text)) => (Some(text.clone()), Vec::new()),
+            Some(AdminFlash::SignedOut { notice, retrying }) => {
+                (Some(notice.clone()), retrying.clone())
+            }
+            _ => (None, Vec::new()),
         };
         Ok(AdminFrame {
             username: self.username.clone(),
@@ -136,6 +145,7 @@ impl AdminContext {
                 .await
                 .context("reading the CSRF token failed")?,
             notice,
+            retrying,
         })
     }
 

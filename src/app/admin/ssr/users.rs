@@ -6,12 +6,13 @@ use crate::app::admin::Access;
 use crate::app::admin::users::{UserAction, UserList, UserSummary};
 use crate::app::error::FnError;
 use crate::server::accounts::{UserSpec, add_user, validate_password};
+use crate::server::db::users::UserRow;
 use crate::server::db::users::{
     find_user_by_username, list_users, update_user_admin, update_user_disabled,
     update_user_password,
 };
 use crate::server::passwords::hash_password;
-use crate::server::sessions::{Cause, Terminations};
+use crate::server::sessions::{Cause, Terminations, sign_out_user};
 use anyhow::Context;
 
 const LIST_LIMIT: i64 = 1000;
@@ -123,6 +124,9 @@ pub async fn change(
         _ => None,
     };
 
+    if action == UserAction::SignOutEverywhere {
+        return sign_out_everywhere(&ctx, &user).await;
+    }
     let mut ends = Terminations::begin(&ctx.state)
         .await
         .context("starting a transaction failed")?;
@@ -137,6 +141,8 @@ pub async fn change(
         UserAction::RevokeAdmin => update_user_admin(&mut **tx, user.id, false).await,
         UserAction::Enable => update_user_disabled(&mut **tx, user.id, None).await,
         UserAction::Disable => update_user_disabled(&mut **tx, user.id, Some(now)).await,
+        // Answered above, before this transaction began.
+        UserAction::SignOutEverywhere => Ok(()),
     }
     .context("updating the user failed")?;
     // Both end every session of the user, with their clients told: a
@@ -152,11 +158,17 @@ pub async fn change(
             actor: Some(&ctx.username),
             reason,
         };
-        let count = ends
+        let ended = ends
             .end_user_sessions(user.id, cause, serde_json::json!({ "user": user.username }))
             .await
             .context("ending the user's sessions failed")?;
-        detail = serde_json::json!({ "ended_sessions": count });
+        // Offline grants too: they outlive a sign-out, not a leaked password
+        // or a disabled account.
+        let tokens = ends
+            .revoke_user_tokens(user.id)
+            .await
+            .context("revoking the user's tokens failed")?;
+        detail = serde_json::json!({ "ended_sessions": ended.len(), "tokens_revoked": tokens });
     }
     ctx.audit(
         ends.tx(),
@@ -177,6 +189,39 @@ pub async fn change(
     .await
 }
 
+/// Ends every session of `user` through the termination path, and says
+/// which apps were told and which deliveries are still retried, each linked
+/// to its delivery log.
+async fn sign_out_everywhere(ctx: &AdminContext, user: &UserRow) -> Result<(), FnError> {
+    let cause = Cause {
+        actor: Some(&ctx.username),
+        reason: "admin_signed_out_everywhere",
+    };
+    let report = sign_out_user(&ctx.state, user.id, None, cause)
+        .await
+        .context("signing the user out failed")?;
+    let mut notice = format!(
+        "{} is signed out of {} session(s).",
+        user.username,
+        report.ended.len()
+    );
+    if !report.told.is_empty() {
+        notice.push_str(&format!(" Apps told: {}.", report.told.join(", ")));
+    }
+    if !report.retrying.is_empty() {
+        notice.push_str(" Back-channel logouts still being retried:");
+    }
+    ctx.done(
+        "/admin/users",
+        &[],
+        AdminFlash::SignedOut {
+            notice,
+            retrying: report.retrying,
+        },
+    )
+    .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -189,6 +234,7 @@ mod tests {
             UserAction::RevokeAdmin,
             UserAction::Disable,
             UserAction::Enable,
+            UserAction::SignOutEverywhere,
         ];
         let names: std::collections::HashSet<_> = all.iter().map(|a| a.audit_action()).collect();
         assert_eq!(names.len(), all.len());
