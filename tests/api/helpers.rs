@@ -697,3 +697,28 @@ pub fn claims_of(jwt: &str) -> serde_json::Value {
     )
     .unwrap()
 }
+
+/// POSTs `form` to `path` as `client_id` with its secret (HTTP Basic), or
+/// with no secret at all (`None`: a public client names itself).
+#[allow(dead_code)]
+pub async fn call(
+    app: &TestApp,
+    path: &str,
+    client_id: &str,
+    secret: Option<&str>,
+    form: &[(&str, &str)],
+) -> (reqwest::StatusCode, serde_json::Value) {
+    let mut request = browser().post(app.url(path));
+    let mut fields = form.to_vec();
+    match secret {
+        Some(secret) => request = request.basic_auth(client_id, Some(secret)),
+        None => fields.push(("client_id", client_id)),
+    }
+    let response = request.form(&fields).send().await.unwrap();
+    let status = response.status();
+    let text = response.text().await.unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+    )
+}

@@ -4,28 +4,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use signoff::server::commands::demo;
 
-use crate::helpers::{TestApp, browser, claims_of, location, spawn_app};
-
-/// POSTs `form` to `path` as `client_id` with its secret (HTTP Basic), or
-/// with no secret at all (`None`: a public client names itself).
-async fn call(
-    app: &TestApp,
-    path: &str,
-    client_id: &str,
-    secret: Option<&str>,
-    form: &[(&str, &str)],
-) -> (StatusCode, Value) {
-    let mut request = browser().post(app.url(path));
-    let mut fields = form.to_vec();
-    match secret {
-        Some(secret) => request = request.basic_auth(client_id, Some(secret)),
-        None => fields.push(("client_id", client_id)),
-    }
-    let response = request.form(&fields).send().await.unwrap();
-    let status = response.status();
-    let text = response.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
+use crate::helpers::{TestApp, call, claims_of, location, spawn_app};
 
 async fn introspect(app: &TestApp, token: &str) -> (StatusCode, Value) {
     call(

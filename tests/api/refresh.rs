@@ -7,22 +7,13 @@ use serde_json::{Value, json};
 use signoff::server::commands::demo;
 
 use crate::helpers::{
-    Browser, TestApp, Tokens, browser, claims_of, dialog_form, form_field, location, query_param,
-    spawn_app,
+    Browser, TestApp, Tokens, browser, call, claims_of, dialog_form, form_field, location,
+    query_param, spawn_app,
 };
 
 /// POSTs `form` to `path` as the demo client (HTTP Basic).
 async fn as_client(app: &TestApp, path: &str, form: &[(&str, &str)]) -> (StatusCode, Value) {
-    let response = browser()
-        .post(app.url(path))
-        .basic_auth(demo::CLIENT_ID, Some(demo::CLIENT_SECRET))
-        .form(form)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status();
-    let text = response.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    call(app, path, demo::CLIENT_ID, Some(demo::CLIENT_SECRET), form).await
 }
 
 async fn refresh(app: &TestApp, refresh_token: &str) -> (StatusCode, Value) {
@@ -71,26 +62,31 @@ async fn offline_tokens(app: &TestApp, decision: &str) -> (Tokens, Value) {
     let html = page.text().await.unwrap();
     assert!(html.contains("Demo relying party"), "names the client");
     let request = form_field(&html, "request");
-    let answered = app
-        .client
-        .post(app.url("/consent"))
-        .form(&[("request", request.as_str()), ("decision", decision)])
-        .send()
-        .await
-        .unwrap();
-    let callback = location(&answered);
+    let callback = location(&answer_consent(&app.client, app, &request, decision).await);
     let tokens = app.tokens_for(&callback).await;
     let granted = introspect(app, &tokens.access_token).await;
-    // The same answer cannot be posted twice.
-    let again = app
-        .client
+    let again = answer_consent(&app.client, app, &request, decision).await;
+    assert_eq!(
+        again.status(),
+        StatusCode::BAD_REQUEST,
+        "answered once only"
+    );
+    (tokens, granted)
+}
+
+/// Posts the consent form as `browser` does.
+async fn answer_consent(
+    browser: &reqwest::Client,
+    app: &TestApp,
+    request: &str,
+    decision: &str,
+) -> reqwest::Response {
+    browser
         .post(app.url("/consent"))
-        .form(&[("request", request.as_str()), ("decision", decision)])
+        .form(&[("request", request), ("decision", decision)])
         .send()
         .await
-        .unwrap();
-    assert_eq!(again.status(), StatusCode::BAD_REQUEST);
-    (tokens, granted)
+        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -292,32 +288,15 @@ async fn a_consent_question_is_only_answered_by_the_browser_it_was_asked_in() {
     let stranger = Browser::new(&app);
     assert_eq!(stranger.page(&path).await.0, StatusCode::BAD_REQUEST);
     let request = query_param(&consent, "request").unwrap();
-    let forged = stranger
-        .post(stranger.url("/consent"))
-        .form(&[("request", request.as_str()), ("decision", "allow")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(forged.status(), StatusCode::BAD_REQUEST);
-    let tampered = app
-        .client
-        .post(app.url("/consent"))
-        .form(&[
-            ("request", format!("{request}x").as_str()),
-            ("decision", "allow"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(tampered.status(), StatusCode::BAD_REQUEST);
-    let bogus = app
-        .client
-        .post(app.url("/consent"))
-        .form(&[("request", request.as_str()), ("decision", "maybe")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(bogus.status(), StatusCode::BAD_REQUEST);
+    let tampered = format!("{request}x");
+    for (browser, request, decision) in [
+        (&*stranger, request.as_str(), "allow"),
+        (&app.client, tampered.as_str(), "allow"),
+        (&app.client, request.as_str(), "maybe"),
+    ] {
+        let answer = answer_consent(browser, &app, request, decision).await;
+        assert_eq!(answer.status(), StatusCode::BAD_REQUEST, "{decision}");
+    }
     let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM authorization_codes")
         .fetch_one(&app.pool)
         .await

@@ -6,27 +6,34 @@ use axum::http::request::Parts;
 use super::{AccountData, AccountSession, SignOutResult};
 use crate::app::admin::ssr::format_time;
 use crate::app::error::FnError;
+use crate::i18n::Locale;
 use crate::server::accept_language::AcceptLanguage;
-use crate::server::browser_session::browser_session;
+use crate::server::browser_session::{BrowserSession, browser_session};
 use crate::server::clock::now;
 use crate::server::db::op_sessions::{list_user_session_apps, list_user_sessions};
 use crate::server::end_session::frontchannel_or;
 use crate::server::respond::{Redirect, mark_no_store};
 use crate::server::sessions::{Cause, sign_out_user};
 use crate::server::signed::Purpose;
-use crate::server::state::app_state;
+use crate::server::state::{AppState, app_state};
 use crate::server::urls::local_url;
 
 /// How long the result of a sign-out may be shown after it.
 const RESULT_TTL_SECS: i64 = 10 * 60;
 
-pub async fn load() -> Result<AccountData, FnError> {
+/// What both the page and its changes start from: never cached.
+async fn context() -> Result<(AppState, BrowserSession, Locale), FnError> {
     mark_no_store();
     let state = app_state()?;
     let session = browser_session().await?;
     let accept_language: AcceptLanguage = leptos_axum::extract()
         .await
         .context("reading Accept-Language")?;
+    Ok((state, session, accept_language.locale(None)))
+}
+
+pub async fn load() -> Result<AccountData, FnError> {
+    let (state, session, locale) = context().await?;
     let parts: Parts = leptos_axum::extract()
         .await
         .context("request parts are missing")?;
@@ -45,7 +52,6 @@ pub async fn load() -> Result<AccountData, FnError> {
         .csrf_token()
         .await
         .context("reading the CSRF token failed")?;
-    let locale = accept_language.locale(None);
     let Some(current) = current else {
         return Ok(AccountData {
             locale,
@@ -88,12 +94,7 @@ pub async fn load() -> Result<AccountData, FnError> {
 /// when an app in an ended session has a front-channel logout URI. This
 /// browser's own session ending ends its browser session too.
 pub async fn sign_out(csrf: String, only: Option<String>) -> Result<(), FnError> {
-    mark_no_store();
-    let state = app_state()?;
-    let session = browser_session().await?;
-    let accept_language: AcceptLanguage = leptos_axum::extract()
-        .await
-        .context("reading Accept-Language")?;
+    let (state, session, locale) = context().await?;
     let Some(current) = session
         .active_op_session(&state.pool)
         .await
@@ -141,7 +142,7 @@ pub async fn sign_out(csrf: String, only: Option<String>) -> Result<(), FnError>
         .seal(Purpose::SignOutResult, &result, now() + RESULT_TTL_SECS);
     let back = local_url(&state.settings.issuer, "/account", &[("result", &sealed)])
         .context("building the account URL")?;
-    let next = frontchannel_or(&state, &report.ended, back, accept_language.locale(None))
+    let next = frontchannel_or(&state, &report.ended, back, locale)
         .await
         .context("planning the front-channel logout failed")?;
     Redirect::see_other(&next).apply();

@@ -242,51 +242,31 @@ async fn redeem_code(
     let mut tx = crate::server::db::begin_write(&state.pool)
         .await
         .context("starting a transaction")?;
-    let access_token = random_token();
-    insert_access_token(
-        &mut *tx,
-        &NewAccessToken {
-            token_hash: &sha256_b64(&access_token),
-            client_id: &client.client_id,
+    let refresh_expires_at = now
+        + if offline {
+            lifetimes.offline
+        } else {
+            lifetimes.refresh
+        };
+    let (access_token, refresh_token) = mint_tokens(
+        &mut tx,
+        client,
+        &GrantTokens {
+            grant_id: &code_hash,
             user_id: op_session.user_id,
-            sid: (!offline).then_some(op_session.sid.as_str()),
-            scope: &code.scope,
-            code_hash: &code_hash,
-            issued_at: now,
-            expires_at: now + lifetimes.access,
+            sid: &op_session.sid,
+            offline,
+            grant_scope: &code.scope,
+            access_scope: &code.scope,
+            auth_time: op_session.auth_time,
+            refresh_expires_at: client
+                .allows(GrantType::RefreshToken)
+                .then_some(refresh_expires_at),
         },
+        lifetimes.access,
+        now,
     )
-    .await
-    .context("storing the access token")?;
-    let refresh_token = match client.allows(GrantType::RefreshToken) {
-        false => None,
-        true => {
-            let token = random_token();
-            insert_refresh_token(
-                &mut *tx,
-                &NewRefreshToken {
-                    token_hash: &sha256_b64(&token),
-                    grant_id: &code_hash,
-                    client_id: &client.client_id,
-                    user_id: op_session.user_id,
-                    sid: &op_session.sid,
-                    offline,
-                    scope: &code.scope,
-                    auth_time: op_session.auth_time,
-                    issued_at: now,
-                    expires_at: now
-                        + if offline {
-                            lifetimes.offline
-                        } else {
-                            lifetimes.refresh
-                        },
-                },
-            )
-            .await
-            .context("storing the refresh token")?;
-            Some(token)
-        }
-    };
+    .await?;
     tx.commit().await.context("committing the tokens")?;
 
     Ok(TokenResponse {
@@ -374,46 +354,29 @@ async fn refresh(
     if !user_active {
         return Err(INVALID_REFRESH_TOKEN.into());
     }
-    let refresh_token = random_token();
-    insert_refresh_token(
-        &mut *tx,
-        &NewRefreshToken {
-            token_hash: &sha256_b64(&refresh_token),
+    let (access_token, refresh_token) = mint_tokens(
+        &mut tx,
+        client,
+        &GrantTokens {
             grant_id: &spent.grant_id,
-            client_id: &client.client_id,
             user_id: spent.user_id,
             sid: &spent.sid,
             offline: spent.offline,
-            scope: &spent.scope,
+            grant_scope: &spent.scope,
+            access_scope: &scope,
             auth_time: spent.auth_time,
-            issued_at: now,
             // An offline grant lives on while it is used; a bound one ends
             // when it was due to, or with its session.
-            expires_at: if spent.offline {
+            refresh_expires_at: Some(if spent.offline {
                 now + lifetimes.offline
             } else {
                 spent.expires_at
-            },
+            }),
         },
+        lifetimes.access,
+        now,
     )
-    .await
-    .context("storing the refresh token")?;
-    let access_token = random_token();
-    insert_access_token(
-        &mut *tx,
-        &NewAccessToken {
-            token_hash: &sha256_b64(&access_token),
-            client_id: &client.client_id,
-            user_id: spent.user_id,
-            sid: (!spent.offline).then_some(spent.sid.as_str()),
-            scope: &scope,
-            code_hash: &spent.grant_id,
-            issued_at: now,
-            expires_at: now + lifetimes.access,
-        },
-    )
-    .await
-    .context("storing the access token")?;
+    .await?;
     tx.commit().await.context("committing the rotation")?;
 
     let id_token = match &op_session {
@@ -427,9 +390,75 @@ async fn refresh(
         token_type: "Bearer",
         expires_in: lifetimes.access,
         id_token,
-        refresh_token: Some(refresh_token),
+        refresh_token,
         scope,
     })
+}
+
+/// The tokens one step of a grant issues.
+struct GrantTokens<'a> {
+    /// The hash of the code the grant began with.
+    grant_id: &'a str,
+    user_id: i64,
+    sid: &'a str,
+    /// Not bound to `sid`: neither token dies with the session.
+    offline: bool,
+    /// The grant's scope, which its refresh tokens keep.
+    grant_scope: &'a str,
+    /// This access token's scope: the grant's, or a part of it.
+    access_scope: &'a str,
+    auth_time: i64,
+    /// When the refresh token expires; `None` issues none.
+    refresh_expires_at: Option<i64>,
+}
+
+/// Stores a new access token and (if asked) refresh token of a grant, in
+/// the caller's transaction; returns them.
+async fn mint_tokens(
+    tx: &mut crate::server::db::Tx,
+    client: &ClientRow,
+    grant: &GrantTokens<'_>,
+    access_lifetime: i64,
+    now: i64,
+) -> Result<(String, Option<String>), Failure> {
+    let access_token = random_token();
+    insert_access_token(
+        &mut **tx,
+        &NewAccessToken {
+            token_hash: &sha256_b64(&access_token),
+            client_id: &client.client_id,
+            user_id: grant.user_id,
+            sid: (!grant.offline).then_some(grant.sid),
+            scope: grant.access_scope,
+            code_hash: grant.grant_id,
+            issued_at: now,
+            expires_at: now + access_lifetime,
+        },
+    )
+    .await
+    .context("storing the access token")?;
+    let Some(expires_at) = grant.refresh_expires_at else {
+        return Ok((access_token, None));
+    };
+    let refresh_token = random_token();
+    insert_refresh_token(
+        &mut **tx,
+        &NewRefreshToken {
+            token_hash: &sha256_b64(&refresh_token),
+            grant_id: grant.grant_id,
+            client_id: &client.client_id,
+            user_id: grant.user_id,
+            sid: grant.sid,
+            offline: grant.offline,
+            scope: grant.grant_scope,
+            auth_time: grant.auth_time,
+            issued_at: now,
+            expires_at,
+        },
+    )
+    .await
+    .context("storing the refresh token")?;
+    Ok((access_token, Some(refresh_token)))
 }
 
 /// An ID token for `client` about `session` (OIDC Core §2, §3.1.3.3, §12.2).
