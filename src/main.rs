@@ -87,7 +87,7 @@ async fn run(cli: Cli, settings: signoff::server::config::Settings) -> anyhow::R
             command: ClientCommand::Add(spec),
         } => {
             let client_id = spec.client_id.clone();
-            let generated = commands::add_client(&pool, *spec).await?;
+            let generated = commands::add_client(&pool, *spec, "cli").await?;
             println!("added client {client_id}");
             if let Some(secret) = generated {
                 println!("client secret (shown once, stored only as a hash): {secret}");

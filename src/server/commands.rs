@@ -59,9 +59,14 @@ pub struct ClientSpec {
     pub grant_types: Vec<String>,
 }
 
-/// Validates (by the same rules as the admin console) and stores a client.
-/// Returns the secret when one was generated, for the caller to show once.
-pub async fn add_client(pool: &Pool, spec: ClientSpec) -> anyhow::Result<Option<String>> {
+/// Validates (by the same rules as the admin console) and stores a client,
+/// audited as done by `actor`. Returns the secret when one was generated, for
+/// the caller to show once.
+pub async fn add_client(
+    pool: &Pool,
+    spec: ClientSpec,
+    actor: &str,
+) -> anyhow::Result<Option<String>> {
     let client_type = if spec.public {
         ClientType::Public
     } else {
@@ -96,7 +101,7 @@ pub async fn add_client(pool: &Pool, spec: ClientSpec) -> anyhow::Result<Option<
             (Some(secret.clone()), Some(secret))
         }
     };
-    register_client(pool, &metadata, secret.as_deref(), "cli").await?;
+    register_client(pool, &metadata, secret.as_deref(), actor).await?;
     Ok(generated)
 }
 
@@ -203,6 +208,9 @@ pub mod demo {
     }
 }
 
+/// The actor the audit log names for what signoff does by itself.
+pub const SYSTEM: &str = "system";
+
 /// Seeds the demo user, admin and clients, but only into an empty database.
 /// Its relying parties' URIs use `ports`.
 pub async fn seed_demo(pool: &Pool, ports: DemoRpPorts) -> anyhow::Result<bool> {
@@ -217,8 +225,9 @@ pub async fn seed_demo(pool: &Pool, ports: DemoRpPorts) -> anyhow::Result<bool> 
         password: password.into(),
         admin,
     };
-    add_user(pool, user(demo::USER, demo::PASSWORD, false), "demo").await?;
-    add_user(pool, user(demo::ADMIN, demo::ADMIN_PASSWORD, true), "demo").await?;
+    // Seeding is the system's doing, and is audited as such.
+    add_user(pool, user(demo::USER, demo::PASSWORD, false), SYSTEM).await?;
+    add_user(pool, user(demo::ADMIN, demo::ADMIN_PASSWORD, true), SYSTEM).await?;
     add_client(
         pool,
         ClientSpec {
@@ -233,6 +242,7 @@ pub async fn seed_demo(pool: &Pool, ports: DemoRpPorts) -> anyhow::Result<bool> 
             confirmation: "always".into(),
             grant_types: refresh(),
         },
+        SYSTEM,
     )
     .await?;
     let confidential =
@@ -259,6 +269,7 @@ pub async fn seed_demo(pool: &Pool, ports: DemoRpPorts) -> anyhow::Result<bool> 
                 demo::POST_LOGOUT_REDIRECT_URI,
             )
         },
+        SYSTEM,
     )
     .await?;
     add_client(
@@ -272,6 +283,7 @@ pub async fn seed_demo(pool: &Pool, ports: DemoRpPorts) -> anyhow::Result<bool> 
                 demo::BACKCHANNEL_POST_LOGOUT_REDIRECT_URI,
             )
         },
+        SYSTEM,
     )
     .await?;
     add_client(
@@ -288,6 +300,7 @@ pub async fn seed_demo(pool: &Pool, ports: DemoRpPorts) -> anyhow::Result<bool> 
             confirmation: "always".into(),
             grant_types: refresh(),
         },
+        SYSTEM,
     )
     .await?;
     Ok(true)

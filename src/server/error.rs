@@ -31,6 +31,9 @@ pub enum AppError {
     /// A request refused with a 400 page; the message is shown to the user.
     #[error("bad request: {0}")]
     BadRequest(&'static str),
+    /// Signed in, but not allowed: the 403 page.
+    #[error("forbidden")]
+    Forbidden,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -39,6 +42,7 @@ impl IntoResponse for AppError {
     fn into_response(self) -> axum::response::Response {
         let ui = match &self {
             AppError::BadRequest(why) => UiError::BadRequest(why),
+            AppError::Forbidden => UiError::Forbidden,
             AppError::Internal(err) if super::db::is_unstorable_text(err) => {
                 UiError::BadRequest("The request holds text that cannot be stored.")
             }

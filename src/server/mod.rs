@@ -3,6 +3,8 @@
 
 pub(crate) mod accept_language;
 pub mod accounts;
+pub mod audit;
+pub(crate) mod audit_export;
 pub(crate) mod backchannel;
 pub(crate) mod browser_session;
 pub mod cli;

@@ -534,6 +534,7 @@ async fn a_client_registered_with_the_cli_policy_is_honoured() {
             confirmation: "when_required".into(),
             grant_types: vec![],
         },
+        "cli",
     )
     .await
     .unwrap();

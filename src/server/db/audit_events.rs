@@ -1,4 +1,5 @@
 use super::Executor;
+use crate::server::audit::{ActorFilter, AuditFilter};
 
 /// One audit record to write. `detail` is a JSON object.
 #[derive(Clone, Debug)]
@@ -58,18 +59,36 @@ pub struct AuditEventRow {
     pub detail: String,
 }
 
-/// Newest first, `limit` rows after skipping `offset`.
+/// The events `filter` matches, newest first, `limit` rows after skipping `offset`.
 pub async fn list_audit_events(
     db: impl Executor<'_>,
+    filter: &AuditFilter,
     offset: i64,
     limit: i64,
 ) -> sqlx::Result<Vec<AuditEventRow>> {
+    let (anonymous, actor) = match &filter.actor {
+        None => (false, None),
+        Some(ActorFilter::Anonymous) => (true, None),
+        Some(ActorFilter::Named(name)) => (false, Some(name.as_str())),
+    };
     sqlx::query_as(
         "SELECT id, occurred_at, actor, action, subject, detail FROM audit_events \
+         WHERE ($3 IS NULL OR action LIKE $3 ESCAPE '\\') \
+         AND ($4 IS NULL OR lower(actor) = lower($4)) \
+         AND ($5 = 0 OR actor IS NULL) \
+         AND ($6 IS NULL OR subject = $6) \
+         AND ($7 IS NULL OR occurred_at >= $7) \
+         AND ($8 IS NULL OR occurred_at < $8) \
          ORDER BY occurred_at DESC, id DESC LIMIT $1 OFFSET $2",
     )
     .bind(limit)
     .bind(offset)
+    .bind(filter.action_pattern.as_deref())
+    .bind(actor)
+    .bind(i64::from(anonymous))
+    .bind(filter.subject.as_deref())
+    .bind(filter.since)
+    .bind(filter.until)
     .fetch_all(db)
     .await
 }

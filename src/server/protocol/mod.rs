@@ -61,6 +61,10 @@ pub fn browser_routes() -> Router<AppState> {
             "/consent",
             get(authorize::consent_page).post(authorize::answer_consent),
         )
+        .route(
+            "/admin/audit/export",
+            get(crate::server::audit_export::export_audit),
+        )
 }
 
 /// An OAuth error as JSON (RFC 6749 §5.2), never cached.

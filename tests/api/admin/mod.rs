@@ -70,6 +70,7 @@ async fn user_sid(app: &TestApp) -> String {
 }
 
 mod access;
+mod audit;
 mod cache;
 mod clients;
 mod users;
