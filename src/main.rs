@@ -60,7 +60,7 @@ fn return_large_allocations_to_the_os() {
 
 /// config → telemetry → start-up (or one administrative command).
 async fn run(cli: Cli, settings: signoff::server::config::Settings) -> anyhow::Result<()> {
-    telemetry::init(&settings.log)?;
+    telemetry::init(&settings.log, settings.log_format)?;
     let command = match cli.command {
         None | Some(Command::Serve) => {
             tracing::info!(?settings, "starting");

@@ -134,6 +134,10 @@ mod tests {
             "SIGNOFF_DEMO",
             "SIGNOFF_COOKIE_SAMESITE",
             "SIGNOFF_ALLOW_PRIVATE_LOGOUT_TARGETS",
+            "SIGNOFF_LOG_FORMAT",
+            "SIGNOFF_ACCESS_TOKEN_LIFETIME",
+            "SIGNOFF_REFRESH_TOKEN_LIFETIME",
+            "SIGNOFF_OFFLINE_TOKEN_LIFETIME",
         ] {
             assert!(help.contains(var), "--help does not mention {var}:\n{help}");
         }

@@ -24,6 +24,8 @@ pub struct Settings {
     pub issuer: Issuer,
     pub database_url: DatabaseUrl,
     pub log: String,
+    /// How log lines are written: readable text, or one JSON object per line.
+    pub log_format: LogFormat,
     /// Seed the demo data into an empty database at start-up.
     pub demo: bool,
     /// SameSite of the browser-session cookie.
@@ -139,6 +141,15 @@ pub const DEFAULT_AUDIT_RETENTION_DAYS: u32 = 365;
 /// lets them work, at the price of cross-site requests carrying the cookie.
 /// `Strict` is refused: RP-initiated logout is a cross-site navigation, so a
 /// strict cookie would never arrive and the logout would silently do nothing.
+/// `SIGNOFF_LOG_FORMAT`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    /// One readable line per event.
+    Text,
+    /// One JSON object per line, with the request's id and route.
+    Json,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CookieSameSite {
     Lax,
@@ -169,6 +180,11 @@ pub struct SettingsLayer {
     /// Log filter in tracing's EnvFilter syntax, e.g. "info,signoff=debug" [default: info].
     #[arg(long, env = "SIGNOFF_LOG", global = true)]
     pub log: Option<String>,
+
+    /// Log lines as readable text, or as one JSON object per line carrying the
+    /// request id and route: text or json [default: text].
+    #[arg(long, env = "SIGNOFF_LOG_FORMAT", global = true)]
+    pub log_format: Option<String>,
 
     /// Seed demo users and clients at start-up when the database is empty [default: false].
     #[arg(long, env = "SIGNOFF_DEMO", global = true)]
@@ -273,6 +289,8 @@ pub enum ConfigError {
     Retention(&'static str),
     #[error("demo RP ports {0:?} are not two ports such as 8080,8081")]
     DemoRpPorts(String),
+    #[error("log format {0:?} must be text or json")]
+    LogFormat(String),
     #[error("{0} must be between {1} and {2} seconds")]
     TokenLifetime(&'static str, i64, i64),
 }
@@ -412,7 +430,19 @@ impl Settings {
                 YEAR,
             )?,
         };
+        let log_format = match overrides
+            .log_format
+            .or(file.log_format)
+            .unwrap_or_else(|| "text".to_owned())
+            .to_ascii_lowercase()
+            .as_str()
+        {
+            "text" => LogFormat::Text,
+            "json" => LogFormat::Json,
+            other => return Err(ConfigError::LogFormat(other.to_owned())),
+        };
         Ok(Self {
+            log_format,
             token_lifetimes,
             worker_threads,
             demo_rp_ports,
@@ -568,6 +598,19 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn logs_are_text_unless_json_is_asked_for() {
+        let s = Settings::resolve(SettingsLayer::default(), SettingsLayer::default()).unwrap();
+        assert_eq!(s.log_format, LogFormat::Text);
+        let s =
+            Settings::resolve(layer("log_format = \"JSON\""), SettingsLayer::default()).unwrap();
+        assert_eq!(s.log_format, LogFormat::Json);
+        assert!(matches!(
+            Settings::resolve(layer("log_format = \"xml\""), SettingsLayer::default()),
+            Err(ConfigError::LogFormat(_))
+        ));
     }
 
     #[test]

@@ -24,13 +24,14 @@ use tower_http::trace::TraceLayer;
 
 use super::backchannel::BackchannelNotifier;
 use super::browser_session::BrowserSessionLayer;
-use super::config::Settings;
+use super::config::{LogFormat, Settings};
 use super::db::audit_events::{NewAuditEvent, insert_audit_event};
 use super::keys::SigningKeys;
 use super::rate_limit::{self, RateLimit};
 use super::read_cache::{CACHED_CLIENTS, CACHED_ROWS, ReadCache, Ttls};
 use super::signed::Signer;
 use super::state::{AppState, Shared};
+use super::telemetry;
 use super::throttle::LoginThrottle;
 use super::{browser_session, commands, db, error, headers, health, maintenance, protocol};
 use crate::app::{App, shell};
@@ -118,7 +119,12 @@ impl Application {
         let mut background = vec![session_cleanup, key_reloader, deliveries, maintenance];
         background.extend(limit.as_ref().map(RateLimit::spawn_sweeper));
 
-        let service = with_common_layers(router, limit, state.settings.issuer.is_https());
+        let service = with_common_layers(
+            router,
+            limit,
+            state.settings.issuer.is_https(),
+            state.settings.log_format,
+        );
 
         Ok(Self {
             listener,
@@ -218,10 +224,15 @@ pub type AppService = BoxCloneSyncService<Request, Response, Infallible>;
 /// The common layers wrap the router once, outside it. Layered onto the
 /// router instead, each would wrap every route separately, and serving a
 /// request would clone (and allocate) each route's whole stack of boxes.
-fn with_common_layers(router: Router, limit: Option<RateLimit>, https: bool) -> AppService {
+fn with_common_layers(
+    router: Router,
+    limit: Option<RateLimit>,
+    https: bool,
+    log_format: LogFormat,
+) -> AppService {
     let service = ServiceBuilder::new()
         .map_response(IntoResponse::into_response)
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(telemetry::request_span(log_format)))
         .layer(headers::SecurityHeadersLayer::new(https))
         .option_layer(limit.map(rate_limit::RateLimitLayer))
         .map_response(IntoResponse::into_response)

@@ -44,7 +44,7 @@ pub async fn spawn_app_with(allow_private_logout_targets: bool) -> TestApp {
 pub async fn spawn_app_configured(settings: SettingsLayer) -> TestApp {
     // `SIGNOFF_TEST_LOG=debug cargo test ... one_test` shows the server's log.
     if let Ok(filter) = std::env::var("SIGNOFF_TEST_LOG") {
-        let _ = signoff::server::telemetry::init(&filter);
+        let _ = signoff::server::telemetry::init(&filter, signoff::server::config::LogFormat::Text);
     }
     let data_dir = tempfile::tempdir().expect("temporary directory");
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
