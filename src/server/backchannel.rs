@@ -307,6 +307,9 @@ impl BackchannelNotifier {
         )
         .await
         {
+            Ok(true) if status != DeliveryStatus::Pending => {
+                super::metrics::metrics().delivery_settled(status.as_str(), now - row.created_at);
+            }
             Ok(true) => {}
             Ok(false) => tracing::warn!(
                 id = row.id,

@@ -52,6 +52,8 @@ pub struct Settings {
     pub worker_threads: usize,
     /// How long access and refresh tokens live.
     pub token_lifetimes: crate::oidc::token::TokenLifetimes,
+    /// Where Prometheus metrics are served, if anywhere.
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 /// `sqlite:…` or `postgres:…`/`postgresql:…`, read as text; its `Debug` hides
@@ -233,6 +235,11 @@ pub struct SettingsLayer {
     #[arg(long, env = "SIGNOFF_WORKER_THREADS", global = true)]
     pub worker_threads: Option<usize>,
 
+    /// Serve Prometheus metrics at /metrics on this socket address, e.g.
+    /// 127.0.0.1:9464; keep it private [default: off].
+    #[arg(long, env = "SIGNOFF_METRICS_LISTEN", global = true)]
+    pub metrics_listen: Option<String>,
+
     /// Seconds an access token lives, 60 to 86400 [default: 3600].
     #[arg(long, env = "SIGNOFF_ACCESS_TOKEN_LIFETIME", global = true)]
     pub access_token_lifetime: Option<i64>,
@@ -289,6 +296,8 @@ pub enum ConfigError {
     Retention(&'static str),
     #[error("demo RP ports {0:?} are not two ports such as 8080,8081")]
     DemoRpPorts(String),
+    #[error("metrics listen address {0:?} is not a socket address such as 127.0.0.1:9464")]
+    MetricsListen(String),
     #[error("log format {0:?} must be text or json")]
     LogFormat(String),
     #[error("{0} must be between {1} and {2} seconds")]
@@ -441,7 +450,20 @@ impl Settings {
             "json" => LogFormat::Json,
             other => return Err(ConfigError::LogFormat(other.to_owned())),
         };
+        let metrics_listen = match overrides
+            .metrics_listen
+            .or(file.metrics_listen)
+            .filter(|a| !a.trim().is_empty())
+        {
+            None => None,
+            Some(text) => Some(
+                text.trim()
+                    .parse::<SocketAddr>()
+                    .map_err(|_| ConfigError::MetricsListen(text))?,
+            ),
+        };
         Ok(Self {
+            metrics_listen,
             log_format,
             token_lifetimes,
             worker_threads,
@@ -598,6 +620,25 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn metrics_are_off_unless_given_an_address() {
+        let s = Settings::resolve(SettingsLayer::default(), SettingsLayer::default()).unwrap();
+        assert_eq!(s.metrics_listen, None);
+        let s = Settings::resolve(
+            layer("metrics_listen = \"127.0.0.1:9464\""),
+            SettingsLayer::default(),
+        )
+        .unwrap();
+        assert_eq!(s.metrics_listen, Some("127.0.0.1:9464".parse().unwrap()));
+        assert!(matches!(
+            Settings::resolve(
+                layer("metrics_listen = \"nowhere\""),
+                SettingsLayer::default()
+            ),
+            Err(ConfigError::MetricsListen(_))
+        ));
     }
 
     #[test]

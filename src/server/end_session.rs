@@ -312,6 +312,9 @@ pub async fn frontchannel_or(
     insert_frontchannel_page(&state.pool, &id, &serde_json::to_string(&plan)?, now())
         .await
         .context("storing the front-channel page")?;
+    super::metrics::metrics()
+        .frontchannel_frames
+        .inc_by(plan.frames.len() as u64);
     local_url(
         &state.settings.issuer,
         "/logout/frontchannel",

@@ -21,6 +21,7 @@ pub(crate) mod headers;
 pub(crate) mod health;
 pub mod keys;
 pub mod maintenance;
+pub mod metrics;
 pub(crate) mod passwords;
 pub(crate) mod protocol;
 pub(crate) mod rate_limit;

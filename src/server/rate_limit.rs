@@ -140,6 +140,7 @@ where
                     path,
                     "/token" | "/revoke" | "/introspect" | "/userinfo" | "/userStatus.json"
                 ) || (path.starts_with("/api/") && !wants_html);
+                super::metrics::metrics().rate_limited.inc();
                 return Either::Left(std::future::ready(Ok(too_many_requests(wait, is_api))));
             }
         }

@@ -101,6 +101,8 @@ pub struct Terminations {
     now_ms: i64,
     sids: Vec<String>,
     deliveries: Vec<i64>,
+    /// (reason, outcome) of each end, counted in the metrics once committed.
+    counted: Vec<(String, &'static str)>,
 }
 
 impl Terminations {
@@ -114,6 +116,7 @@ impl Terminations {
             now_ms: now_ms(),
             sids: Vec::new(),
             deliveries: Vec::new(),
+            counted: Vec::new(),
         })
     }
 
@@ -186,6 +189,13 @@ impl Terminations {
                 }),
             )),
         };
+        if event.is_some() {
+            let outcome = match scope {
+                Scope::OpSession => "op_session_ended",
+                Scope::Client(_) => "client_session_ended",
+            };
+            self.counted.push((cause.reason.to_owned(), outcome));
+        }
         if let Some((action, detail)) = event {
             record_audit_event(&mut *tx, cause.actor, action, Some(sid), detail, now)
                 .await
@@ -264,6 +274,9 @@ impl Terminations {
         self.tx.commit().await.context("committing the change")?;
         for sid in &self.sids {
             state.op_sessions.forget(sid);
+        }
+        for (reason, outcome) in &self.counted {
+            super::metrics::metrics().logout(reason, outcome);
         }
         Ok(self.deliveries)
     }

@@ -26,6 +26,8 @@ use super::backchannel::BackchannelNotifier;
 use super::browser_session::BrowserSessionLayer;
 use super::config::{LogFormat, Settings};
 use super::db::audit_events::{NewAuditEvent, insert_audit_event};
+use super::db::backchannel_deliveries::count_pending_deliveries;
+use super::db::op_sessions::count_live_op_sessions;
 use super::keys::SigningKeys;
 use super::rate_limit::{self, RateLimit};
 use super::read_cache::{CACHED_CLIENTS, CACHED_ROWS, ReadCache, Ttls};
@@ -33,7 +35,9 @@ use super::signed::Signer;
 use super::state::{AppState, Shared};
 use super::telemetry;
 use super::throttle::LoginThrottle;
-use super::{browser_session, commands, db, error, headers, health, maintenance, protocol};
+use super::{
+    browser_session, commands, db, error, headers, health, maintenance, metrics, protocol,
+};
 use crate::app::{App, shell};
 use crate::oidc::discovery::ProviderMetadata;
 
@@ -43,6 +47,8 @@ const MAX_BODY_BYTES: usize = 64 * 1024;
 /// A bound, migrated, ready-to-serve signoff.
 pub struct Application {
     listener: TcpListener,
+    /// Where `/metrics` is served, when it is.
+    metrics_addr: Option<SocketAddr>,
     service: AppService,
     state: AppState,
     background: Vec<JoinHandle<()>>,
@@ -118,16 +124,27 @@ impl Application {
         );
         let mut background = vec![session_cleanup, key_reloader, deliveries, maintenance];
         background.extend(limit.as_ref().map(RateLimit::spawn_sweeper));
+        let metrics_addr = match state.settings.metrics_listen {
+            None => None,
+            Some(addr) => {
+                let (bound, server) = serve_metrics(addr, pool.clone()).await?;
+                tracing::info!(address = %bound, "serving metrics");
+                background.push(server);
+                Some(bound)
+            }
+        };
 
         let service = with_common_layers(
             router,
             limit,
             state.settings.issuer.is_https(),
             state.settings.log_format,
+            metrics_addr.is_some(),
         );
 
         Ok(Self {
             listener,
+            metrics_addr,
             service,
             state,
             background,
@@ -138,6 +155,11 @@ impl Application {
 
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
         self.listener.local_addr()
+    }
+
+    /// Where `/metrics` is served (`SIGNOFF_METRICS_LISTEN`), if it is.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_addr
     }
 
     pub fn state(&self) -> &AppState {
@@ -221,6 +243,53 @@ async fn not_found_page(
 /// response passes through, the error and panic pages included.
 pub type AppService = BoxCloneSyncService<Request, Response, Infallible>;
 
+/// Serves `GET /metrics` on a listener of its own: the registry, with the
+/// gauges read from the shared database first.
+async fn serve_metrics(
+    addr: SocketAddr,
+    pool: Pool,
+) -> anyhow::Result<(SocketAddr, JoinHandle<()>)> {
+    let listener = TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot serve metrics on {addr}"))?;
+    let bound = listener.local_addr()?;
+    let app = Router::new().route(
+        "/metrics",
+        get(move || {
+            let pool = pool.clone();
+            async move {
+                let m = metrics::metrics();
+                match (
+                    count_live_op_sessions(&pool).await,
+                    count_pending_deliveries(&pool).await,
+                ) {
+                    (Ok(live), Ok(pending)) => {
+                        m.live_sessions.set(live);
+                        m.pending_deliveries.set(pending);
+                    }
+                    (Err(err), _) | (_, Err(err)) => {
+                        tracing::error!(error = %err, "reading the metrics' gauges failed");
+                    }
+                }
+                (
+                    [(
+                        axum::http::header::CONTENT_TYPE,
+                        // What prometheus-client's text encoder writes.
+                        "application/openmetrics-text; version=1.0.0; charset=utf-8",
+                    )],
+                    m.encode(),
+                )
+            }
+        }),
+    );
+    let server = tokio::spawn(async move {
+        if let Err(err) = axum::serve(listener, app).await {
+            tracing::error!(error = %err, "the metrics listener failed");
+        }
+    });
+    Ok((bound, server))
+}
+
 /// The common layers wrap the router once, outside it. Layered onto the
 /// router instead, each would wrap every route separately, and serving a
 /// request would clone (and allocate) each route's whole stack of boxes.
@@ -229,8 +298,10 @@ fn with_common_layers(
     limit: Option<RateLimit>,
     https: bool,
     log_format: LogFormat,
+    timed: bool,
 ) -> AppService {
     let service = ServiceBuilder::new()
+        .option_layer(timed.then_some(metrics::RequestMetricsLayer))
         .map_response(IntoResponse::into_response)
         .layer(TraceLayer::new_for_http().make_span_with(telemetry::request_span(log_format)))
         .layer(headers::SecurityHeadersLayer::new(https))

@@ -19,6 +19,9 @@ pub struct TestApp {
     in_process: Option<AppState>,
     /// Keeps cookies (one browser) and does not follow redirects.
     pub client: reqwest::Client,
+    /// Where `/metrics` is served, when `metrics_listen` was set.
+    #[allow(dead_code)]
+    pub metrics: Option<std::net::SocketAddr>,
     _data_dir: TempDir,
 }
 
@@ -65,9 +68,11 @@ pub async fn spawn_app_configured(settings: SettingsLayer) -> TestApp {
         .expect("the application builds");
     let state = app.state().clone();
     let pool = state.pool.clone();
+    let metrics = app.metrics_addr();
     tokio::spawn(app.run_until_stopped(std::future::pending()));
 
     TestApp {
+        metrics,
         address: format!("http://{addr}"),
         pool,
         in_process: Some(state),
@@ -146,6 +151,7 @@ impl TestApp {
             pool,
             in_process: None,
             client: browser(),
+            metrics: None,
             _data_dir: data_dir,
         }
     }

@@ -18,6 +18,7 @@ mod limits;
 mod login;
 mod logout;
 mod maintenance;
+mod metrics;
 mod one_session;
 mod orcid;
 mod receiver;

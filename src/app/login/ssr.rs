@@ -14,6 +14,7 @@ use crate::server::client_addr::request_client_addr;
 use crate::server::clock::{now, now_ms};
 use crate::server::db::audit_events::record_audit_event;
 use crate::server::db::users::find_user_by_username;
+use crate::server::metrics::metrics;
 use crate::server::passwords::{try_check_slot, verify_password};
 use crate::server::sessions::start_op_session;
 use crate::server::signed::Purpose;
@@ -110,7 +111,10 @@ pub async fn sign_in(
         .context("the login throttle failed")?
     {
         Reserved::Yes(reservation) => reservation,
-        Reserved::Wait(_) => return back("throttled"),
+        Reserved::Wait(_) => {
+            metrics().sign_in("throttled");
+            return back("throttled");
+        }
     };
     let Some(slot) = try_check_slot() else {
         state
@@ -144,8 +148,10 @@ pub async fn sign_in(
         )
         .await
         .context("writing the audit event failed")?;
+        metrics().sign_in("failed");
         return back("invalid");
     };
+    metrics().sign_in("succeeded");
     state
         .throttle
         .succeeded(reservation)

@@ -265,6 +265,13 @@ pub async fn list_delivery_outcomes(
     query.fetch_all(db).await
 }
 
+/// How many deliveries are not settled yet.
+pub async fn count_pending_deliveries(db: impl Executor<'_>) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM backchannel_deliveries WHERE status = 'pending'")
+        .fetch_one(db)
+        .await
+}
+
 /// How many deliveries to each client have failed for good.
 pub async fn count_failed_deliveries_by_client(
     db: impl Executor<'_>,

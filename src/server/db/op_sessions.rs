@@ -202,6 +202,13 @@ pub async fn list_user_session_apps(
     .await
 }
 
+/// How many OP sessions are live (not ended).
+pub async fn count_live_op_sessions(db: impl Executor<'_>) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM op_sessions WHERE ended_at IS NULL")
+        .fetch_one(db)
+        .await
+}
+
 /// The sids of a user's live OP sessions.
 pub async fn list_active_sids_for_user(
     db: impl Executor<'_>,
