@@ -5,35 +5,26 @@ use anyhow::Context;
 use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
 
-use super::audit::{AuditFilter, AuditQuery, rfc3339};
+use super::audit::rfc3339;
 use super::browser_session::BrowserSession;
 use super::db::audit_events::list_audit_events;
 use super::error::AppError;
 use super::respond::Redirect;
 use super::state::AppState;
 use super::urls::local_url;
+use crate::app::admin::audit::AuditFilterInput;
+use crate::app::admin::ssr::audit::parse_filter;
 
 /// Most events one export holds; a narrower filter gets the rest.
 pub const MAX_EXPORT: i64 = 100_000;
 /// Events read per query.
 const BATCH: i64 = 5_000;
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct ExportQuery {
-    action: String,
-    actor: String,
-    subject: String,
-    from: String,
-    to: String,
-}
-
 pub async fn export_audit(
     State(state): State<AppState>,
     session: BrowserSession,
-    Query(query): Query<ExportQuery>,
+    Query(query): Query<AuditFilterInput>,
 ) -> Result<Response, AppError> {
     match session.active_op_session(&state.pool).await? {
         Some(s) if s.is_admin => {}
@@ -48,14 +39,8 @@ pub async fn export_audit(
             return Ok(Redirect::see_other(&login).into_response());
         }
     }
-    let filter = AuditFilter::parse(&AuditQuery {
-        action: &query.action,
-        actor: &query.actor,
-        subject: &query.subject,
-        from: &query.from,
-        to: &query.to,
-    })
-    .map_err(|_| AppError::BadRequest("The audit filter is not valid."))?;
+    let filter =
+        parse_filter(&query).map_err(|_| AppError::BadRequest("The audit filter is not valid."))?;
     let mut lines = String::new();
     let mut offset = 0;
     while offset < MAX_EXPORT {

@@ -151,10 +151,11 @@ impl Metrics {
             .inc();
     }
 
-    pub fn logout(&self, reason: &str, outcome: &'static str) {
+    /// `trigger` is what [`trigger`] made of the termination's reason.
+    pub fn logout(&self, trigger: &'static str, outcome: &'static str) {
         self.logouts
             .get_or_create(&LogoutLabels {
-                trigger: Label(trigger(reason)),
+                trigger: Label(trigger),
                 outcome: Label(outcome),
             })
             .inc();
@@ -199,7 +200,8 @@ const TRIGGERS: &[&str] = &[
     "client_deleted",
 ];
 
-fn trigger(reason: &str) -> &'static str {
+/// The `trigger` label for a termination's reason.
+pub fn trigger(reason: &str) -> &'static str {
     TRIGGERS
         .iter()
         .find(|t| **t == reason)
@@ -310,7 +312,7 @@ mod tests {
     fn the_text_format_names_every_metric_with_its_labels() {
         let m = metrics();
         m.sign_in("succeeded");
-        m.logout("expired", "op_session_ended");
+        m.logout(trigger("expired"), "op_session_ended");
         m.delivery_settled("delivered", 1500);
         let text = m.encode();
         for line in [

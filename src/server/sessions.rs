@@ -101,8 +101,8 @@ pub struct Terminations {
     now_ms: i64,
     sids: Vec<String>,
     deliveries: Vec<i64>,
-    /// (reason, outcome) of each end, counted in the metrics once committed.
-    counted: Vec<(String, &'static str)>,
+    /// (trigger, outcome) of each end, counted in the metrics once committed.
+    counted: Vec<(&'static str, &'static str)>,
 }
 
 impl Terminations {
@@ -194,7 +194,8 @@ impl Terminations {
                 Scope::OpSession => "op_session_ended",
                 Scope::Client(_) => "client_session_ended",
             };
-            self.counted.push((cause.reason.to_owned(), outcome));
+            self.counted
+                .push((super::metrics::trigger(cause.reason), outcome));
         }
         if let Some((action, detail)) = event {
             record_audit_event(&mut *tx, cause.actor, action, Some(sid), detail, now)
@@ -275,8 +276,8 @@ impl Terminations {
         for sid in &self.sids {
             state.op_sessions.forget(sid);
         }
-        for (reason, outcome) in &self.counted {
-            super::metrics::metrics().logout(reason, outcome);
+        for (trigger, outcome) in self.counted {
+            super::metrics::metrics().logout(trigger, outcome);
         }
         Ok(self.deliveries)
     }

@@ -21,6 +21,7 @@ pub struct AuditEntry {
 /// The filter as typed, shown back in its form and carried by the pager
 /// and the export link.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct AuditFilterInput {
     pub action: String,
     pub actor: String,
@@ -111,18 +112,9 @@ fn FilterField(
 #[component]
 fn AuditTable(page: AuditPage) -> impl IntoView {
     let filter = page.filter.clone();
-    let newer = (page.page > 1).then(|| {
-        format!(
-            "/admin/audit?{}",
-            filter.query(&[("page", &(page.page - 1).to_string())])
-        )
-    });
-    let older = page.has_older.then(|| {
-        format!(
-            "/admin/audit?{}",
-            filter.query(&[("page", &(page.page + 1).to_string())])
-        )
-    });
+    let page_link = |n: u32| format!("/admin/audit?{}", filter.query(&[("page", &n.to_string())]));
+    let newer = (page.page > 1).then(|| page_link(page.page - 1));
+    let older = page.has_older.then(|| page_link(page.page + 1));
     let export = format!("/admin/audit/export?{}", filter.query(&[]));
     view! {
         <AdminLayout section=Section::Audit title="Audit log".into() frame=page.frame>
