@@ -91,6 +91,20 @@ pub struct Texts {
     pub consent_explained: &'static str,
     pub consent_allow: &'static str,
     pub consent_deny: &'static str,
+    /// The interactive dialog's live list, after Yes.
+    pub live_heading: &'static str,
+    pub live_signing_out: &'static str,
+    /// A front-channel request under way, then its three ends.
+    pub live_sending: &'static str,
+    pub live_sent: &'static str,
+    pub live_unreachable: &'static str,
+    pub live_no_answer: &'static str,
+    /// A back-channel delivery: delivered, or retried (then the reason).
+    pub live_delivered: &'static str,
+    pub live_retrying: &'static str,
+    pub live_none: &'static str,
+    pub live_failed: &'static str,
+    pub continue_now: &'static str,
 }
 
 const EN: Texts = Texts {
@@ -122,6 +136,17 @@ const EN: Texts = Texts {
     consent_explained: "If you allow it, the application keeps access to your account after you sign out of signoff, until you remove it or it goes unused for a while. If you do not, you still sign in, and the application's access ends when you sign out.",
     consent_allow: "Allow",
     consent_deny: "Don't allow",
+    live_heading: "Signing you out",
+    live_signing_out: "Signing you out of signoff…",
+    live_sending: "sending sign-out…",
+    live_sent: "sign-out sent",
+    live_unreachable: "could not reach",
+    live_no_answer: "no answer",
+    live_delivered: "signed out",
+    live_retrying: "will keep trying",
+    live_none: "You were not signed in to any application that needs telling.",
+    live_failed: "Signing out did not work here. Continuing with the form…",
+    continue_now: "Continue now",
 };
 
 const DE: Texts = Texts {
@@ -153,6 +178,17 @@ const DE: Texts = Texts {
     consent_explained: "Wenn Sie es erlauben, behält die Anwendung Zugriff auf Ihr Konto, nachdem Sie sich bei signoff abgemeldet haben, bis Sie ihn entziehen oder er eine Weile ungenutzt bleibt. Wenn nicht, melden Sie sich trotzdem an, und der Zugriff der Anwendung endet mit Ihrer Abmeldung.",
     consent_allow: "Erlauben",
     consent_deny: "Nicht erlauben",
+    live_heading: "Sie werden abgemeldet",
+    live_signing_out: "Sie werden bei signoff abgemeldet …",
+    live_sending: "Abmeldung wird gesendet …",
+    live_sent: "Abmeldung gesendet",
+    live_unreachable: "nicht erreichbar",
+    live_no_answer: "keine Antwort",
+    live_delivered: "abgemeldet",
+    live_retrying: "wir versuchen es weiter",
+    live_none: "Sie waren bei keiner Anwendung angemeldet, die benachrichtigt werden muss.",
+    live_failed: "Die Abmeldung hat hier nicht funktioniert. Es geht mit dem Formular weiter …",
+    continue_now: "Jetzt weiter",
 };
 
 const FR: Texts = Texts {
@@ -187,6 +223,17 @@ const FR: Texts = Texts {
     consent_explained: "Si vous l'autorisez, l'application garde l'accès à votre compte après votre déconnexion de signoff, jusqu'à ce que vous le retiriez ou qu'il reste inutilisé un certain temps. Sinon, vous vous connectez quand même, et l'accès de l'application prend fin à votre déconnexion.",
     consent_allow: "Autoriser",
     consent_deny: "Ne pas autoriser",
+    live_heading: "Déconnexion en cours",
+    live_signing_out: "Déconnexion de signoff…",
+    live_sending: "envoi de la déconnexion…",
+    live_sent: "déconnexion envoyée",
+    live_unreachable: "injoignable",
+    live_no_answer: "pas de réponse",
+    live_delivered: "déconnecté",
+    live_retrying: "nous réessaierons",
+    live_none: "Vous n'étiez connecté à aucune application à prévenir.",
+    live_failed: "La déconnexion n'a pas fonctionné ici. Suite avec le formulaire…",
+    continue_now: "Continuer maintenant",
 };
 
 /// Every sentence of `/account`, per locale.

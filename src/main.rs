@@ -1,9 +1,8 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use signoff::server::cli::{AdminCommand, Cli, ClientCommand, Command, KeysCommand, UserCommand};
-use signoff::server::commands;
-use signoff::server::{db, startup, telemetry};
+use signoff::server::cli::{Cli, Command};
+use signoff::server::{admin_cli, db, startup, telemetry};
 
 fn main() -> ExitCode {
     return_large_allocations_to_the_os();
@@ -71,56 +70,7 @@ async fn run(cli: Cli, settings: signoff::server::config::Settings) -> anyhow::R
         Some(Command::Admin(command)) => command,
     };
     let database = db::connect_and_migrate(&settings.database_url).await?;
-    let pool = database.pool.clone();
-    match command {
-        AdminCommand::User {
-            command: UserCommand::Add(spec),
-        } => {
-            let (username, admin) = (spec.username.clone(), spec.admin);
-            signoff::server::accounts::add_user(&pool, spec, "cli").await?;
-            println!(
-                "added user {username}{}",
-                if admin { " (admin)" } else { "" }
-            );
-        }
-        AdminCommand::Client {
-            command: ClientCommand::Add(spec),
-        } => {
-            let client_id = spec.client_id.clone();
-            let generated = commands::add_client(&pool, *spec, "cli").await?;
-            println!("added client {client_id}");
-            if let Some(secret) = generated {
-                println!("client secret (shown once, stored only as a hash): {secret}");
-            }
-        }
-        AdminCommand::Keys {
-            command: KeysCommand::Rotate { now },
-        } => {
-            let kid = commands::rotate_keys(&pool, now).await?;
-            if now {
-                println!("new signing key {kid}; running servers sign with it within a minute");
-            } else {
-                println!(
-                    "new signing key {kid}; running servers publish it within a minute and sign with it in {} s",
-                    signoff::server::keys::PUBLISH_BEFORE_SIGNING.as_secs()
-                );
-            }
-        }
-        AdminCommand::Keys {
-            command: KeysCommand::Retire { kid, now },
-        } => {
-            commands::retire_key(&pool, &kid, now).await?;
-            if now {
-                println!(
-                    "key {kid} retired and unpublished; running servers drop it within a minute"
-                );
-            } else {
-                println!(
-                    "key {kid} no longer signs; it stays in /jwks.json for 48 hours so its tokens still verify"
-                );
-            }
-        }
-    }
+    let result = admin_cli::run(command, &database.pool).await;
     database.close().await;
-    Ok(())
+    result
 }

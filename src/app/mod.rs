@@ -20,6 +20,7 @@ use account::AccountPage;
 use admin::audit::AuditPageView;
 use admin::clients::{ClientListPage, DeleteClientPage, EditClientPage, NewClientPage};
 use admin::deliveries::DeliveryLogPage;
+use admin::overview::OverviewPage;
 use admin::sessions::SessionListPage;
 use admin::users::UserListPage;
 use error::{ErrorPage, ErrorTemplate, UiError};
@@ -50,18 +51,57 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 }
 
 /// A complete, script-free document in the site's frame (header, stylesheet)
-/// for pages rendered outside the Leptos router: the end-session dialog, whose
-/// budget leaves no room for the router's pipeline, and the error pages of the
-/// plain handlers. Neither has an island, so there is nothing to hydrate.
+/// for pages rendered outside the Leptos router: the signed-out page and the
+/// error pages of the plain handlers. None has an island, so there is
+/// nothing to hydrate.
 #[cfg(feature = "ssr")]
 pub fn render_document<V: IntoView + 'static>(
     lang: &'static str,
     title: String,
     body: impl FnOnce() -> V,
 ) -> String {
+    render_page(lang, title, None, body)
+}
+
+/// As [`render_document`], for a page with islands (the end-session
+/// dialog, whose budget leaves no room for the router's pipeline): with the
+/// hydration scripts, carrying `nonce` (the page's CSP names it).
+#[cfg(feature = "ssr")]
+pub fn render_hydrated_document<V: IntoView + 'static>(
+    lang: &'static str,
+    title: String,
+    options: LeptosOptions,
+    nonce: &str,
+    body: impl FnOnce() -> V,
+) -> String {
+    render_page(lang, title, Some((options, nonce)), body)
+}
+
+#[cfg(feature = "ssr")]
+fn render_page<V: IntoView + 'static>(
+    lang: &'static str,
+    title: String,
+    islands: Option<(LeptosOptions, &str)>,
+    body: impl FnOnce() -> V,
+) -> String {
     // A root: `Owner::new()` would become a child of whatever owner is
     // current on this thread (another request's render), and see its contexts.
-    Owner::new_root(None).with(|| {
+    // Islands render their markers through a shared context, as under leptos_axum.
+    let shared = islands.as_ref().map(|_| {
+        std::sync::Arc::new(hydration_context::SsrSharedContext::new())
+            as std::sync::Arc<dyn hydration_context::SharedContext + Send + Sync>
+    });
+    Owner::new_root(shared).with(|| {
+        let (scripts, marker) = match islands {
+            Some((options, nonce)) => {
+                provide_context(leptos::nonce::Nonce::from_value(nonce));
+                (
+                    Some(view! { <HydrationScripts options islands=true /> }),
+                    Some(view! { <HydrationMarker /> }),
+                )
+            }
+            None => (None, None),
+        };
         view! {
             <!DOCTYPE html>
             <html lang=lang>
@@ -70,12 +110,14 @@ pub fn render_document<V: IntoView + 'static>(
                     <meta name="viewport" content="width=device-width, initial-scale=1" />
                     <title>{title}</title>
                     <link rel="stylesheet" href="/pkg/signoff.css" />
+                    {scripts}
                 </head>
                 <body>
                     <header class="site-header">
                         <a href="/" class="brand">
                             "signoff"
                         </a>
+                        {marker}
                     </header>
                     <main>{body()}</main>
                 </body>
@@ -122,7 +164,7 @@ pub fn App() -> impl IntoView {
                             view=FrontchannelPage
                             ssr=SsrMode::Async
                         />
-                        <Route path=path!("/admin") view=ClientListPage ssr=SsrMode::Async />
+                        <Route path=path!("/admin") view=OverviewPage ssr=SsrMode::Async />
                         <Route
                             path=path!("/admin/clients")
                             view=ClientListPage

@@ -64,12 +64,48 @@ pub enum AdminCommand {
         #[command(subcommand)]
         command: KeysCommand,
     },
+    /// List and end OP sessions (users' sign-ins).
+    Sessions {
+        #[command(subcommand)]
+        command: SessionsCommand,
+    },
+    /// Inspect and resend back-channel logout deliveries.
+    Deliveries {
+        #[command(subcommand)]
+        command: DeliveriesCommand,
+    },
+}
+
+/// How a command prints its result.
+#[derive(Clone, Copy, Debug, Default, clap::Args)]
+pub struct Output {
+    /// Print JSON (one document) instead of text, for scripts.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum UserCommand {
     /// Add a user.
     Add(UserSpec),
+    /// List users, with their number of live sessions.
+    List {
+        #[command(flatten)]
+        output: Output,
+    },
+    /// Disable a user: every session of theirs ends (their apps are told)
+    /// and all their tokens are revoked.
+    Disable {
+        username: String,
+        #[command(flatten)]
+        output: Output,
+    },
+    /// Let a disabled user sign in again.
+    Enable {
+        username: String,
+        #[command(flatten)]
+        output: Output,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -77,6 +113,71 @@ pub enum ClientCommand {
     /// Register a client. A confidential client without --secret gets a
     /// generated one, printed once.
     Add(Box<ClientSpec>),
+    /// List clients.
+    List {
+        #[command(flatten)]
+        output: Output,
+    },
+    /// Show one client's registration, live sessions and failed deliveries.
+    Show {
+        client_id: String,
+        #[command(flatten)]
+        output: Output,
+    },
+    /// Delete a client: its client sessions end, its tokens and deliveries
+    /// go with it. Users stay signed in to the OP.
+    Remove {
+        client_id: String,
+        #[command(flatten)]
+        output: Output,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SessionsCommand {
+    /// List live OP sessions, newest first.
+    List {
+        /// Only this user's sessions.
+        #[arg(long)]
+        user: Option<String>,
+        /// At most this many.
+        #[arg(long, default_value_t = 500)]
+        limit: i64,
+        #[command(flatten)]
+        output: Output,
+    },
+    /// End a session, or every session of a user, through the same
+    /// termination path as every logout: their apps are told, their tokens
+    /// revoked, and running servers see it within a second.
+    End {
+        #[arg(long, required_unless_present = "user", conflicts_with = "user")]
+        sid: Option<String>,
+        #[arg(long)]
+        user: Option<String>,
+        #[command(flatten)]
+        output: Output,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DeliveriesCommand {
+    /// List back-channel logout deliveries, newest first.
+    List {
+        #[arg(long, value_parser = ["pending", "delivered", "failed"])]
+        status: Option<String>,
+        #[arg(long)]
+        client: Option<String>,
+        #[arg(long, default_value_t = 200)]
+        limit: i64,
+        #[command(flatten)]
+        output: Output,
+    },
+    /// Send a delivery's logout again, with a new token, now.
+    Resend {
+        id: i64,
+        #[command(flatten)]
+        output: Output,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -127,6 +127,7 @@ pub async fn rotate_keys(pool: &Pool, at_once: bool) -> anyhow::Result<String> {
         now,
     )
     .await?;
+    super::changes::announce(&mut tx).await?;
     tx.commit().await?;
     Ok(row.kid)
 }
@@ -161,6 +162,7 @@ pub async fn retire_key(pool: &Pool, kid: &str, at_once: bool) -> anyhow::Result
         now,
     )
     .await?;
+    super::changes::announce(&mut tx).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -14,6 +14,14 @@ pub fn random_token() -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// A CSP nonce: 128 random bits, base64url, from the thread's CSPRNG (the
+/// dialog makes one per request; no system call).
+pub fn csp_nonce() -> String {
+    let mut bytes = [0_u8; 16];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
 /// How high-entropy secrets are stored: a fast hash is enough when the secret
 /// itself cannot be guessed (we require at least 32 characters).
 pub fn sha256_b64(secret: &str) -> String {

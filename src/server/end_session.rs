@@ -190,11 +190,9 @@ pub enum Asked {
     No,
 }
 
-/// Does what `step` says and returns where the browser goes next: the
-/// validated post-logout URI or our result page, through the front-channel
-/// page when a client that left has a front-channel logout URI.
-/// [`Step::Ask`] and [`Step::ShowSignedOut`] are pages, not actions: the
-/// caller shows them, and here they end nothing.
+/// Carries out `step`, then sends the browser on: to the front-channel page
+/// when an ended session had apps with front-channel logout URIs, else to
+/// the target.
 pub async fn carry_out(
     state: &AppState,
     session: &BrowserSession,
@@ -204,6 +202,23 @@ pub async fn carry_out(
     asked: Asked,
     locale: Locale,
 ) -> anyhow::Result<Url> {
+    let (ended, target) = settle(state, session, current, plan, step, asked, locale).await?;
+    frontchannel_or(state, std::slice::from_ref(&ended), target, locale).await
+}
+
+/// Does what `step` says and returns what ended and where the browser goes
+/// after its apps are told: the validated post-logout URI or our result
+/// page. [`Step::Ask`] and [`Step::ShowSignedOut`] are pages, not actions: the
+/// caller shows them, and here they end nothing.
+pub async fn settle(
+    state: &AppState,
+    session: &BrowserSession,
+    current: Option<&CurrentSession>,
+    plan: &LogoutPlan,
+    step: Step,
+    asked: Asked,
+    locale: Locale,
+) -> anyhow::Result<(Ended, Url)> {
     let (ended, then) = match (step, current) {
         (Step::EndOpSession(then), Some(current)) => {
             let outcome = match asked {
@@ -252,7 +267,7 @@ pub async fn carry_out(
         Then::Redirect(url) => url,
         Then::ResultPage(outcome) => done_url(state, locale, outcome)?,
     };
-    frontchannel_or(state, std::slice::from_ref(&ended), target, locale).await
+    Ok((ended, target))
 }
 
 fn decision_detail(plan: &LogoutPlan, outcome: &str) -> serde_json::Value {

@@ -33,18 +33,21 @@ pub const DIALOG_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'sel
 /// No `form-action`: browsers apply it to the redirect that follows a form POST,
 /// and the logout form legitimately redirects to a client's registered URI.
 ///
-/// The page may frame exactly `frame_origins` (the front-channel logout
-/// page's clients) and nothing else.
+/// The page may frame exactly `frame_origins` (the apps whose front-channel
+/// logout it sends) and nothing else, and may fetch from them too: the
+/// probe that tells an app that was reached from one that was not
+/// (README, "What the sign-out page claims").
 pub fn page_csp(nonce: &str, frame_origins: &[String]) -> String {
-    let frame_src = if frame_origins.is_empty() {
-        "'none'".to_owned()
+    let (frame_src, connect_extra) = if frame_origins.is_empty() {
+        ("'none'".to_owned(), String::new())
     } else {
-        frame_origins.join(" ")
+        let origins = frame_origins.join(" ");
+        (origins.clone(), format!(" {origins}"))
     };
     format!(
         "default-src 'self'; script-src 'nonce-{nonce}' 'strict-dynamic' 'wasm-unsafe-eval'; \
-         style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; \
-         frame-src {frame_src}; frame-ancestors 'none'; base-uri 'none'"
+         style-src 'self'; img-src 'self' data:; connect-src 'self'{connect_extra}; \
+         object-src 'none'; frame-src {frame_src}; frame-ancestors 'none'; base-uri 'none'"
     )
 }
 
@@ -251,6 +254,7 @@ mod tests {
         ];
         let csp = page_csp("n", &origins);
         assert!(csp.contains("frame-src https://a.example http://127.0.0.1:8080;"));
+        assert!(csp.contains("connect-src 'self' https://a.example http://127.0.0.1:8080;"));
         assert!(csp.contains("frame-ancestors 'none'"));
     }
 

@@ -3,10 +3,12 @@
 
 pub(crate) mod accept_language;
 pub mod accounts;
+pub mod admin_cli;
 pub mod audit;
 pub(crate) mod audit_export;
 pub(crate) mod backchannel;
 pub(crate) mod browser_session;
+pub mod changes;
 pub mod cli;
 pub(crate) mod client_addr;
 pub(crate) mod clients;
@@ -22,6 +24,7 @@ pub(crate) mod health;
 pub mod keys;
 pub mod maintenance;
 pub mod metrics;
+pub mod operations;
 pub(crate) mod passwords;
 pub(crate) mod protocol;
 pub(crate) mod rate_limit;

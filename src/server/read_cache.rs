@@ -13,6 +13,10 @@
 //! Entries also age out after the cache's time to live, so that a row changed
 //! behind signoff's back (a hand edit) is read again soon.
 //!
+//! The one exception, the operator CLI, runs in another process: it bumps a
+//! counter in the database with each change, and every server drops all its
+//! cached rows when it sees the counter move (`server::changes`).
+//!
 //! On PostgreSQL that fact does not hold: every instance changes rows. So
 //! there, what decides whether a session is live is not cached at all
 //! ([`Ttls::for_backend`]): a logout on one instance is seen by the next
@@ -142,6 +146,15 @@ impl<K: Hash + Eq, V: Clone> ReadCache<K, V> {
         inner.generation = inner.generation.wrapping_add(1);
     }
 
+    /// Drops every entry, and makes every load under way discard its
+    /// result: rows changed where [`Self::forget`] could not be called (by
+    /// the operator CLI, in another process).
+    pub fn forget_all(&self) {
+        let mut inner = self.lock();
+        inner.entries.clear();
+        inner.generation = inner.generation.wrapping_add(1);
+    }
+
     pub fn len(&self) -> usize {
         self.lock().entries.len()
     }
@@ -187,6 +200,16 @@ mod tests {
         let began = c.generation();
         c.forget(&"b");
         c.put(began, "a", 1);
+        assert!(c.is_empty());
+    }
+
+    #[test]
+    fn forgetting_everything_empties_the_cache_and_discards_loads_under_way() {
+        let c = cache(4);
+        c.put(c.generation(), "a", 1);
+        let began = c.generation();
+        c.forget_all();
+        c.put(began, "b", 2);
         assert!(c.is_empty());
     }
 

@@ -15,7 +15,7 @@ use super::db::audit_events::record_audit_event;
 use super::db::backchannel_deliveries::{insert_backchannel_deliveries, list_delivery_outcomes};
 use super::db::clients::list_frontchannel_targets;
 use super::db::op_sessions::{
-    ActiveOpSession, OP_SESSION_LIFETIME_SECS, end_op_session, find_active_op_session,
+    ActiveOpSession, OP_SESSION_LIFETIME_SECS, end_op_session, find_live_op_session,
     insert_op_session, list_active_sids_for_user, renew_op_session,
 };
 use super::db::refresh_tokens::{
@@ -33,6 +33,16 @@ pub async fn current_session(
     state: &AppState,
     session: &BrowserSession,
 ) -> anyhow::Result<Option<CurrentSession>> {
+    Ok(current_live_session(state, session)
+        .await?
+        .map(|live| live.session))
+}
+
+/// [`current_session`] with what the end-session endpoint also keeps of it.
+pub async fn current_live_session(
+    state: &AppState,
+    session: &BrowserSession,
+) -> anyhow::Result<Option<LiveOpSession>> {
     let Some(sid) = session
         .op_sid()
         .await
@@ -42,10 +52,10 @@ pub async fn current_session(
     };
     let now = now();
     if let Some(live) = state.op_sessions.get(&sid) {
-        return Ok((live.expires_at > now).then_some(live.session));
+        return Ok((live.expires_at > now).then_some(live));
     }
     let began = state.op_sessions.generation();
-    let Some(found) = find_active_op_session(&state.pool, &sid, now)
+    let Some(found) = find_live_op_session(&state.pool, &sid, now)
         .await
         .context("loading the OP session")?
     else {
@@ -58,9 +68,23 @@ pub async fn current_session(
             username: found.username,
         },
         expires_at: found.auth_time + OP_SESSION_LIFETIME_SECS,
+        frontchannel_origins: frontchannel_origins(found.frontchannel_uris.as_deref()).into(),
     };
     state.op_sessions.put(began, sid, live.clone());
-    Ok(Some(live.session))
+    Ok(Some(live))
+}
+
+/// The origins of space-separated URIs, sorted, each once.
+fn frontchannel_origins(uris: Option<&str>) -> Vec<String> {
+    let mut origins: Vec<String> = uris
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter_map(|u| url::Url::parse(u).ok())
+        .map(|u| crate::oidc::frontchannel::frame_origin(&u))
+        .collect();
+    origins.sort();
+    origins.dedup();
+    origins
 }
 
 /// What ending a session (or one client of it) did: the clients that left,
@@ -109,8 +133,14 @@ impl Terminations {
     /// Starts a write transaction for terminations and whatever the caller
     /// commits with them (a login, a user change).
     pub async fn begin(state: &AppState) -> anyhow::Result<Self> {
+        Self::begin_on(&state.pool).await
+    }
+
+    /// As [`begin`](Self::begin), outside any server (the operator CLI):
+    /// commit with [`commit_announced`](Self::commit_announced).
+    pub async fn begin_on(pool: &crate::server::db::Pool) -> anyhow::Result<Self> {
         Ok(Self {
-            tx: super::db::begin_write(&state.pool)
+            tx: super::db::begin_write(pool)
                 .await
                 .context("starting the transaction")?,
             now_ms: now_ms(),
@@ -271,6 +301,18 @@ impl Terminations {
         Ok(())
     }
 
+    /// Commits from outside any server (the operator CLI), announcing the
+    /// change in the same transaction: every running server then forgets its
+    /// cached sessions and wakes its delivery worker, which sends the
+    /// back-channel logouts queued here (`server::changes`).
+    pub async fn commit_announced(mut self) -> anyhow::Result<()> {
+        super::changes::announce(&mut self.tx)
+            .await
+            .context("announcing the change")?;
+        self.tx.commit().await.context("committing the change")?;
+        Ok(())
+    }
+
     async fn commit_and_forget(self, state: &AppState) -> anyhow::Result<Vec<i64>> {
         self.tx.commit().await.context("committing the change")?;
         for sid in &self.sids {
@@ -390,10 +432,10 @@ pub async fn sign_out_user(
         .map(|(name, _)| name)
         .collect();
     let mut retrying = Vec::new();
-    for (client_id, name, status) in outcomes {
-        match status {
-            DeliveryStatus::Delivered => told.push(name),
-            _ => retrying.push((client_id, name)),
+    for outcome in outcomes {
+        match outcome.status {
+            DeliveryStatus::Delivered => told.push(outcome.name),
+            _ => retrying.push((outcome.client_id, outcome.name)),
         }
     }
     told.sort();

@@ -122,7 +122,14 @@ impl Application {
             state.settings.rate_limit,
             state.settings.trusted_proxies.clone(),
         );
-        let mut background = vec![session_cleanup, key_reloader, deliveries, maintenance];
+        let watcher = super::changes::spawn_watcher(state.clone());
+        let mut background = vec![
+            session_cleanup,
+            key_reloader,
+            deliveries,
+            maintenance,
+            watcher,
+        ];
         background.extend(limit.as_ref().map(RateLimit::spawn_sweeper));
         let metrics_addr = match state.settings.metrics_listen {
             None => None,

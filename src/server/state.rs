@@ -20,6 +20,9 @@ pub struct LiveOpSession {
     pub session: CurrentSession,
     /// When it expires (unix seconds) if nothing ends it sooner.
     pub expires_at: i64,
+    /// The origins of its clients' front-channel logout URIs, sorted, each
+    /// once: what the dialog's CSP lets it frame and fetch.
+    pub frontchannel_origins: std::sync::Arc<[String]>,
 }
 
 /// Shared by every handler and, through Leptos context, every server function.

@@ -124,3 +124,115 @@ async fn the_page_id_is_unguessable_and_the_plan_is_not_in_the_url() {
     let sid = claims_of(&id_token)["sid"].as_str().unwrap().to_owned();
     assert!(!target.as_str().contains(&sid));
 }
+
+/// The dialog's Yes as the hydrated island sends it.
+async fn confirm_live(app: &TestApp, form: &crate::helpers::DialogForm) -> reqwest::Response {
+    app.client
+        .post(app.url("/api/logout/confirm-live"))
+        .form(&[
+            ("csrf", form.csrf.as_str()),
+            ("request", form.request.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Signs in (again, by single sign-on, once signed in) and shows the
+/// dialog for a logout to the post-logout URI.
+async fn dialog(app: &TestApp) -> (String, reqwest::Response) {
+    let id_token = app.id_token().await;
+    let path = app.logout_path(&[
+        ("id_token_hint", id_token.as_str()),
+        ("post_logout_redirect_uri", POST_LOGOUT),
+        ("state", "live"),
+    ]);
+    (id_token, app.get(&path).await)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dialog_may_frame_and_probe_exactly_its_sessions_front_channel_origins() {
+    let app = spawn_app().await;
+    let (_, response) = dialog(&app).await;
+    let csp = header(&response, "content-security-policy").to_owned();
+    assert!(csp.contains("frame-src 'none'"), "{csp}");
+    assert!(csp.contains("connect-src 'self';"), "{csp}");
+
+    // The client gains a front-channel URI; its next sign-in into the same
+    // session refreshes what the endpoint keeps of it.
+    with_frontchannel(&app).await;
+    let (_, response) = dialog(&app).await;
+    let csp = header(&response, "content-security-policy").to_owned();
+    assert!(csp.contains("frame-src http://127.0.0.1:8080;"), "{csp}");
+    assert!(
+        csp.contains("connect-src 'self' http://127.0.0.1:8080;"),
+        "{csp}"
+    );
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_live_yes_ends_the_session_and_names_each_app_with_what_the_server_knows() {
+    use crate::receiver::{Answer, Receiver};
+    let app = spawn_app().await;
+    with_frontchannel(&app).await;
+    let down = Receiver::start(&[Answer::Status(503)]).await;
+    sqlx::query("UPDATE clients SET backchannel_logout_uri = $1 WHERE client_id = $2")
+        .bind(down.uri())
+        .bind(demo::CLIENT_ID)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let (id_token, response) = dialog(&app).await;
+    let form = dialog_form(&response.text().await.unwrap());
+
+    let answer = confirm_live(&app, &form).await;
+    assert_eq!(answer.status(), StatusCode::OK);
+    let live: serde_json::Value = answer.json().await.unwrap();
+    let mut continue_to = url::Url::parse(POST_LOGOUT).unwrap();
+    continue_to.query_pairs_mut().append_pair("state", "live");
+    assert_eq!(live["continue_to"], continue_to.as_str());
+    let sid = claims_of(&id_token)["sid"].as_str().unwrap().to_owned();
+    let apps = live["apps"].as_array().unwrap();
+    assert_eq!(apps.len(), 2, "{live}");
+    assert_eq!(apps[0]["name"], "Demo relying party");
+    let front = apps[0]["channel"]["Front"]["url"].as_str().unwrap();
+    let front = url::Url::parse(front).unwrap();
+    assert_eq!(query_param(&front, "sid").as_deref(), Some(sid.as_str()));
+    assert_eq!(
+        query_param(&front, "iss").as_deref(),
+        Some(app.address.as_str())
+    );
+    assert_eq!(
+        apps[1]["channel"]["Back"]["Retrying"]["reason"], "HTTP 503",
+        "{live}"
+    );
+
+    // The session is over: the same request now redirects at once, and a
+    // second Yes with the used form changes nothing.
+    let again = app
+        .get(&app.logout_path(&[("post_logout_redirect_uri", POST_LOGOUT)]))
+        .await;
+    assert_ne!(again.status(), StatusCode::OK);
+    let ended: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM op_sessions WHERE sid = $1 AND ended_at IS NOT NULL",
+    )
+    .bind(&sid)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(ended, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_live_yes_without_this_browsers_csrf_token_is_refused_and_ends_nothing() {
+    let app = spawn_app().await;
+    let (_, response) = dialog(&app).await;
+    let mut form = dialog_form(&response.text().await.unwrap());
+    form.csrf = "forged".into();
+    let answer = confirm_live(&app, &form).await;
+    assert_eq!(answer.status(), StatusCode::BAD_REQUEST);
+    assert!(answer.headers().get("location").is_none());
+    let (_, still) = dialog(&app).await;
+    assert_eq!(still.status(), StatusCode::OK, "still signed in");
+}

@@ -1,4 +1,4 @@
-//! The admin console: clients, sessions, users and the audit log.
+//! The admin console: an overview, clients, sessions, users and the audit log.
 //!
 //! Pages render on the server from a loader server fn; every change is a plain
 //! form POST to a server fn that answers 303, so the console works without
@@ -7,6 +7,7 @@
 pub mod audit;
 pub mod clients;
 pub mod deliveries;
+pub mod overview;
 pub mod sessions;
 #[cfg(feature = "ssr")]
 pub(crate) mod ssr;
@@ -59,6 +60,7 @@ pub struct AdminFrame {
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Section {
+    Overview,
     Clients,
     Sessions,
     Users,
@@ -135,6 +137,7 @@ pub fn AdminLayout(
         <Title text=format!("{title} · signoff admin") />
         <div class="admin">
             <nav class="admin-nav" aria-label="Admin console">
+                {link(Section::Overview, "/admin", "Overview")}
                 {link(Section::Clients, "/admin/clients", "Clients")}
                 {link(Section::Sessions, "/admin/sessions", "Sessions")}
                 {link(Section::Users, "/admin/users", "Users")}

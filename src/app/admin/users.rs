@@ -40,17 +40,6 @@ pub enum UserAction {
 }
 
 impl UserAction {
-    pub fn audit_action(self) -> &'static str {
-        match self {
-            UserAction::ResetPassword => "user.password_reset",
-            UserAction::GrantAdmin => "user.admin_granted",
-            UserAction::RevokeAdmin => "user.admin_revoked",
-            UserAction::Disable => "user.disabled",
-            UserAction::Enable => "user.enabled",
-            UserAction::SignOutEverywhere => "user.signed_out_everywhere",
-        }
-    }
-
     pub fn done_text(self) -> &'static str {
         match self {
             UserAction::ResetPassword => "has a new password",

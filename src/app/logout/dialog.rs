@@ -6,6 +6,7 @@
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
+use super::live::LiveLogoutDialog;
 use super::{ConfirmLogout, ProblemKind, ProblemNotice, ReturnTo, SignedOutView};
 use crate::i18n::{Locale, texts};
 
@@ -20,6 +21,8 @@ pub struct Dialog {
     /// The original request, form-encoded: the confirm step decides afresh from it.
     pub request: String,
     pub csrf: String,
+    /// This response's CSP nonce: the hydration scripts carry it.
+    pub nonce: String,
 }
 
 /// What GET /logout shows when it does not redirect.
@@ -36,16 +39,19 @@ pub enum LogoutView {
 
 impl LogoutView {
     /// The whole page. GET /logout is the end-session endpoint's hot path, so
-    /// a plain handler renders it without the router (it has no island), and
-    /// the dialog is filled into markup rendered once per shape.
-    pub fn render(self) -> String {
+    /// a plain handler renders it without the router, and the dialog (with
+    /// its island) is filled into markup rendered once per shape.
+    pub fn render(self, options: &LeptosOptions) -> String {
         match self {
-            LogoutView::Dialog(dialog) => dialog_template(&dialog).fill(|slot| match slot {
-                "client_name" => dialog.client_name.as_deref().unwrap_or_default(),
-                "username" => &dialog.username,
-                "request" => &dialog.request,
-                _ => &dialog.csrf,
-            }),
+            LogoutView::Dialog(dialog) => {
+                dialog_template(&dialog, options).fill(|slot| match slot {
+                    "client_name" => dialog.client_name.as_deref().unwrap_or_default(),
+                    "username" => &dialog.username,
+                    "request" => &dialog.request,
+                    "nonce" => &dialog.nonce,
+                    _ => &dialog.csrf,
+                })
+            }
             LogoutView::SignedOut {
                 locale,
                 problem,
@@ -74,7 +80,12 @@ struct DialogShape {
 }
 
 /// The dialog for `dialog`'s shape, rendered on first use (at most 72 shapes).
-fn dialog_template(dialog: &Dialog) -> std::sync::Arc<crate::app::page_template::PageTemplate> {
+/// `options` are the same for the whole process (where the hydration
+/// scripts are).
+fn dialog_template(
+    dialog: &Dialog,
+    options: &LeptosOptions,
+) -> std::sync::Arc<crate::app::page_template::PageTemplate> {
     use std::collections::HashMap;
     use std::sync::{Arc, LazyLock, RwLock};
 
@@ -100,9 +111,10 @@ fn dialog_template(dialog: &Dialog) -> std::sync::Arc<crate::app::page_template:
         username: slot("username"),
         request: slot("request"),
         csrf: slot("csrf"),
+        nonce: slot("nonce"),
         ..dialog.clone()
     };
-    let template = Arc::new(PageTemplate::compile(&render_dialog(slotted)));
+    let template = Arc::new(PageTemplate::compile(&render_dialog(slotted, options)));
     TEMPLATES
         .write()
         .unwrap_or_else(|p| p.into_inner())
@@ -110,11 +122,16 @@ fn dialog_template(dialog: &Dialog) -> std::sync::Arc<crate::app::page_template:
     template
 }
 
-fn render_dialog(dialog: Dialog) -> String {
+fn render_dialog(dialog: Dialog, options: &LeptosOptions) -> String {
     let t = texts(dialog.locale);
-    crate::app::render_document(dialog.locale.tag(), t.dialog_title.to_owned(), || {
-        view! { <DialogView dialog /> }
-    })
+    let nonce = dialog.nonce.clone();
+    crate::app::render_hydrated_document(
+        dialog.locale.tag(),
+        t.dialog_title.to_owned(),
+        options.clone(),
+        &nonce,
+        || view! { <DialogView dialog /> },
+    )
 }
 
 #[component]
@@ -147,16 +164,18 @@ fn DialogView(dialog: Dialog) -> impl IntoView {
                 {t.signed_in_as} " " <strong data-testid="username">{dialog.username}</strong> "."
             </p>
             <p class="question">{t.question}</p>
-            <form method="post" action=ConfirmLogout::PATH class="choices">
-                <input type="hidden" name="csrf" value=dialog.csrf />
-                <input type="hidden" name="request" value=dialog.request />
-                <button type="submit" name="choice" value="yes">
-                    {t.yes}
-                </button>
-                <button type="submit" name="choice" value="no" class="secondary">
-                    {t.no}
-                </button>
-            </form>
+            <LiveLogoutDialog locale=dialog.locale>
+                <form method="post" action=ConfirmLogout::PATH class="choices">
+                    <input type="hidden" name="csrf" value=dialog.csrf />
+                    <input type="hidden" name="request" value=dialog.request />
+                    <button type="submit" name="choice" value="yes">
+                        {t.yes}
+                    </button>
+                    <button type="submit" name="choice" value="no" class="secondary">
+                        {t.no}
+                    </button>
+                </form>
+            </LiveLogoutDialog>
         </section>
     }
 }
@@ -179,7 +198,12 @@ mod tests {
             problem,
             request: "id_token_hint=eyJ.x.y&state=s-1".to_owned(),
             csrf: "Zm9vYmFy".to_owned(),
+            nonce: "bm9uY2U".to_owned(),
         }
+    }
+
+    fn options() -> LeptosOptions {
+        LeptosOptions::builder().output_name("signoff").build()
     }
 
     #[test]
@@ -200,8 +224,8 @@ mod tests {
                         // Twice: the first call renders the template, the second reuses it.
                         for _ in 0..2 {
                             assert_eq!(
-                                LogoutView::Dialog(d.clone()).render(),
-                                render_dialog(d.clone()),
+                                LogoutView::Dialog(d.clone()).render(&options()),
+                                render_dialog(d.clone(), &options()),
                                 "{locale:?} {client} {mismatch} {problem:?}"
                             );
                         }
@@ -216,7 +240,7 @@ mod tests {
         let mut d = dialog(Locale::En, true, false, None);
         d.client_name = Some("<img src=x onerror=alert(1)>".to_owned());
         d.request = "state=\"><script>x</script>".to_owned();
-        let html = LogoutView::Dialog(d).render();
+        let html = LogoutView::Dialog(d).render(&options());
         assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;"));
         assert!(!html.contains("<script>x"));
         assert!(html.contains("value=\"state=&quot;&gt;&lt;script&gt;x&lt;/script&gt;\""));

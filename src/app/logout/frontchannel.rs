@@ -65,6 +65,7 @@ fn FrontchannelView(plan: FrontchannelPlan) -> impl IntoView {
                 continue_to=plan.continue_to.clone()
                 not_confirmed=t.not_confirmed.to_owned()
                 continuing=t.continuing.to_owned()
+                locale=plan.locale
             />
             <noscript>
                 {static_frames
@@ -89,22 +90,38 @@ fn FrontchannelView(plan: FrontchannelPlan) -> impl IntoView {
     }
 }
 
-/// Hydrated, the iframes are created here so their `load` events are seen:
-/// once all have loaded the page goes on; after [`FRONTCHANNEL_WAIT_MS`] it
-/// names the clients that did not, and goes on [`FRONTCHANNEL_NOTICE_MS`] later.
+/// Hydrated, the iframes are created here so their `load` events are seen,
+/// and each app is probed as the interactive dialog probes it
+/// ([`super::live::front_state`]: a frame's `load` alone proves nothing).
+/// Once every app was reached the page goes on; otherwise, when all have
+/// settled or [`FRONTCHANNEL_WAIT_MS`] has passed, it names the apps it
+/// could not reach or that did not answer, and goes on
+/// [`FRONTCHANNEL_NOTICE_MS`] later.
 #[island]
 fn FrontchannelFrames(
     frames: Vec<FrontchannelFrame>,
     continue_to: String,
     not_confirmed: String,
     continuing: String,
+    locale: Locale,
 ) -> impl IntoView {
-    let loaded = RwSignal::new(vec![false; frames.len()]);
+    use super::live::{FrontState, front_state};
+
+    let t = texts(locale);
+    let progress = RwSignal::new(vec![(false, None::<bool>); frames.len()]);
     let started = RwSignal::new(false);
     let timed_out = RwSignal::new(false);
     let frames = StoredValue::new(frames);
     let target = StoredValue::new(continue_to);
     let left = StoredValue::new(false);
+    let scheduled = StoredValue::new(false);
+    let states = move || {
+        progress.with(|p| {
+            p.iter()
+                .map(|(loaded, answered)| front_state(*loaded, *answered, timed_out.get()))
+                .collect::<Vec<_>>()
+        })
+    };
     let go_on = move || {
         if !left.get_value() {
             left.set_value(true);
@@ -113,31 +130,42 @@ fn FrontchannelFrames(
     };
     Effect::new(move |_| {
         started.set(true);
+        #[cfg(feature = "hydrate")]
+        frames.with_value(|frames| {
+            for (i, frame) in frames.iter().enumerate() {
+                let url = frame.url.clone();
+                leptos::task::spawn_local(async move {
+                    let answered = super::live::probe(&url).await;
+                    progress.update(|p| p[i].1 = Some(answered));
+                });
+            }
+        });
         set_timeout(
-            move || {
-                timed_out.set(true);
-                set_timeout(
-                    go_on,
-                    std::time::Duration::from_millis(FRONTCHANNEL_NOTICE_MS.into()),
-                );
-            },
+            move || timed_out.set(true),
             std::time::Duration::from_millis(FRONTCHANNEL_WAIT_MS.into()),
         );
     });
+    let settled = move || states().iter().all(|s| s.settled());
     Effect::new(move |_| {
-        if loaded.with(|l| l.iter().all(|done| *done)) && started.get() {
-            go_on();
+        if !started.get() || !settled() || scheduled.get_value() {
+            return;
+        }
+        scheduled.set_value(true);
+        match states().iter().all(|s| *s == FrontState::Sent) {
+            true => go_on(),
+            false => set_timeout(
+                go_on,
+                std::time::Duration::from_millis(FRONTCHANNEL_NOTICE_MS.into()),
+            ),
         }
     });
-    let missing = move || {
+    let trouble = move || {
         frames.with_value(|f| {
-            loaded.with(|l| {
-                f.iter()
-                    .zip(l)
-                    .filter(|(_, done)| !**done)
-                    .map(|(frame, _)| frame.client_name.clone())
-                    .collect::<Vec<_>>()
-            })
+            f.iter()
+                .zip(states())
+                .filter(|(_, state)| state.settled() && *state != FrontState::Sent)
+                .map(|(frame, state)| (frame.client_name.clone(), state))
+                .collect::<Vec<_>>()
         })
     };
     view! {
@@ -155,7 +183,7 @@ fn FrontchannelFrames(
                                     class="frontchannel"
                                     src=f.url
                                     title=format!("Sign-out from {}", f.client_name)
-                                    on:load=move |_| loaded.update(|l| l[i] = true)
+                                    on:load=move |_| progress.update(|p| p[i].0 = true)
                                 ></iframe>
                             }
                         })
@@ -163,14 +191,25 @@ fn FrontchannelFrames(
                 })
         }}
         {move || {
-            let missing = missing();
-            (timed_out.get() && !missing.is_empty())
+            let trouble = trouble();
+            (settled() && !trouble.is_empty())
                 .then(|| {
                     view! {
                         <div class="warning" role="alert">
                             <p>{not_confirmed.clone()}</p>
                             <ul>
-                                {missing.into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}
+                                {trouble
+                                    .into_iter()
+                                    .map(|(name, state)| {
+                                        view! {
+                                            <li data-state=state.name()>
+                                                <strong>{name}</strong>
+                                                ": "
+                                                {state.text(t)}
+                                            </li>
+                                        }
+                                    })
+                                    .collect_view()}
                             </ul>
                             <p>{continuing.clone()}</p>
                         </div>

@@ -4,6 +4,8 @@
 //! - `dialog`: what GET /logout shows (server only: a plain handler renders it).
 //! - `done`: `/logout/done`, the result without a post-logout redirect.
 //! - `frontchannel`: `/logout/frontchannel`, the clients' iframes.
+//! - `live`: the dialog's island: Yes without leaving the page, each app's
+//!   sign-out shown as it happens.
 //! - `ssr`: the server functions' bodies.
 
 use leptos::prelude::*;
@@ -15,6 +17,7 @@ use crate::i18n::{Locale, Texts, texts};
 mod dialog;
 mod done;
 mod frontchannel;
+pub mod live;
 #[cfg(feature = "ssr")]
 mod ssr;
 

@@ -4,6 +4,7 @@
 use anyhow::Context;
 use url::Url;
 
+use super::live::{BackOutcome, Channel, LiveApp, LiveLogout};
 use crate::app::error::FnError;
 use crate::oidc::Params;
 use crate::oidc::end_session::{Choice, next_step};
@@ -11,8 +12,10 @@ use crate::oidc::frontchannel::FrontchannelPlan;
 use crate::server::accept_language::AcceptLanguage;
 use crate::server::browser_session::browser_session;
 use crate::server::clock::now;
+use crate::server::db::backchannel_deliveries::{DeliveryStatus, list_delivery_outcomes};
+use crate::server::db::clients::list_frontchannel_targets;
 use crate::server::db::frontchannel_pages::find_frontchannel_page;
-use crate::server::end_session::{Asked, Use, carry_out, load_plan, load_request};
+use crate::server::end_session::{Asked, Use, carry_out, load_plan, load_request, settle};
 use crate::server::headers::set_page_csp;
 use crate::server::respond::mark_no_store;
 use crate::server::sessions::current_session;
@@ -22,6 +25,94 @@ use crate::server::state::app_state;
 /// client a valid hint identified. Either way the user goes to the validated
 /// post-logout URI if there is one: the click was the confirmation.
 pub async fn confirm(csrf: String, request_text: String, choice: String) -> Result<Url, FnError> {
+    let choice = Choice::parse(&choice)
+        .ok_or_else(|| FnError::BadRequest("choice must be yes or no".into()))?;
+    let answer = answer(csrf, request_text, choice).await?;
+    Ok(carry_out(
+        &answer.state,
+        &answer.session,
+        answer.current.as_ref(),
+        &answer.plan,
+        answer.step,
+        Asked::Yes,
+        answer.locale,
+    )
+    .await
+    .context("carrying out the logout failed")?)
+}
+
+/// The interactive dialog's Yes: the same checks, decision and termination
+/// as [`confirm`]'s, answered with each app of the ended session (its
+/// front-channel URL for the browser to load, or where its back-channel
+/// delivery stands after the first attempt) instead of a redirect.
+pub async fn confirm_live(csrf: String, request_text: String) -> Result<LiveLogout, FnError> {
+    let answer = answer(csrf, request_text, Choice::Yes).await?;
+    let state = &answer.state;
+    let (ended, target) = settle(
+        state,
+        &answer.session,
+        answer.current.as_ref(),
+        &answer.plan,
+        answer.step,
+        Asked::Yes,
+        answer.locale,
+    )
+    .await
+    .context("carrying out the logout failed")?;
+    let targets = list_frontchannel_targets(&state.pool, &ended.clients)
+        .await
+        .context("loading front-channel logout URIs failed")?;
+    let frames = FrontchannelPlan::for_ended_session(
+        targets,
+        &state.settings.issuer,
+        &ended.sid,
+        answer.locale,
+        &target,
+    )
+    .map(|plan| plan.frames)
+    .unwrap_or_default();
+    crate::server::metrics::metrics()
+        .frontchannel_frames
+        .inc_by(frames.len() as u64);
+    let deliveries = list_delivery_outcomes(&state.pool, &ended.deliveries)
+        .await
+        .context("loading the deliveries' outcomes failed")?;
+    let mut apps: Vec<LiveApp> = frames
+        .into_iter()
+        .map(|frame| LiveApp {
+            name: frame.client_name,
+            channel: Channel::Front { url: frame.url },
+        })
+        .collect();
+    apps.extend(deliveries.into_iter().map(|outcome| LiveApp {
+        channel: Channel::Back(match outcome.status {
+            DeliveryStatus::Delivered => BackOutcome::Delivered,
+            _ => BackOutcome::Retrying {
+                reason: outcome.reason(),
+            },
+        }),
+        name: outcome.name,
+    }));
+    Ok(LiveLogout {
+        continue_to: target.into(),
+        apps,
+    })
+}
+
+/// What both answers to the dialog start from.
+struct Answer {
+    state: crate::server::state::AppState,
+    session: crate::server::browser_session::BrowserSession,
+    current: Option<crate::oidc::end_session::CurrentSession>,
+    plan: crate::oidc::end_session::LogoutPlan,
+    step: crate::oidc::end_session::Step,
+    locale: crate::i18n::Locale,
+}
+
+/// Extract, check, load and decide: the CSRF token first (with a session,
+/// nothing happens before it, not even using up a parked request), then the
+/// request decided afresh, never from anything else the form says.
+async fn answer(csrf: String, request_text: String, choice: Choice) -> Result<Answer, FnError> {
     let state = app_state()?;
     let session = browser_session().await?;
     let accept_language: AcceptLanguage = leptos_axum::extract()
@@ -30,8 +121,6 @@ pub async fn confirm(csrf: String, request_text: String, choice: String) -> Resu
     let current = current_session(&state, &session)
         .await
         .context("loading the session failed")?;
-    // Without a session there is nothing to protect; with one, nothing happens
-    // (not even using up a parked request) before the CSRF check.
     if current.is_some()
         && !session
             .verify_csrf(&csrf)
@@ -42,8 +131,6 @@ pub async fn confirm(csrf: String, request_text: String, choice: String) -> Resu
             "the form's CSRF token is not this browser's".into(),
         ));
     }
-    let choice = Choice::parse(&choice)
-        .ok_or_else(|| FnError::BadRequest("choice must be yes or no".into()))?;
     // A tampered or used-up request counts as empty: nothing identifies a
     // client, nothing redirects.
     let request = load_request(&state, &request_text, Use::Consume)
@@ -56,17 +143,14 @@ pub async fn confirm(csrf: String, request_text: String, choice: String) -> Resu
         .await
         .context("deciding the logout failed")?;
     let step = next_step(&plan, current.as_ref(), Some(choice));
-    Ok(carry_out(
-        &state,
-        &session,
-        current.as_ref(),
-        &plan,
+    Ok(Answer {
+        state,
+        session,
+        current,
+        plan,
         step,
-        Asked::Yes,
         locale,
-    )
-    .await
-    .context("carrying out the logout failed")?)
+    })
 }
 
 /// The front-channel page's plan. Read-only; its CSP may frame exactly the

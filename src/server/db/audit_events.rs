@@ -101,3 +101,26 @@ pub async fn delete_audit_events_before(db: impl Executor<'_>, before: i64) -> s
         .await
         .map(|r| r.rows_affected())
 }
+
+/// How many events of each of `actions` occurred in each hour since `since`
+/// (Unix seconds): (action, hour as Unix seconds / 3600, count), in no
+/// particular order; hours without events are absent.
+pub async fn count_events_per_hour(
+    db: impl Executor<'_>,
+    actions: &[&str],
+    since: i64,
+) -> sqlx::Result<Vec<(String, i64, i64)>> {
+    if actions.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT action, occurred_at / 3600 AS hour, COUNT(*) FROM audit_events \
+         WHERE action IN ({}) AND occurred_at >= $1 GROUP BY action, occurred_at / 3600",
+        super::placeholders(2, actions.len())
+    );
+    let mut query = sqlx::query_as(&sql).bind(since);
+    for action in actions {
+        query = query.bind(*action);
+    }
+    query.fetch_all(db).await
+}

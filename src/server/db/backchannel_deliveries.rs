@@ -225,38 +225,73 @@ pub async fn record_attempt(
     .map(|r| r.rows_affected() == 1)
 }
 
-/// The delivery log, newest first, filtered by client and/or session.
+/// Which deliveries [`list_deliveries`] lists: every filter that is set.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct DeliveryFilter<'a> {
+    pub client_id: Option<&'a str>,
+    pub sid: Option<&'a str>,
+    pub status: Option<DeliveryStatus>,
+}
+
+/// The delivery log, newest first, filtered by client, session and status.
 pub async fn list_deliveries(
     db: impl Executor<'_>,
-    client_id: Option<&str>,
-    sid: Option<&str>,
+    filter: DeliveryFilter<'_>,
     limit: i64,
 ) -> sqlx::Result<Vec<DeliveryRow>> {
     sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM backchannel_deliveries \
          WHERE ($1 IS NULL OR client_id = $1) AND ($2 IS NULL OR sid = $2) \
+         AND ($4 IS NULL OR status = $4) \
          ORDER BY id DESC LIMIT $3"
     ))
-    .bind(client_id)
-    .bind(sid)
+    .bind(filter.client_id)
+    .bind(filter.sid)
     .bind(limit)
+    .bind(filter.status.map(DeliveryStatus::as_str))
     .fetch_all(db)
     .await
 }
 
-/// Where each of `ids` stands: (client_id, client name, status).
+/// Where a delivery stands, for the people waiting on it.
+#[derive(Clone, Debug, FromRow)]
+pub struct DeliveryOutcome {
+    pub client_id: String,
+    /// The client's name.
+    pub name: String,
+    pub status: DeliveryStatus,
+    pub last_status: Option<i64>,
+    pub last_error: Option<String>,
+}
+
+impl DeliveryOutcome {
+    pub fn reason(&self) -> String {
+        last_result(self.last_status, self.last_error.as_deref())
+    }
+}
+
+/// A delivery's last attempt in words: "HTTP 503", "connection refused".
+pub fn last_result(last_status: Option<i64>, last_error: Option<&str>) -> String {
+    match (last_error, last_status) {
+        (Some(error), _) => error.to_owned(),
+        (None, Some(status)) => format!("HTTP {status}"),
+        (None, None) => "not attempted yet".into(),
+    }
+}
+
+/// Where each of `ids` stands, by client name.
 pub async fn list_delivery_outcomes(
     db: impl Executor<'_>,
     ids: &[i64],
-) -> sqlx::Result<Vec<(String, String, DeliveryStatus)>> {
+) -> sqlx::Result<Vec<DeliveryOutcome>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
     let sql = format!(
-        "SELECT d.client_id, c.name, d.status FROM backchannel_deliveries d \
+        "SELECT d.client_id, c.name, d.status, d.last_status, d.last_error \
+         FROM backchannel_deliveries d \
          JOIN clients c ON c.client_id = d.client_id WHERE d.id IN ({}) ORDER BY c.name",
-        placeholders.join(", ")
+        super::placeholders(1, ids.len())
     );
     let mut query = sqlx::query_as(&sql);
     for id in ids {
@@ -296,4 +331,20 @@ pub async fn delete_settled_backchannel_deliveries(
         .execute(db)
         .await
         .map(|r| r.rows_affected())
+}
+
+/// Deliveries created since `since_ms`, counted by client and status:
+/// (client_id, client name, status, count).
+pub async fn count_deliveries_by_client(
+    db: impl Executor<'_>,
+    since_ms: i64,
+) -> sqlx::Result<Vec<(String, String, DeliveryStatus, i64)>> {
+    sqlx::query_as(
+        "SELECT d.client_id, c.name, d.status, COUNT(*) FROM backchannel_deliveries d \
+         JOIN clients c ON c.client_id = d.client_id WHERE d.created_at >= $1 \
+         GROUP BY d.client_id, c.name, d.status",
+    )
+    .bind(since_ms)
+    .fetch_all(db)
+    .await
 }

@@ -82,6 +82,40 @@ pub async fn find_active_op_session(
     .await
 }
 
+/// A live session as the end-session endpoint keeps it: with the
+/// front-channel logout URIs of the clients signed in within it (the
+/// interactive dialog frames them, and its CSP must allow exactly those).
+#[derive(Clone, Debug, FromRow)]
+pub struct LiveOpSessionRow {
+    pub sid: String,
+    pub auth_time: i64,
+    pub subject: String,
+    pub username: String,
+    /// Space-separated; `None` when no client in it has one.
+    pub frontchannel_uris: Option<String>,
+}
+
+/// [`find_active_op_session`]'s session, for the end-session endpoint.
+pub async fn find_live_op_session(
+    db: impl Executor<'_>,
+    sid: &str,
+    now: i64,
+) -> sqlx::Result<Option<LiveOpSessionRow>> {
+    sqlx::query_as(
+        "SELECT s.sid, s.auth_time, u.subject, u.username, \
+         (SELECT string_agg(c.frontchannel_logout_uri, ' ') FROM rp_sessions r \
+          JOIN clients c ON c.client_id = r.client_id \
+          WHERE r.sid = s.sid AND r.ended_at IS NULL AND c.frontchannel_logout_uri IS NOT NULL) \
+         AS frontchannel_uris \
+         FROM op_sessions s JOIN users u ON u.id = s.user_id \
+         WHERE s.sid = $1 AND s.ended_at IS NULL AND u.disabled_at IS NULL AND s.auth_time > $2",
+    )
+    .bind(sid)
+    .bind(now - OP_SESSION_LIFETIME_SECS)
+    .fetch_optional(db)
+    .await
+}
+
 /// Live sessions past their lifetime, oldest first.
 /// (In a fixed order, sid breaking ties, so that instances sweeping at once
 /// lock rows in the same order and never deadlock.)

@@ -344,6 +344,9 @@ async fn issue_code(
         .await
         .context("recording the client in the session")?;
     tx.commit().await.context("committing the code")?;
+    // Its cached copy names the session's front-channel origins (the
+    // dialog's CSP): this client may have added one.
+    state.op_sessions.forget(&op_session.sid);
     let url = code_redirect(request, &code, &state.settings.issuer)
         .context("building the code redirect")?;
     Ok(Redirect::see_other(&url).into_response())

@@ -1,3 +1,5 @@
+use std::sync::Arc;
+
 use anyhow::Context;
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
@@ -12,12 +14,13 @@ use crate::oidc::end_session::{EndSessionRequest, Problem, Step, next_step};
 use crate::server::accept_language::AcceptLanguage;
 use crate::server::browser_session::BrowserSession;
 use crate::server::client_addr::request_client_addr;
+use crate::server::crypto::csp_nonce;
 use crate::server::db::logout_requests::delete_logout_request;
 use crate::server::end_session::{Asked, Use, carry_out, load_plan, load_request, park_request};
 use crate::server::error::AppError;
-use crate::server::headers::DIALOG_CSP;
+use crate::server::headers::{DIALOG_CSP, page_csp};
 use crate::server::respond::Redirect;
-use crate::server::sessions::current_session;
+use crate::server::sessions::current_live_session;
 use crate::server::state::AppState;
 use crate::server::urls::local_url;
 
@@ -38,13 +41,22 @@ pub async fn get_logout(
         &accept_language,
     )
     .await?;
+    // The dialog runs its island: scripts with this response's nonce, and
+    // frames and probes for exactly its apps' front-channel origins. Every
+    // other answer runs no script.
+    let csp = match &answer {
+        PageAnswer::Show(_, LogoutView::Dialog(dialog), origins) => {
+            HeaderValue::from_str(&page_csp(&dialog.nonce, origins)).ok()
+        }
+        _ => None,
+    };
     let mut response = match answer {
         // 302, the status RP-Initiated Logout's examples use.
         PageAnswer::Redirect(url) => Redirect::found(&url).into_response(),
-        PageAnswer::Show(status, view) => (
+        PageAnswer::Show(status, view, _) => (
             status,
             [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-            view.render(),
+            view.render(&state.leptos_options),
         )
             .into_response(),
     };
@@ -52,7 +64,7 @@ pub async fn get_logout(
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(DIALOG_CSP),
+        csp.unwrap_or(HeaderValue::from_static(DIALOG_CSP)),
     );
     Ok(response)
 }
@@ -90,8 +102,9 @@ pub async fn post_logout(
 /// What GET /logout answers.
 #[derive(Debug)]
 enum PageAnswer {
-    /// The dialog or the signed-out page, with its status (400 names a problem).
-    Show(StatusCode, LogoutView),
+    /// The dialog or the signed-out page, with its status (400 names a
+    /// problem) and the front-channel origins of the session's apps.
+    Show(StatusCode, LogoutView, Arc<[String]>),
     /// Nothing to ask: on to a validated post-logout URI, or to our own pages.
     Redirect(Url),
 }
@@ -114,7 +127,10 @@ async fn page_answer(
     query: &str,
     accept_language: &AcceptLanguage,
 ) -> anyhow::Result<PageAnswer> {
-    let current = current_session(state, session).await?;
+    let (current, origins) = match current_live_session(state, session).await? {
+        Some(live) => (Some(live.session), live.frontchannel_origins),
+        None => (None, Arc::from([])),
+    };
     let Some(incoming) = load_request(state, query, Use::Read).await? else {
         let locale = accept_language.locale(None);
         let view = match current {
@@ -126,6 +142,7 @@ async fn page_answer(
                 problem: Some(ProblemKind::BadRequest),
                 request: String::new(),
                 csrf: session.csrf_token().await?,
+                nonce: csp_nonce(),
             }),
             None => LogoutView::SignedOut {
                 locale,
@@ -133,7 +150,7 @@ async fn page_answer(
                 return_to: None,
             },
         };
-        return Ok(PageAnswer::Show(StatusCode::BAD_REQUEST, view));
+        return Ok(PageAnswer::Show(StatusCode::BAD_REQUEST, view, origins));
     };
     let request = &incoming.request;
     let locale = accept_language.locale(request.ui_locales.as_deref());
@@ -157,7 +174,9 @@ async fn page_answer(
                     problem,
                     request: incoming.form_text,
                     csrf: session.csrf_token().await?,
+                    nonce: csp_nonce(),
                 }),
+                origins,
             )
         }
         Step::ShowSignedOut { return_to } => PageAnswer::Show(
@@ -170,6 +189,7 @@ async fn page_answer(
                     url: url.to_string(),
                 }),
             },
+            origins,
         ),
         step => {
             // A parked request that needs no dialog is used up here.

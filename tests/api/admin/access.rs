@@ -33,6 +33,7 @@ const SERVER_FNS: &[(&str, &[(&str, &str)])] = &[
     ),
     ("/api/admin/client/secret", &[("client_id", "demo-rp")]),
     ("/api/admin/client/delete", &[("client_id", "demo-rp")]),
+    ("/api/admin/overview", &[]),
     ("/api/admin/sessions", &[]),
     ("/api/admin/session/end", &[("sid", "x")]),
     ("/api/admin/users", &[]),

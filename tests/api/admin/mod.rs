@@ -72,5 +72,7 @@ async fn user_sid(app: &TestApp) -> String {
 mod access;
 mod audit;
 mod cache;
+mod cli;
 mod clients;
+mod overview;
 mod users;

@@ -15,11 +15,10 @@ use crate::server::clock::now;
 use crate::server::crypto::{random_token, sha256_b64};
 use crate::server::db::backchannel_deliveries::count_failed_deliveries_by_client;
 use crate::server::db::clients::{
-    ClientRow, delete_client, find_client, list_clients, update_client, update_client_secret,
+    ClientRow, find_client, list_clients, update_client, update_client_secret,
 };
-use crate::server::db::rp_sessions::{
-    count_active_rp_sessions_by_client, end_rp_sessions_for_client,
-};
+use crate::server::db::rp_sessions::count_active_rp_sessions_by_client;
+use crate::server::operations::remove_client;
 
 /// The most clients one list page shows; search narrows it down.
 const LIST_LIMIT: i64 = 500;
@@ -285,6 +284,8 @@ async fn update(
         .await?;
     tx.commit().await.context("committing the change failed")?;
     ctx.state.logout_clients.forget(&metadata.client_id);
+    // Cached sessions carry their clients' front-channel origins.
+    ctx.state.op_sessions.forget_all();
     Ok(Ok(match secret {
         Some(secret) => AdminFlash::Secret {
             client_id: metadata.client_id.clone(),
@@ -329,33 +330,22 @@ pub async fn delete(csrf: String, client_id: String) -> Result<(), FnError> {
     let ctx = AdminContext::for_change(&csrf).await?;
     let now = now();
     let mut tx = ctx.begin().await?;
-    let ended = end_rp_sessions_for_client(&mut *tx, &client_id, now)
-        .await
-        .context("ending the client's sessions failed")?;
-    if !delete_client(&mut *tx, &client_id)
+    let Some(ended) = remove_client(&mut tx, &client_id, &ctx.username, now)
         .await
         .context("deleting the client failed")?
-    {
+    else {
         return Err(FnError::NotFound);
-    }
-    ctx.audit(
-        &mut tx,
-        "client.deleted",
-        &client_id,
-        serde_json::json!({ "ended_client_sessions": ended.len() }),
-        now,
-    )
-    .await?;
+    };
     tx.commit()
         .await
         .context("committing the deletion failed")?;
     ctx.state.logout_clients.forget(&client_id);
+    ctx.state.op_sessions.forget_all();
     ctx.done(
         "/admin/clients",
         &[],
         AdminFlash::Notice(format!(
-            "Client {client_id} deleted; {} client sessions ended.",
-            ended.len()
+            "Client {client_id} deleted; {ended} client sessions ended."
         )),
     )
     .await

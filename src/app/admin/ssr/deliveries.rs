@@ -7,18 +7,17 @@ use crate::app::admin::Access;
 use crate::app::admin::deliveries::{DeliveryLog, DeliverySummary};
 use crate::app::error::FnError;
 use crate::server::clock::now_ms;
-use crate::server::db::backchannel_deliveries::{DeliveryRow, insert_resend, list_deliveries};
+use crate::server::db::backchannel_deliveries::{
+    DeliveryFilter, DeliveryRow, last_result, list_deliveries,
+};
+use crate::server::operations::resend_delivery;
 use crate::server::urls::is_console_path;
 
 const LOG_LIMIT: i64 = 200;
 
 /// A delivery row as the console shows it.
 pub fn summary(row: DeliveryRow) -> DeliverySummary {
-    let last_result = match (row.last_status, row.last_error) {
-        (_, Some(error)) => error,
-        (Some(status), None) => format!("HTTP {status}"),
-        (None, None) => "not attempted yet".into(),
-    };
+    let last_result = last_result(row.last_status, row.last_error.as_deref());
     DeliverySummary {
         id: row.id,
         sid_prefix: row.sid.chars().take(8).collect(),
@@ -38,14 +37,19 @@ pub async fn for_client(
     client_id: &str,
     limit: i64,
 ) -> Result<Vec<DeliverySummary>, FnError> {
-    Ok(
-        list_deliveries(&ctx.state.pool, Some(client_id), None, limit)
-            .await
-            .context("listing deliveries failed")?
-            .into_iter()
-            .map(summary)
-            .collect(),
+    Ok(list_deliveries(
+        &ctx.state.pool,
+        DeliveryFilter {
+            client_id: Some(client_id),
+            ..DeliveryFilter::default()
+        },
+        limit,
     )
+    .await
+    .context("listing deliveries failed")?
+    .into_iter()
+    .map(summary)
+    .collect())
 }
 
 pub async fn log(client_id: String, sid: String) -> Result<Access<DeliveryLog>, FnError> {
@@ -54,17 +58,17 @@ pub async fn log(client_id: String, sid: String) -> Result<Access<DeliveryLog>, 
         Err(denial) => return Ok(Access::Denied(denial)),
     };
     let flash = ctx.take_flash().await?;
-    let deliveries = list_deliveries(
-        &ctx.state.pool,
-        Some(client_id.as_str()).filter(|c| !c.is_empty()),
-        Some(sid.as_str()).filter(|s| !s.is_empty()),
-        LOG_LIMIT,
-    )
-    .await
-    .context("listing deliveries failed")?
-    .into_iter()
-    .map(summary)
-    .collect();
+    let filter = DeliveryFilter {
+        client_id: Some(client_id.as_str()).filter(|c| !c.is_empty()),
+        sid: Some(sid.as_str()).filter(|s| !s.is_empty()),
+        status: None,
+    };
+    let deliveries = list_deliveries(&ctx.state.pool, filter, LOG_LIMIT)
+        .await
+        .context("listing deliveries failed")?
+        .into_iter()
+        .map(summary)
+        .collect();
     Ok(Access::Granted(DeliveryLog {
         frame: ctx.frame(flash.as_ref()).await?,
         client_id,
@@ -78,20 +82,12 @@ pub async fn resend(csrf: String, id: i64, back: String) -> Result<(), FnError> 
     let ctx = AdminContext::for_change(&csrf).await?;
     let now = now_ms();
     let mut tx = ctx.begin().await?;
-    let Some(new_id) = insert_resend(&mut *tx, id, now)
+    let Some(new_id) = resend_delivery(&mut tx, id, &ctx.username, now)
         .await
         .context("queueing the resend failed")?
     else {
         return Err(FnError::NotFound);
     };
-    ctx.audit(
-        &mut tx,
-        "backchannel.resent",
-        &id.to_string(),
-        serde_json::json!({ "delivery": new_id }),
-        now / 1000,
-    )
-    .await?;
     tx.commit().await.context("committing the resend failed")?;
     ctx.state.notifier.deliver_now(&[new_id]).await;
     let back = if is_console_path(&back) {

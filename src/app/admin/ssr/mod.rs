@@ -6,6 +6,7 @@
 pub mod audit;
 pub mod clients;
 pub mod deliveries;
+pub mod overview;
 pub mod sessions;
 pub mod users;
 

@@ -7,10 +7,8 @@ use crate::app::admin::users::{UserAction, UserList, UserSummary};
 use crate::app::error::FnError;
 use crate::server::accounts::{UserSpec, add_user, validate_password};
 use crate::server::db::users::UserRow;
-use crate::server::db::users::{
-    find_user_by_username, list_users, update_user_admin, update_user_disabled,
-    update_user_password,
-};
+use crate::server::db::users::{find_user_by_username, list_users};
+use crate::server::operations::{UserChange, change_user};
 use crate::server::passwords::hash_password;
 use crate::server::sessions::{Cause, Terminations, sign_out_user};
 use anyhow::Context;
@@ -127,57 +125,23 @@ pub async fn change(
     if action == UserAction::SignOutEverywhere {
         return sign_out_everywhere(&ctx, &user).await;
     }
+    let change = match (action, hash) {
+        (UserAction::ResetPassword, Some(hash)) => UserChange::ResetPassword(hash),
+        (UserAction::GrantAdmin, _) => UserChange::GrantAdmin,
+        (UserAction::RevokeAdmin, _) => UserChange::RevokeAdmin,
+        (UserAction::Disable, _) => UserChange::Disable,
+        (UserAction::Enable, _) => UserChange::Enable,
+        // Answered above.
+        (UserAction::ResetPassword | UserAction::SignOutEverywhere, _) => {
+            return Err(FnError::BadRequest("no such change".into()));
+        }
+    };
     let mut ends = Terminations::begin(&ctx.state)
         .await
         .context("starting a transaction failed")?;
-    let now = ends.now_ms() / 1000;
-    let tx = ends.tx();
-    let mut detail = serde_json::json!({});
-    match action {
-        UserAction::ResetPassword => {
-            update_user_password(&mut **tx, user.id, hash.as_deref().unwrap_or_default()).await
-        }
-        UserAction::GrantAdmin => update_user_admin(&mut **tx, user.id, true).await,
-        UserAction::RevokeAdmin => update_user_admin(&mut **tx, user.id, false).await,
-        UserAction::Enable => update_user_disabled(&mut **tx, user.id, None).await,
-        UserAction::Disable => update_user_disabled(&mut **tx, user.id, Some(now)).await,
-        // Answered above, before this transaction began.
-        UserAction::SignOutEverywhere => Ok(()),
-    }
-    .context("updating the user failed")?;
-    // Both end every session of the user, with their clients told: a
-    // disabled account must not stay signed in, and a password reset is what
-    // an admin does when a password leaked.
-    let ending = match action {
-        UserAction::Disable => Some("user_disabled"),
-        UserAction::ResetPassword => Some("password_reset"),
-        _ => None,
-    };
-    if let Some(reason) = ending {
-        let cause = Cause {
-            actor: Some(&ctx.username),
-            reason,
-        };
-        let ended = ends
-            .end_user_sessions(user.id, cause, serde_json::json!({ "user": user.username }))
-            .await
-            .context("ending the user's sessions failed")?;
-        // Offline grants too: they outlive a sign-out, not a leaked password
-        // or a disabled account.
-        let tokens = ends
-            .revoke_user_tokens(user.id)
-            .await
-            .context("revoking the user's tokens failed")?;
-        detail = serde_json::json!({ "ended_sessions": ended.len(), "tokens_revoked": tokens });
-    }
-    ctx.audit(
-        ends.tx(),
-        action.audit_action(),
-        &user.username,
-        detail,
-        now,
-    )
-    .await?;
+    change_user(&mut ends, &user, &change, &ctx.username)
+        .await
+        .context("changing the user failed")?;
     ends.commit(&ctx.state)
         .await
         .context("committing the change failed")?;
@@ -220,24 +184,4 @@ async fn sign_out_everywhere(ctx: &AdminContext, user: &UserRow) -> Result<(), F
         },
     )
     .await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_user_action_has_its_own_audit_name() {
-        let all = [
-            UserAction::ResetPassword,
-            UserAction::GrantAdmin,
-            UserAction::RevokeAdmin,
-            UserAction::Disable,
-            UserAction::Enable,
-            UserAction::SignOutEverywhere,
-        ];
-        let names: std::collections::HashSet<_> = all.iter().map(|a| a.audit_action()).collect();
-        assert_eq!(names.len(), all.len());
-        assert!(names.iter().all(|n| n.starts_with("user.")));
-    }
 }
