@@ -1,5 +1,6 @@
 import { expect, test } from "@playwright/test";
 import { demo } from "./fixtures/demo";
+import { waitForHydration } from "./fixtures/hydration";
 import { LogoutDialog } from "./fixtures/logout_dialog";
 import { RelyingParty } from "./fixtures/relying_party";
 import { expectLogoutRecorded } from "./fixtures/rp_events";
@@ -29,8 +30,15 @@ test.describe("front- and back-channel logout", () => {
 
     await page.goto(front.endSessionUrl(frontToken, "two-rps").href);
     const arrived = page.waitForRequest((r) => r.url().startsWith(demo.postLogoutRedirectUri), { timeout: 15_000 });
-    await new LogoutDialog(page).yes.click();
-    if (!hydrated) {
+    const dialog = new LogoutDialog(page);
+    if (hydrated) await waitForHydration(page);
+    await dialog.yes.click();
+    if (hydrated) {
+      // The interactive dialog stays and shows each app finishing.
+      await expect(dialog.app("Front-channel demo RP")).toContainText("sign-out sent");
+      await expect(dialog.app("Back-channel demo RP")).toContainText("signed out");
+      await expect(page.getByRole("status")).toContainText("Signing you out");
+    } else {
       await expect(page.getByRole("heading", { name: "Signing you out of your applications" })).toBeVisible();
       // Without JavaScript the iframes load from <noscript>; the user continues.
       await expectLogoutRecorded("front", sid);
