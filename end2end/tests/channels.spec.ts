@@ -2,7 +2,7 @@ import { expect, test } from "@playwright/test";
 import { demo } from "./fixtures/demo";
 import { waitForHydration } from "./fixtures/hydration";
 import { LogoutDialog } from "./fixtures/logout_dialog";
-import { RelyingParty } from "./fixtures/relying_party";
+import { demoChannelRps } from "./fixtures/relying_party";
 import { expectLogoutRecorded } from "./fixtures/rp_events";
 
 test.describe("front- and back-channel logout", () => {
@@ -11,17 +11,7 @@ test.describe("front- and back-channel logout", () => {
     baseURL,
   }, testInfo) => {
     const hydrated = testInfo.project.use.javaScriptEnabled !== false;
-    const front = await RelyingParty.discover(baseURL!, {
-      clientId: demo.frontchannelClientId,
-      clientSecret: demo.clientSecret,
-      postLogoutRedirectUri: demo.postLogoutRedirectUri,
-    });
-    const back = await RelyingParty.discover(baseURL!, {
-      clientId: demo.backchannelClientId,
-      clientSecret: demo.clientSecret,
-      postLogoutRedirectUri: demo.backchannelPostLogoutRedirectUri,
-      redirectUri: demo.backchannelRedirectUri,
-    });
+    const { front, back } = await demoChannelRps(baseURL!);
     const frontToken = await front.signIn(page, demo.user, demo.password);
     const backToken = await back.signIn(page, demo.user, demo.password);
     const sid = (JSON.parse(Buffer.from(frontToken.split(".")[1], "base64url").toString()) as { sid: string }).sid;

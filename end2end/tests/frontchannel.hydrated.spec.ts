@@ -106,4 +106,9 @@ test("the front-channel page applies the same rule: a forced logout names the ap
   await expect(notice).toContainText("Silent RP: no answer");
   await expect(user).toHaveURL((url) => url.pathname === "/login", { timeout: 8_000 });
   expect(Date.now() - started).toBeLessThan(12_000);
+
+  // The page reported it: the console's overview counts it for that app.
+  await new AdminConsole(page).open("/admin");
+  const row = page.locator(".frontchannel-outcomes tbody tr").filter({ hasText: "Silent RP" });
+  await expect(row.locator("td").nth(2)).toHaveText("1");
 });

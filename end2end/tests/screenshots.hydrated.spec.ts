@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { AdminConsole } from "./fixtures/admin_console";
 import { demo } from "./fixtures/demo";
 import { LogoutDialog } from "./fixtures/logout_dialog";
-import { RelyingParty } from "./fixtures/relying_party";
+import { demoChannelRps } from "./fixtures/relying_party";
 
 /**
  * The README's screenshots of the console. Every run checks the pages and
@@ -23,13 +23,7 @@ test("screenshots of the client list and the client edit page", async ({ page },
     await admin.open(path);
     await expect(page.getByRole("heading", { name: heading, exact: true })).toBeVisible();
     await waitForHydration(page);
-    const out = testInfo.outputPath(file);
-    await page.screenshot({ path: out, fullPage: true });
-    const dir = process.env.SIGNOFF_SCREENSHOTS_DIR;
-    if (dir) {
-      mkdirSync(dir, { recursive: true });
-      copyFileSync(out, join(dir, file));
-    }
+    await keep(page, file, testInfo);
   }
 });
 
@@ -57,17 +51,7 @@ test("screenshots of the overview and of the interactive dialog signing out of t
   await keep(page, "admin-overview.png", testInfo);
 
   const user = await (await browser.newContext({ viewport: { width: 900, height: 700 } })).newPage();
-  const front = await RelyingParty.discover(baseURL!, {
-    clientId: demo.frontchannelClientId,
-    clientSecret: demo.clientSecret,
-    postLogoutRedirectUri: demo.postLogoutRedirectUri,
-  });
-  const back = await RelyingParty.discover(baseURL!, {
-    clientId: demo.backchannelClientId,
-    clientSecret: demo.clientSecret,
-    postLogoutRedirectUri: demo.backchannelPostLogoutRedirectUri,
-    redirectUri: demo.backchannelRedirectUri,
-  });
+  const { front, back } = await demoChannelRps(baseURL!);
   const idToken = await front.signIn(user, demo.user, demo.password);
   await back.signIn(user, demo.user, demo.password);
   await user.goto(front.endSessionUrl(idToken, "screenshot").href);

@@ -8,9 +8,21 @@ use super::issuer::Issuer;
 use super::redirect_uri::{UriError, with_query};
 use crate::i18n::Locale;
 
+/// A client of an ended session with a front-channel logout URI.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FrontchannelTarget {
+    pub client_id: String,
+    pub client_name: String,
+    /// Its registered `frontchannel_logout_uri`.
+    pub uri: String,
+}
+
 /// One client's front-channel logout iframe.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FrontchannelFrame {
+    /// Empty in pages stored before it was recorded.
+    #[serde(default)]
+    pub client_id: String,
     pub client_name: String,
     /// The client's `frontchannel_logout_uri` with `iss` and `sid` added.
     pub url: String,
@@ -23,6 +35,10 @@ pub struct FrontchannelPlan {
     pub frames: Vec<FrontchannelFrame>,
     /// The validated post-logout redirect, or signoff's own result page.
     pub continue_to: String,
+    /// The sealed ticket with which the page reports what became of each
+    /// frame (set by the server; empty: nothing to report).
+    #[serde(default)]
+    pub report: String,
 }
 
 impl FrontchannelPlan {
@@ -31,7 +47,7 @@ impl FrontchannelPlan {
     /// goes on to `continue_to`. `None` when no client has one (or none of
     /// the URIs is usable), so the browser goes on at once.
     pub fn for_ended_session(
-        targets: Vec<(String, String)>,
+        targets: Vec<FrontchannelTarget>,
         issuer: &Issuer,
         sid: &str,
         locale: Locale,
@@ -39,11 +55,12 @@ impl FrontchannelPlan {
     ) -> Option<Self> {
         let frames: Vec<FrontchannelFrame> = targets
             .into_iter()
-            .filter_map(|(client_name, uri)| {
-                frontchannel_logout_url(&uri, issuer, sid)
+            .filter_map(|target| {
+                frontchannel_logout_url(&target.uri, issuer, sid)
                     .ok()
                     .map(|url| FrontchannelFrame {
-                        client_name,
+                        client_id: target.client_id,
+                        client_name: target.client_name,
                         url: url.into(),
                     })
             })
@@ -52,7 +69,13 @@ impl FrontchannelPlan {
             locale,
             frames,
             continue_to: continue_to.as_str().to_owned(),
+            report: String::new(),
         })
+    }
+
+    /// The frames' clients, in frame order: what a report speaks of.
+    pub fn client_ids(&self) -> Vec<String> {
+        self.frames.iter().map(|f| f.client_id.clone()).collect()
     }
 
     /// The origins the page's CSP `frame-src` must allow: exactly the
@@ -68,6 +91,41 @@ impl FrontchannelPlan {
         origins.dedup();
         origins
     }
+}
+
+/// What the browser saw of one front-channel request (README, "What the
+/// sign-out page claims"). The page reports one per frame.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FrontchannelOutcome {
+    Sent,
+    Unreachable,
+    NoAnswer,
+}
+
+impl FrontchannelOutcome {
+    pub const ALL: [Self; 3] = [Self::Sent, Self::Unreachable, Self::NoAnswer];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sent => "sent",
+            Self::Unreachable => "unreachable",
+            Self::NoAnswer => "no_answer",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|o| o.as_str() == text)
+    }
+}
+
+/// A page's report: one outcome per frame, comma-separated, in frame order.
+/// `None` unless there is exactly one known outcome for each of `frames`.
+pub fn parse_report(text: &str, frames: usize) -> Option<Vec<FrontchannelOutcome>> {
+    let outcomes: Vec<FrontchannelOutcome> = text
+        .split(',')
+        .map(FrontchannelOutcome::parse)
+        .collect::<Option<_>>()?;
+    (outcomes.len() == frames && frames > 0).then_some(outcomes)
 }
 
 /// FCL §2: the OP "MAY add these query parameters": `iss` and `sid`, and "if
@@ -100,10 +158,10 @@ mod tests {
         let next = Url::parse("https://rp.example.com/bye?state=s").unwrap();
         let plan = FrontchannelPlan::for_ended_session(
             vec![
-                ("A".into(), "https://a.example.com/fc".into()),
-                ("A again".into(), "https://a.example.com/fc2?x=1".into()),
-                ("Broken".into(), "not a url".into()),
-                ("B".into(), "https://b.example.com:8443/fc".into()),
+                target("A", "https://a.example.com/fc"),
+                target("A again", "https://a.example.com/fc2?x=1"),
+                target("Broken", "not a url"),
+                target("B", "https://b.example.com:8443/fc"),
             ],
             &issuer(),
             "s-1",
@@ -113,6 +171,7 @@ mod tests {
         .unwrap();
         let names: Vec<&str> = plan.frames.iter().map(|f| f.client_name.as_str()).collect();
         assert_eq!(names, ["A", "A again", "B"]);
+        assert_eq!(plan.client_ids(), ["a", "a-again", "b"]);
         assert_eq!(
             plan.frame_origins(),
             ["https://a.example.com", "https://b.example.com:8443"]
@@ -130,7 +189,7 @@ mod tests {
         );
         assert_eq!(
             FrontchannelPlan::for_ended_session(
-                vec![("X".into(), "::".into())],
+                vec![target("X", "::")],
                 &issuer(),
                 "s",
                 Locale::En,
@@ -138,6 +197,39 @@ mod tests {
             ),
             None
         );
+    }
+
+    fn target(name: &str, uri: &str) -> FrontchannelTarget {
+        FrontchannelTarget {
+            client_id: name.to_lowercase().replace(' ', "-"),
+            client_name: name.into(),
+            uri: uri.into(),
+        }
+    }
+
+    #[test]
+    fn a_report_has_one_known_outcome_per_frame() {
+        use FrontchannelOutcome::*;
+        assert_eq!(
+            parse_report("sent,unreachable,no_answer", 3),
+            Some(vec![Sent, Unreachable, NoAnswer])
+        );
+        assert_eq!(parse_report("sent", 2), None, "too few");
+        assert_eq!(parse_report("sent,sent", 1), None, "too many");
+        assert_eq!(parse_report("sent,maybe", 2), None, "unknown outcome");
+        assert_eq!(parse_report("", 0), None, "nothing to report");
+        assert_eq!(parse_report("", 1), None);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_text_either_parses_to_exactly_the_frames_or_is_refused(text in ".{0,64}", frames in 0usize..5) {
+            if let Some(outcomes) = parse_report(&text, frames) {
+                proptest::prop_assert_eq!(outcomes.len(), frames);
+                let again: Vec<&str> = outcomes.iter().map(|o| o.as_str()).collect();
+                proptest::prop_assert_eq!(again.join(","), text);
+            }
+        }
     }
 
     fn issuer() -> Issuer {

@@ -320,9 +320,10 @@ pub async fn frontchannel_or(
             None => plan = Some(more),
         }
     }
-    let Some(plan) = plan else {
+    let Some(mut plan) = plan else {
         return Ok(target);
     };
+    plan.report = super::frontchannel_report::ticket(&state.signer, plan.client_ids());
     let id = random_token();
     insert_frontchannel_page(&state.pool, &id, &serde_json::to_string(&plan)?, now())
         .await

@@ -15,6 +15,7 @@ use super::db::access_tokens::delete_expired_access_tokens;
 use super::db::audit_events::delete_audit_events_before;
 use super::db::authorization_codes::delete_expired_authorization_codes;
 use super::db::backchannel_deliveries::delete_settled_backchannel_deliveries;
+use super::db::frontchannel_outcomes::delete_frontchannel_outcomes_before;
 use super::db::frontchannel_pages::delete_expired_frontchannel_pages;
 use super::db::login_throttle::delete_stale_throttle_keys;
 use super::db::logout_requests::delete_expired_logout_requests;
@@ -94,6 +95,7 @@ pub struct Purged {
     pub deliveries: u64,
     pub audit_events: u64,
     pub spent_requests: u64,
+    pub frontchannel_outcomes: u64,
     pub throttle_keys: u64,
 }
 
@@ -124,6 +126,11 @@ pub async fn purge_expired(state: &AppState, now: i64) -> sqlx::Result<Purged> {
         )
         .await?,
         spent_requests: delete_expired_spent_authorization_requests(pool, now).await?,
+        frontchannel_outcomes: delete_frontchannel_outcomes_before(
+            pool,
+            (now - i64::from(settings.delivery_retention_days) * DAY) / 3600,
+        )
+        .await?,
         throttle_keys: delete_stale_throttle_keys(pool, now * 1000 - WINDOW.as_millis() as i64)
             .await?,
     };

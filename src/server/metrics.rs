@@ -50,6 +50,11 @@ pub struct StatusLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct OutcomeLabels {
+    pub outcome: Label,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RouteLabels {
     pub route: Label,
 }
@@ -61,6 +66,7 @@ pub struct Metrics {
     pub logouts: Family<LogoutLabels, Counter>,
     pub deliveries: Family<StatusLabels, Counter>,
     pub frontchannel_frames: Counter,
+    pub frontchannel_outcomes: Family<OutcomeLabels, Counter>,
     pub rate_limited: Counter,
     pub request_seconds: Family<RouteLabels, Histogram>,
     pub logout_to_delivery_seconds: Histogram,
@@ -90,6 +96,12 @@ impl Metrics {
             "frontchannel_frames",
             "Front-channel logout frames sent to browsers",
             frontchannel_frames.clone(),
+        );
+        let frontchannel_outcomes = Family::default();
+        registry.register(
+            "frontchannel_outcomes",
+            "Front-channel logout frames by what the browser saw: sent, unreachable, no_answer",
+            frontchannel_outcomes.clone(),
         );
         let rate_limited = Counter::default();
         registry.register(
@@ -127,6 +139,7 @@ impl Metrics {
             logouts,
             deliveries,
             frontchannel_frames,
+            frontchannel_outcomes,
             rate_limited,
             request_seconds,
             logout_to_delivery_seconds,
@@ -156,6 +169,15 @@ impl Metrics {
         self.logouts
             .get_or_create(&LogoutLabels {
                 trigger: Label(trigger),
+                outcome: Label(outcome),
+            })
+            .inc();
+    }
+
+    /// One front-channel frame's outcome, as its page reported it.
+    pub fn frontchannel_outcome(&self, outcome: &'static str) {
+        self.frontchannel_outcomes
+            .get_or_create(&OutcomeLabels {
                 outcome: Label(outcome),
             })
             .inc();

@@ -19,6 +19,7 @@ pub mod crypto;
 pub mod db;
 pub(crate) mod end_session;
 pub(crate) mod error;
+pub(crate) mod frontchannel_report;
 pub(crate) mod headers;
 pub(crate) mod health;
 pub mod keys;

@@ -429,7 +429,7 @@ pub async fn sign_out_user(
         .await
         .context("loading front-channel clients")?
         .into_iter()
-        .map(|(name, _)| name)
+        .map(|target| target.client_name)
         .collect();
     let mut retrying = Vec::new();
     for outcome in outcomes {

@@ -30,6 +30,8 @@ pub enum Purpose {
     PendingConsent,
     /// What a sign-out from `/account` did, for the page that follows.
     SignOutResult,
+    /// The ticket with which a page reports its front-channel frames.
+    FrontchannelReport,
 }
 
 impl Purpose {
@@ -39,6 +41,7 @@ impl Purpose {
             Purpose::PendingAuthorization => b"pending-authorization",
             Purpose::PendingConsent => b"pending-consent",
             Purpose::SignOutResult => b"sign-out-result",
+            Purpose::FrontchannelReport => b"frontchannel-report",
         }
     }
 }

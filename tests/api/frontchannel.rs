@@ -236,3 +236,84 @@ async fn a_live_yes_without_this_browsers_csrf_token_is_refused_and_ends_nothing
     let (_, still) = dialog(&app).await;
     assert_eq!(still.status(), StatusCode::OK, "still signed in");
 }
+
+async fn report(app: &TestApp, ticket: &str, outcomes: &str) -> StatusCode {
+    app.client
+        .post(app.url("/api/logout/frontchannel-report"))
+        .form(&[("report", ticket), ("outcomes", outcomes)])
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+async fn outcome_counts(app: &TestApp) -> Vec<(String, String, i64)> {
+    sqlx::query_as("SELECT client_id, outcome, count FROM frontchannel_outcomes ORDER BY outcome")
+        .fetch_all(&app.pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pages_report_counts_each_frame_once_and_a_forged_or_malformed_one_counts_nothing() {
+    let app = spawn_app().await;
+    with_frontchannel(&app).await;
+    let (_, response) = dialog(&app).await;
+    let form = dialog_form(&response.text().await.unwrap());
+    let live: serde_json::Value = confirm_live(&app, &form).await.json().await.unwrap();
+    let ticket = live["report"].as_str().unwrap().to_owned();
+    assert!(!ticket.is_empty(), "{live}");
+
+    // Malformed: a report needs exactly one known outcome per frame.
+    assert_eq!(
+        report(&app, &ticket, "sent,sent").await,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(report(&app, &ticket, "gone").await, StatusCode::BAD_REQUEST);
+    // Forged or tampered tickets.
+    assert_eq!(report(&app, "x.y", "sent").await, StatusCode::BAD_REQUEST);
+    let tampered = format!("{}A", ticket);
+    assert_eq!(
+        report(&app, &tampered, "sent").await,
+        StatusCode::BAD_REQUEST
+    );
+    assert!(outcome_counts(&app).await.is_empty());
+
+    assert_eq!(report(&app, &ticket, "no_answer").await, StatusCode::OK);
+    // Sent again (a retry, or a replay): counted once.
+    assert_eq!(report(&app, &ticket, "no_answer").await, StatusCode::OK);
+    assert_eq!(
+        outcome_counts(&app).await,
+        [(demo::CLIENT_ID.to_owned(), "no_answer".to_owned(), 1)]
+    );
+
+    // The overview shows it.
+    let admin = crate::helpers::Browser::admin(&app).await;
+    let (_, html) = admin.page("/admin").await;
+    let rows = crate::helpers::texts(&html, ".frontchannel-outcomes tbody tr");
+    assert_eq!(rows, ["Demo relying party 0 0 1"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_front_channel_page_carries_a_report_ticket_for_its_frames() {
+    let app = spawn_app().await;
+    with_frontchannel(&app).await;
+    let (_, target) = yes(&app).await;
+    let path = format!("/logout/frontchannel?{}", target.query().unwrap());
+    let html = app.get(&path).await.text().await.unwrap();
+    // The island's props name the ticket; it counts like the dialog's.
+    let props = html
+        .split("data-props=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the island's props")
+        .replace("&quot;", "\"")
+        .replace("&amp;", "&");
+    let props: serde_json::Value = serde_json::from_str(&props).unwrap();
+    let ticket = props["report"].as_str().unwrap();
+    assert_eq!(report(&app, ticket, "unreachable").await, StatusCode::OK);
+    assert_eq!(
+        outcome_counts(&app).await,
+        [(demo::CLIENT_ID.to_owned(), "unreachable".to_owned(), 1)]
+    );
+}

@@ -131,6 +131,16 @@ fn seeds(app: &TestApp, hint: &str) -> Vec<(reqwest::Method, &'static str, Strin
             "/api/account/sign-out-everywhere",
             form(&[("csrf", "x")]),
         ),
+        (
+            Method::POST,
+            "/api/logout/confirm-live",
+            form(&[("csrf", "x"), ("request", "client_id=demo-rp")]),
+        ),
+        (
+            Method::POST,
+            "/api/logout/frontchannel-report",
+            form(&[("report", "a.b"), ("outcomes", "sent,no_answer")]),
+        ),
     ]
 }
 

@@ -61,6 +61,17 @@ pub fn failing_first(clients: &mut [ClientDeliveries]) {
     });
 }
 
+/// One client's front-channel logouts over the overview's window, as the
+/// browsers that sent them reported (README, "What the sign-out page claims").
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientFrontchannel {
+    pub client_id: String,
+    pub name: String,
+    pub sent: i64,
+    pub unreachable: i64,
+    pub no_answer: i64,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Overview {
     pub frame: AdminFrame,
@@ -71,6 +82,8 @@ pub struct Overview {
     pub week: HourlyActivity,
     /// Over the last [`DELIVERY_WINDOW_DAYS`] days.
     pub deliveries: Vec<ClientDeliveries>,
+    /// Over the same days, clients with the most trouble first.
+    pub frontchannel: Vec<ClientFrontchannel>,
 }
 
 /// The window of the delivery figures.
@@ -97,6 +110,7 @@ fn OverviewView(overview: Overview) -> impl IntoView {
         day,
         week,
         deliveries,
+        frontchannel,
     } = overview;
     let (day_in, day_out) = day.totals();
     view! {
@@ -127,6 +141,7 @@ fn OverviewView(overview: Overview) -> impl IntoView {
                 activity=week
             />
             <DeliveryRates deliveries />
+            <FrontchannelOutcomes frontchannel />
         </AdminLayout>
     }
 }
@@ -349,6 +364,57 @@ fn DeliveryRates(deliveries: Vec<ClientDeliveries>) -> impl IntoView {
             </AdminTable>
         </section>
     }
+}
+
+#[component]
+fn FrontchannelOutcomes(frontchannel: Vec<ClientFrontchannel>) -> impl IntoView {
+    let empty = frontchannel.is_empty();
+    let (unreachable, no_answer) = frontchannel
+        .iter()
+        .fold((0, 0), |(u, n), c| (u + c.unreachable, n + c.no_answer));
+    let rows = frontchannel
+        .into_iter()
+        .map(|c| {
+            let failing = c.unreachable + c.no_answer > 0;
+            view! {
+                <tr class=failing.then_some("failing")>
+                    <th scope="row">{c.name}</th>
+                    <td class="number">{c.sent}</td>
+                    <td class="number">{c.unreachable}</td>
+                    <td class="number">{c.no_answer}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <section aria-labelledby="frontchannel-title">
+            <h2 id="frontchannel-title">
+                {format!("Front-channel logout, last {DELIVERY_WINDOW_DAYS} days")}
+            </h2>
+            <p>
+                {format!(
+                    "Browsers could not reach an app {unreachable} times, and got no answer {no_answer} times.",
+                )}
+            </p>
+            <AdminTable
+                headings=&["Client", "Sent", "Could not reach", "No answer"]
+                empty
+                empty_text="No front-channel logouts reported in this period."
+                class="frontchannel-outcomes"
+            >
+                {rows}
+            </AdminTable>
+        </section>
+    }
+}
+
+/// Clients with the most unreached or unanswered frames first.
+pub fn most_trouble_first(clients: &mut [ClientFrontchannel]) {
+    clients.sort_by(|a, b| {
+        (b.unreachable + b.no_answer)
+            .cmp(&(a.unreachable + a.no_answer))
+            .then(a.name.cmp(&b.name))
+    });
 }
 
 #[cfg(test)]

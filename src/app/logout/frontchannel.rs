@@ -66,6 +66,7 @@ fn FrontchannelView(plan: FrontchannelPlan) -> impl IntoView {
                 not_confirmed=t.not_confirmed.to_owned()
                 continuing=t.continuing.to_owned()
                 locale=plan.locale
+                report=plan.report.clone()
             />
             <noscript>
                 {static_frames
@@ -104,6 +105,7 @@ fn FrontchannelFrames(
     not_confirmed: String,
     continuing: String,
     locale: Locale,
+    report: String,
 ) -> impl IntoView {
     use super::live::{FrontState, front_state};
 
@@ -151,7 +153,9 @@ fn FrontchannelFrames(
             return;
         }
         scheduled.set_value(true);
-        match states().iter().all(|s| *s == FrontState::Sent) {
+        let states = states();
+        super::live::send_report(report.clone(), &states);
+        match states.iter().all(|s| *s == FrontState::Sent) {
             true => go_on(),
             false => set_timeout(
                 go_on,

@@ -26,6 +26,9 @@ pub struct LiveLogout {
     pub continue_to: String,
     /// The apps of the ended session that are told, by client name.
     pub apps: Vec<LiveApp>,
+    /// The sealed ticket for reporting the front-channel outcomes (empty
+    /// without front-channel apps).
+    pub report: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -117,6 +120,39 @@ pub async fn confirm_logout_live(csrf: String, request: String) -> Result<LiveLo
     super::ssr::confirm_live(csrf, request).await
 }
 
+/// Reports what became of a page's front-channel frames (one outcome per
+/// frame, in order, comma-separated), with the ticket the server gave it.
+#[server(endpoint = "logout/frontchannel-report")]
+pub async fn report_frontchannel(report: String, outcomes: String) -> Result<(), FnError> {
+    super::ssr::report_frontchannel(report, outcomes).await
+}
+
+impl FrontState {
+    /// The report's word for a settled state.
+    pub fn reported(self) -> &'static str {
+        match self {
+            FrontState::Sent => "sent",
+            FrontState::Unreachable => "unreachable",
+            FrontState::NoAnswer | FrontState::Sending => "no_answer",
+        }
+    }
+}
+
+/// Sends the report, if there is anything to report; nobody waits for it.
+pub fn send_report(report: String, states: &[FrontState]) {
+    if report.is_empty() || states.is_empty() {
+        return;
+    }
+    let outcomes = states
+        .iter()
+        .map(|s| s.reported())
+        .collect::<Vec<_>>()
+        .join(",");
+    leptos::task::spawn_local(async move {
+        let _ = report_frontchannel(report, outcomes).await;
+    });
+}
+
 /// The dialog's form (`children`, rendered on the server) and, once Yes is
 /// pressed, the live list. No goes straight on, as the form does.
 #[island]
@@ -145,6 +181,7 @@ pub fn LiveLogoutDialog(locale: Locale, children: Children) -> impl IntoView {
             return;
         }
         leaving.set_value(true);
+        send_report(live.report.clone(), &states);
         let pause = match states.iter().all(|s| *s == FrontState::Sent) {
             true => SETTLED_PAUSE_MS,
             false => TROUBLE_PAUSE_MS,

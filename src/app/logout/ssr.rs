@@ -15,9 +15,10 @@ use crate::server::clock::now;
 use crate::server::db::backchannel_deliveries::{DeliveryStatus, list_delivery_outcomes};
 use crate::server::db::clients::list_frontchannel_targets;
 use crate::server::db::frontchannel_pages::find_frontchannel_page;
-use crate::server::end_session::{Asked, Use, carry_out, load_plan, load_request, settle};
+use crate::server::end_session::{Asked, Use, frontchannel_or, load_plan, load_request, settle};
 use crate::server::headers::set_page_csp;
 use crate::server::respond::mark_no_store;
+use crate::server::sessions::Ended;
 use crate::server::sessions::current_session;
 use crate::server::state::app_state;
 
@@ -28,17 +29,12 @@ pub async fn confirm(csrf: String, request_text: String, choice: String) -> Resu
     let choice = Choice::parse(&choice)
         .ok_or_else(|| FnError::BadRequest("choice must be yes or no".into()))?;
     let answer = answer(csrf, request_text, choice).await?;
-    Ok(carry_out(
-        &answer.state,
-        &answer.session,
-        answer.current.as_ref(),
-        &answer.plan,
-        answer.step,
-        Asked::Yes,
-        answer.locale,
+    let (ended, target) = answer.settle().await?;
+    Ok(
+        frontchannel_or(&answer.state, &[ended], target, answer.locale)
+            .await
+            .context("sending the front-channel logouts failed")?,
     )
-    .await
-    .context("carrying out the logout failed")?)
 }
 
 /// The interactive dialog's Yes: the same checks, decision and termination
@@ -48,29 +44,21 @@ pub async fn confirm(csrf: String, request_text: String, choice: String) -> Resu
 pub async fn confirm_live(csrf: String, request_text: String) -> Result<LiveLogout, FnError> {
     let answer = answer(csrf, request_text, Choice::Yes).await?;
     let state = &answer.state;
-    let (ended, target) = settle(
-        state,
-        &answer.session,
-        answer.current.as_ref(),
-        &answer.plan,
-        answer.step,
-        Asked::Yes,
-        answer.locale,
-    )
-    .await
-    .context("carrying out the logout failed")?;
+    let (ended, target) = answer.settle().await?;
     let targets = list_frontchannel_targets(&state.pool, &ended.clients)
         .await
         .context("loading front-channel logout URIs failed")?;
-    let frames = FrontchannelPlan::for_ended_session(
+    let plan = FrontchannelPlan::for_ended_session(
         targets,
         &state.settings.issuer,
         &ended.sid,
         answer.locale,
         &target,
-    )
-    .map(|plan| plan.frames)
-    .unwrap_or_default();
+    );
+    let report = plan.as_ref().map_or_else(String::new, |plan| {
+        crate::server::frontchannel_report::ticket(&state.signer, plan.client_ids())
+    });
+    let frames = plan.map(|plan| plan.frames).unwrap_or_default();
     crate::server::metrics::metrics()
         .frontchannel_frames
         .inc_by(frames.len() as u64);
@@ -96,7 +84,21 @@ pub async fn confirm_live(csrf: String, request_text: String) -> Result<LiveLogo
     Ok(LiveLogout {
         continue_to: target.into(),
         apps,
+        report,
     })
+}
+
+/// A page's report on its front-channel frames: counted once per ticket; a
+/// bad ticket or report is a 400 and counts nothing.
+pub async fn report_frontchannel(report: String, outcomes: String) -> Result<(), FnError> {
+    let state = app_state()?;
+    match crate::server::frontchannel_report::record(&state, &report, &outcomes)
+        .await
+        .context("recording the report failed")?
+    {
+        Ok(_) => Ok(()),
+        Err(refused) => Err(FnError::BadRequest(refused.to_string())),
+    }
 }
 
 /// What both answers to the dialog start from.
@@ -107,6 +109,24 @@ struct Answer {
     plan: crate::oidc::end_session::LogoutPlan,
     step: crate::oidc::end_session::Step,
     locale: crate::i18n::Locale,
+}
+
+impl Answer {
+    /// Carries out the decision: what ended, and where the browser goes
+    /// once its apps are told.
+    async fn settle(&self) -> Result<(Ended, Url), FnError> {
+        Ok(settle(
+            &self.state,
+            &self.session,
+            self.current.as_ref(),
+            &self.plan,
+            self.step.clone(),
+            Asked::Yes,
+            self.locale,
+        )
+        .await
+        .context("carrying out the logout failed")?)
+    }
 }
 
 /// Extract, check, load and decide: the CSRF token first (with a session,

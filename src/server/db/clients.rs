@@ -3,6 +3,7 @@ use sqlx::FromRow;
 use super::{Executor, Flag, JsonText};
 
 use crate::oidc::client_metadata::{ClientMetadata, ClientType, GrantType, grant_type_names};
+use crate::oidc::frontchannel::FrontchannelTarget;
 
 const COLUMNS: &str = "client_id, name, secret_hash, token_endpoint_auth_method, redirect_uris, \
      post_logout_redirect_uris, frontchannel_logout_uri, frontchannel_logout_session_required, \
@@ -211,23 +212,32 @@ pub async fn list_all_redirect_uris(db: impl Executor<'_>) -> sqlx::Result<Vec<S
     Ok(rows.into_iter().flat_map(|(uris,)| uris.0).collect())
 }
 
-/// The names and front-channel logout URIs of those of `client_ids` that have one.
+/// Those of `client_ids` that have a front-channel logout URI, by name.
 pub async fn list_frontchannel_targets(
     db: impl Executor<'_>,
     client_ids: &[String],
-) -> sqlx::Result<Vec<(String, String)>> {
+) -> sqlx::Result<Vec<FrontchannelTarget>> {
     if client_ids.is_empty() {
         return Ok(Vec::new());
     }
     let sql = format!(
-        "SELECT name, frontchannel_logout_uri FROM clients \
+        "SELECT client_id, name, frontchannel_logout_uri FROM clients \
          WHERE frontchannel_logout_uri IS NOT NULL \
          AND client_id IN ({}) ORDER BY lower(name), client_id",
         super::placeholders(1, client_ids.len())
     );
-    let mut query = sqlx::query_as(&sql);
+    let mut query = sqlx::query_as::<_, (String, String, String)>(&sql);
     for id in client_ids {
         query = query.bind(id);
     }
-    query.fetch_all(db).await
+    Ok(query
+        .fetch_all(db)
+        .await?
+        .into_iter()
+        .map(|(client_id, client_name, uri)| FrontchannelTarget {
+            client_id,
+            client_name,
+            uri,
+        })
+        .collect())
 }

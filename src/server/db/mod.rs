@@ -7,6 +7,7 @@ pub mod authorization_codes;
 pub mod backchannel_deliveries;
 pub mod change_epoch;
 pub mod clients;
+pub mod frontchannel_outcomes;
 pub mod frontchannel_pages;
 pub mod login_throttle;
 pub mod logout_requests;

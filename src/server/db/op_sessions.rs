@@ -65,17 +65,21 @@ pub async fn delete_ended_op_sessions(db: impl Executor<'_>, before: i64) -> sql
         .map(|r| r.rows_affected())
 }
 
+/// Session `$1`, if it has not ended or expired (its login after `$2`) and
+/// its user is not disabled.
+const LIVE_SESSION: &str = "FROM op_sessions s JOIN users u ON u.id = s.user_id \
+     WHERE s.sid = $1 AND s.ended_at IS NULL AND u.disabled_at IS NULL AND s.auth_time > $2";
+
 /// The session if it has not ended or expired and its user is not disabled.
 pub async fn find_active_op_session(
     db: impl Executor<'_>,
     sid: &str,
     now: i64,
 ) -> sqlx::Result<Option<ActiveOpSession>> {
-    sqlx::query_as(
-        "SELECT s.sid, s.auth_time, s.created_at, u.id AS user_id, u.subject, u.username, u.is_admin \
-         FROM op_sessions s JOIN users u ON u.id = s.user_id \
-         WHERE s.sid = $1 AND s.ended_at IS NULL AND u.disabled_at IS NULL AND s.auth_time > $2",
-    )
+    sqlx::query_as(&format!(
+        "SELECT s.sid, s.auth_time, s.created_at, u.id AS user_id, u.subject, u.username, \
+         u.is_admin {LIVE_SESSION}"
+    ))
     .bind(sid)
     .bind(now - OP_SESSION_LIFETIME_SECS)
     .fetch_optional(db)
@@ -101,15 +105,13 @@ pub async fn find_live_op_session(
     sid: &str,
     now: i64,
 ) -> sqlx::Result<Option<LiveOpSessionRow>> {
-    sqlx::query_as(
+    sqlx::query_as(&format!(
         "SELECT s.sid, s.auth_time, u.subject, u.username, \
          (SELECT string_agg(c.frontchannel_logout_uri, ' ') FROM rp_sessions r \
           JOIN clients c ON c.client_id = r.client_id \
           WHERE r.sid = s.sid AND r.ended_at IS NULL AND c.frontchannel_logout_uri IS NOT NULL) \
-         AS frontchannel_uris \
-         FROM op_sessions s JOIN users u ON u.id = s.user_id \
-         WHERE s.sid = $1 AND s.ended_at IS NULL AND u.disabled_at IS NULL AND s.auth_time > $2",
-    )
+         AS frontchannel_uris {LIVE_SESSION}"
+    ))
     .bind(sid)
     .bind(now - OP_SESSION_LIFETIME_SECS)
     .fetch_optional(db)

@@ -2,20 +2,6 @@
 
 use super::*;
 
-/// The end-session endpoint keeps clients and sessions in memory; a change in
-/// the console must reach it at once. This signs the demo user in and shows
-/// the dialog for a logout to the demo client's post-logout URI, so both are
-/// cached; it returns that logout's path.
-async fn logout_shown_once(app: &TestApp) -> String {
-    let hint = app.signed_in_id_token().await;
-    let logout = app.logout_path(&[
-        ("id_token_hint", &hint),
-        ("post_logout_redirect_uri", POST_LOGOUT),
-    ]);
-    assert_eq!(app.get(&logout).await.status(), StatusCode::OK);
-    logout
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_post_logout_uri_removed_in_the_console_stops_redirecting_at_once() {
     let app = spawn_app().await;

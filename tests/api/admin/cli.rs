@@ -54,18 +54,6 @@ async fn within_a_second(mut check: impl AsyncFnMut() -> bool) -> bool {
     }
 }
 
-/// Shows the dialog once for the signed-in demo user, so that the server
-/// caches the session and the client; returns the logout's path.
-async fn cached_logout(app: &TestApp) -> String {
-    let hint = app.signed_in_id_token().await;
-    let logout = app.logout_path(&[
-        ("id_token_hint", &hint),
-        ("post_logout_redirect_uri", POST_LOGOUT),
-    ]);
-    assert_eq!(app.get(&logout).await.status(), StatusCode::OK);
-    logout
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sessions_the_cli_ends_stop_counting_at_once_and_their_apps_are_told() {
     let app = spawn_app().await;
@@ -76,7 +64,7 @@ async fn sessions_the_cli_ends_stop_counting_at_once_and_their_apps_are_told() {
         .execute(&app.pool)
         .await
         .unwrap();
-    let logout = cached_logout(&app).await;
+    let logout = logout_shown_once(&app).await;
     let sid = user_sid(&app).await;
 
     let listed = signoff(&app, &["sessions", "list", "--user", "demo", "--json"])
@@ -139,7 +127,7 @@ async fn ending_an_unknown_or_ended_session_is_a_clear_error_that_changes_nothin
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_user_the_cli_disables_is_signed_out_at_once_and_cannot_sign_in_until_enabled() {
     let app = spawn_app().await;
-    let logout = cached_logout(&app).await;
+    let logout = logout_shown_once(&app).await;
 
     let disabled = signoff(&app, &["user", "disable", "demo", "--json"])
         .await
@@ -185,7 +173,7 @@ async fn a_user_the_cli_disables_is_signed_out_at_once_and_cannot_sign_in_until_
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn clients_are_listed_shown_and_removed_and_the_server_forgets_a_removed_one_at_once() {
     let app = spawn_app().await;
-    let logout = cached_logout(&app).await;
+    let logout = logout_shown_once(&app).await;
 
     let clients = signoff(&app, &["client", "list", "--json"]).await.json();
     let ids: Vec<&str> = clients

@@ -69,6 +69,20 @@ async fn user_sid(app: &TestApp) -> String {
     sid
 }
 
+/// The end-session endpoint keeps clients and sessions in memory; a change in
+/// the console must reach it at once. This signs the demo user in and shows
+/// the dialog for a logout to the demo client's post-logout URI, so both are
+/// cached; it returns that logout's path.
+async fn logout_shown_once(app: &TestApp) -> String {
+    let hint = app.signed_in_id_token().await;
+    let logout = app.logout_path(&[
+        ("id_token_hint", &hint),
+        ("post_logout_redirect_uri", POST_LOGOUT),
+    ]);
+    assert_eq!(app.get(&logout).await.status(), StatusCode::OK);
+    logout
+}
+
 mod access;
 mod audit;
 mod cache;

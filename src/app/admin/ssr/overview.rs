@@ -8,13 +8,16 @@ use time::macros::format_description;
 use super::{AdminContext, format_time};
 use crate::app::admin::Access;
 use crate::app::admin::overview::{
-    ClientDeliveries, DELIVERY_WINDOW_DAYS, HourlyActivity, Overview, failing_first,
+    ClientDeliveries, ClientFrontchannel, DELIVERY_WINDOW_DAYS, HourlyActivity, Overview,
+    failing_first, most_trouble_first,
 };
 use crate::app::error::FnError;
+use crate::oidc::frontchannel::FrontchannelOutcome;
 use crate::oidc::logout_token::DeliveryStatus;
 use crate::server::clock::now;
 use crate::server::db::audit_events::count_events_per_hour;
 use crate::server::db::backchannel_deliveries::count_deliveries_by_client;
+use crate::server::db::frontchannel_outcomes::count_frontchannel_outcomes_by_client;
 use crate::server::db::op_sessions::count_live_op_sessions;
 
 const SIGN_IN: &str = "login.succeeded";
@@ -47,6 +50,15 @@ pub async fn load() -> Result<Access<Overview>, FnError> {
             .context("counting deliveries failed")?,
     );
     failing_first(&mut deliveries);
+    let mut frontchannel = frontchannel_by_client(
+        count_frontchannel_outcomes_by_client(
+            pool,
+            (now - DELIVERY_WINDOW_DAYS * 24 * HOUR) / HOUR,
+        )
+        .await
+        .context("counting front-channel outcomes failed")?,
+    );
+    most_trouble_first(&mut frontchannel);
     Ok(Access::Granted(Overview {
         frame: ctx.frame(flash.as_ref()).await?,
         as_of: format_time(now),
@@ -54,6 +66,7 @@ pub async fn load() -> Result<Access<Overview>, FnError> {
         day,
         week,
         deliveries,
+        frontchannel,
     }))
 }
 
@@ -135,28 +148,67 @@ fn activity(
     }
 }
 
+/// The entry of `client_id` in `clients`, made by `new` if there is none.
+fn entry<'a, T>(
+    clients: &'a mut Vec<T>,
+    client_id: &str,
+    id_of: fn(&T) -> &String,
+    new: impl FnOnce() -> T,
+) -> &'a mut T {
+    let at = match clients.iter().position(|c| id_of(c) == client_id) {
+        Some(at) => at,
+        None => {
+            clients.push(new());
+            clients.len() - 1
+        }
+    };
+    &mut clients[at]
+}
+
 /// (client_id, name, status, count) rows, one entry per client.
 fn by_client(rows: Vec<(String, String, DeliveryStatus, i64)>) -> Vec<ClientDeliveries> {
     let mut clients: Vec<ClientDeliveries> = Vec::new();
     for (client_id, name, status, n) in rows {
-        let at = match clients.iter().position(|c| c.client_id == client_id) {
-            Some(at) => at,
-            None => {
-                clients.push(ClientDeliveries {
-                    client_id,
-                    name,
-                    delivered: 0,
-                    failed: 0,
-                    pending: 0,
-                });
-                clients.len() - 1
-            }
-        };
-        let client = &mut clients[at];
+        let client = entry(
+            &mut clients,
+            &client_id,
+            |c| &c.client_id,
+            || ClientDeliveries {
+                client_id: client_id.clone(),
+                name,
+                delivered: 0,
+                failed: 0,
+                pending: 0,
+            },
+        );
         match status {
             DeliveryStatus::Delivered => client.delivered += n,
             DeliveryStatus::Failed => client.failed += n,
             DeliveryStatus::Pending => client.pending += n,
+        }
+    }
+    clients
+}
+
+/// (client_id, name, outcome, count) rows, one entry per client.
+fn frontchannel_by_client(rows: Vec<(String, String, String, i64)>) -> Vec<ClientFrontchannel> {
+    let mut clients: Vec<ClientFrontchannel> = Vec::new();
+    for (client_id, name, outcome, n) in rows {
+        let client = entry(
+            &mut clients,
+            &client_id,
+            |c| &c.client_id,
+            || ClientFrontchannel {
+                client_id: client_id.clone(),
+                name,
+                ..ClientFrontchannel::default()
+            },
+        );
+        match FrontchannelOutcome::parse(&outcome) {
+            Some(FrontchannelOutcome::Sent) => client.sent += n,
+            Some(FrontchannelOutcome::Unreachable) => client.unreachable += n,
+            Some(FrontchannelOutcome::NoAnswer) => client.no_answer += n,
+            None => {}
         }
     }
     clients
