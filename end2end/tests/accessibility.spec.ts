@@ -25,6 +25,11 @@ async function expectAccessible(page: Page, what: string) {
   expect(found, `${what}${hydrated ? " (hydrated)" : ""}`).toEqual([]);
 }
 
+// Each check runs axe over a whole page, and without JavaScript opens the
+// page again in a context of its own: slow on a busy machine, and nothing
+// here measures speed.
+test.describe.configure({ timeout: 120_000 });
+
 async function analyze(page: Page) {
   const { violations } = await new AxeBuilder({ page })
     .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"])

@@ -36,6 +36,7 @@ test.describe("admin console", () => {
     const back = user.waitForRequest((r) => r.url().startsWith(postLogoutRedirectUri));
     await dialog.yes.click();
     expect(new URL((await back).url()).searchParams.get("state")).toBe("console-state");
+    await user.waitForURL((url) => url.href.startsWith(postLogoutRedirectUri));
 
     await admin.removeFirstPostLogoutUri(clientId, hydrated);
 

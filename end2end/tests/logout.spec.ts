@@ -22,6 +22,8 @@ test.describe("RP-initiated logout", () => {
 
     const arrived = new URL((await back).url());
     expect(arrived.searchParams.get("state")).toBe(STATE);
+    // Hydrated, the dialog shows its list first, then goes on by itself.
+    await page.waitForURL((url) => url.href.startsWith(demo.postLogoutRedirectUri));
     const silent = await rp.silentAuthorization(page);
     expect(silent.searchParams.get("error")).toBe("login_required");
   });
