@@ -3,7 +3,7 @@ import * as oidc from "openid-client";
 import { AdminConsole } from "./fixtures/admin_console";
 import { demo } from "./fixtures/demo";
 import { LogoutDialog } from "./fixtures/logout_dialog";
-import { RelyingParty } from "./fixtures/relying_party";
+import { RelyingParty, demoChannelRps } from "./fixtures/relying_party";
 import { expectLogoutRecorded } from "./fixtures/rp_events";
 
 function sidOf(idToken: string): string {
@@ -46,12 +46,7 @@ test.describe("tokens end with the session", () => {
     baseURL,
   }, testInfo) => {
     const javaScriptEnabled = testInfo.project.use.javaScriptEnabled !== false;
-    const back = await RelyingParty.discover(baseURL!, {
-      clientId: demo.backchannelClientId,
-      clientSecret: demo.clientSecret,
-      postLogoutRedirectUri: demo.backchannelPostLogoutRedirectUri,
-      redirectUri: demo.backchannelRedirectUri,
-    });
+    const { back } = await demoChannelRps(baseURL!);
     // A user of its own: signing the demo user out everywhere would end the
     // sessions of the tests running beside this one.
     const user = `everywhere-${testInfo.project.name}-${Date.now()}`;

@@ -9,6 +9,7 @@ use std::collections::HashSet;
 use serde::{Deserialize, Serialize};
 
 use super::end_session::ConfirmationPolicy;
+use super::jwk::SigningAlg;
 use super::redirect_uri::{RegisteredUri, UriError};
 
 /// Longest client_id: it travels in URLs, Basic auth and every token's `aud`.
@@ -143,8 +144,9 @@ pub struct ClientMetadata {
     pub backchannel_logout_uri: Option<String>,
     pub backchannel_logout_session_required: bool,
     pub logout_confirmation: ConfirmationPolicy,
-    /// Always `RS256`: the only algorithm signoff's keys sign with.
-    pub id_token_signed_response_alg: &'static str,
+    /// What signs its ID tokens and logout tokens (a key of this algorithm
+    /// must be active when it registers: `server::clients`).
+    pub id_token_signed_response_alg: SigningAlg,
     /// In [`GrantType::ALL`] order, always with `authorization_code`.
     pub grant_types: Vec<GrantType>,
 }
@@ -163,7 +165,7 @@ impl ClientMetadata {
             backchannel_logout_uri: self.backchannel_logout_uri.clone().unwrap_or_default(),
             backchannel_logout_session_required: self.backchannel_logout_session_required,
             logout_confirmation: self.logout_confirmation.as_str().into(),
-            id_token_signed_response_alg: self.id_token_signed_response_alg.into(),
+            id_token_signed_response_alg: self.id_token_signed_response_alg.as_str().into(),
             grant_types: grant_type_names(&self.grant_types),
         }
     }
@@ -293,11 +295,12 @@ pub fn validate_client(input: &ClientInput) -> Result<ClientMetadata, Vec<FieldE
             "choose always or when_required".into(),
         );
     }
-    if input.id_token_signed_response_alg != "RS256" {
+    let alg = SigningAlg::parse(&input.id_token_signed_response_alg);
+    if alg.is_none() {
         fail(
             Field::IdTokenSignedResponseAlg,
             None,
-            "signoff signs ID tokens with RS256 only".into(),
+            "choose RS256, ES256 or EdDSA".into(),
         );
     }
 
@@ -321,7 +324,7 @@ pub fn validate_client(input: &ClientInput) -> Result<ClientMetadata, Vec<FieldE
             backchannel_logout_uri: backchannel.map(str::to_owned),
             backchannel_logout_session_required: input.backchannel_logout_session_required,
             logout_confirmation: confirmation,
-            id_token_signed_response_alg: "RS256",
+            id_token_signed_response_alg: alg.unwrap_or(SigningAlg::Rs256),
             grant_types,
         }),
         _ => Err(errors),

@@ -1,6 +1,7 @@
 use serde::Serialize;
 
 use super::issuer::Issuer;
+use super::jwk::SigningAlg;
 
 /// OpenID Provider Metadata (Discovery 1.0 §3), with the logout metadata of
 /// RP-Initiated, Front-Channel and Back-Channel Logout.
@@ -30,7 +31,7 @@ pub struct ProviderMetadata {
     pub response_modes_supported: &'static [&'static str],
     pub grant_types_supported: &'static [&'static str],
     pub subject_types_supported: &'static [&'static str],
-    pub id_token_signing_alg_values_supported: &'static [&'static str],
+    pub id_token_signing_alg_values_supported: Vec<&'static str>,
     pub code_challenge_methods_supported: &'static [&'static str],
     pub token_endpoint_auth_methods_supported: &'static [&'static str],
     pub scopes_supported: &'static [&'static str],
@@ -43,7 +44,8 @@ pub struct ProviderMetadata {
 }
 
 impl ProviderMetadata {
-    pub fn for_issuer(issuer: &Issuer) -> Self {
+    /// `algs`: the algorithms that have a key that signs (RS256 always).
+    pub fn for_issuer(issuer: &Issuer, algs: &[SigningAlg]) -> Self {
         Self {
             issuer: issuer.as_ref().to_owned(),
             authorization_endpoint: issuer.endpoint("/authorize"),
@@ -70,7 +72,7 @@ impl ProviderMetadata {
             response_modes_supported: &["query"],
             grant_types_supported: &["authorization_code", "refresh_token"],
             subject_types_supported: &["public"],
-            id_token_signing_alg_values_supported: &["RS256"],
+            id_token_signing_alg_values_supported: algs.iter().map(|a| a.as_str()).collect(),
             code_challenge_methods_supported: &["S256"],
             token_endpoint_auth_methods_supported: &[
                 "client_secret_basic",
@@ -105,7 +107,7 @@ mod tests {
     #[test]
     fn every_endpoint_hangs_off_the_issuer() {
         let issuer = Issuer::parse("https://op.example.com/t1").unwrap();
-        let m = ProviderMetadata::for_issuer(&issuer);
+        let m = ProviderMetadata::for_issuer(&issuer, &[SigningAlg::Rs256]);
         assert_eq!(m.issuer, "https://op.example.com/t1");
         for endpoint in [
             &m.authorization_endpoint,
@@ -123,7 +125,10 @@ mod tests {
 
     #[test]
     fn both_logout_channels_are_advertised_with_session_support() {
-        let m = ProviderMetadata::for_issuer(&Issuer::parse("https://op.example.com").unwrap());
+        let m = ProviderMetadata::for_issuer(
+            &Issuer::parse("https://op.example.com").unwrap(),
+            &[SigningAlg::Rs256],
+        );
         assert!(m.frontchannel_logout_supported && m.frontchannel_logout_session_supported);
         assert!(m.backchannel_logout_supported && m.backchannel_logout_session_supported);
         assert!(m.claims_supported.contains(&"sid"));

@@ -313,13 +313,15 @@ impl ClientShown {
 
 async fn keys(command: KeysCommand, pool: &Pool) -> anyhow::Result<()> {
     match command {
-        KeysCommand::Rotate { now } => {
-            let kid = commands::rotate_keys(pool, now).await?;
+        KeysCommand::Rotate { alg, now } => {
+            let kid = commands::rotate_keys(pool, alg, now).await?;
             if now {
-                println!("new signing key {kid}; running servers sign with it within a second");
+                println!(
+                    "new {alg} signing key {kid}; running servers sign with it within a second"
+                );
             } else {
                 println!(
-                    "new signing key {kid}; running servers publish it within a second and sign with it in {} s",
+                    "new {alg} signing key {kid}; running servers publish it within a second and sign with it in {} s",
                     keys::PUBLISH_BEFORE_SIGNING.as_secs()
                 );
             }

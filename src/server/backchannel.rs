@@ -3,6 +3,8 @@
 //! per attempt, retried with backoff and jitter on recoverable failures, and
 //! picked up again after a restart.
 
+use super::db::clients::find_client_signing_alg;
+use crate::oidc::jwk::SigningAlg;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -257,7 +259,13 @@ impl BackchannelNotifier {
             jti.clone(),
             now_ms() / 1000,
         );
-        let sent = match self.0.keys.sign_typed(&claims, LOGOUT_TOKEN_TYP).await {
+        // Signed like the client's ID tokens (its id_token_signed_response_alg).
+        let alg = find_client_signing_alg(&self.0.pool, &row.client_id)
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or(SigningAlg::Rs256);
+        let sent = match self.0.keys.sign_typed(&claims, LOGOUT_TOKEN_TYP, alg).await {
             Ok(token) => self.post(&row.uri, &token).await,
             Err(err) => Err(SendError::Network(format!(
                 "signing the logout token failed: {err}"

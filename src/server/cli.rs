@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 use super::accounts::UserSpec;
 use super::commands::ClientSpec;
 use super::config::{ConfigError, Settings, SettingsLayer};
+use crate::oidc::jwk::SigningAlg;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -187,6 +188,10 @@ pub enum KeysCommand {
     /// /jwks.json lists it before any token carries it. Older keys stay
     /// published for verification.
     Rotate {
+        /// The new key's algorithm: RS256 (RSA-2048), ES256 (P-256) or
+        /// EdDSA (Ed25519). Clients registered for it sign with it.
+        #[arg(long, default_value = "RS256", value_parser = parse_alg)]
+        alg: SigningAlg,
         /// Sign with it at once (a single instance, or an emergency).
         #[arg(long)]
         now: bool,
@@ -200,6 +205,11 @@ pub enum KeysCommand {
         #[arg(long)]
         now: bool,
     },
+}
+
+/// `RS256`, `ES256` or `EdDSA`, exactly.
+pub fn parse_alg(name: &str) -> Result<SigningAlg, String> {
+    SigningAlg::parse(name).ok_or_else(|| format!("{name:?}: choose RS256, ES256 or EdDSA"))
 }
 
 impl Cli {

@@ -11,10 +11,11 @@ use super::config::DemoRpPorts;
 use super::crypto::random_token;
 use super::db::audit_events::record_audit_event;
 use super::db::clients::count_clients;
-use super::db::signing_keys::{Retired, insert_signing_key, retire_signing_key};
+use super::db::signing_keys::{Retired, insert_signing_key, list_signing_algs, retire_signing_key};
 use super::db::users::count_users;
 use super::keys;
 use crate::oidc::client_metadata::{ClientInput, ClientType, check_client_secret, validate_client};
+use crate::oidc::jwk::SigningAlg;
 
 /// A new client: `signoff client add`'s arguments, and what the demo seed
 /// passes. A confidential client without a secret gets a generated one.
@@ -57,6 +58,10 @@ pub struct ClientSpec {
     /// (always), and `refresh_token` to be issued refresh tokens.
     #[arg(long, value_delimiter = ',', default_value = "authorization_code")]
     pub grant_types: Vec<String>,
+    /// What signs its ID tokens and logout tokens: RS256, ES256 or EdDSA.
+    /// A key of that algorithm must be active (`signoff keys rotate --alg`).
+    #[arg(long = "id-token-alg", default_value = "RS256")]
+    pub id_token_alg: String,
 }
 
 /// Validates (by the same rules as the admin console) and stores a client,
@@ -82,6 +87,7 @@ pub async fn add_client(
         backchannel_logout_uri: spec.backchannel_logout_uri.unwrap_or_default(),
         logout_confirmation: spec.confirmation,
         grant_types: spec.grant_types,
+        id_token_signed_response_alg: spec.id_token_alg,
         ..ClientInput::new_client()
     }
     .normalized();
@@ -110,26 +116,46 @@ pub async fn add_client(
 /// or at once with `at_once` (one instance only: another one's `/jwks.json`
 /// may not list it yet). The old keys stay published, so issued tokens
 /// still verify. Returns the new key's kid.
-pub async fn rotate_keys(pool: &Pool, at_once: bool) -> anyhow::Result<String> {
+pub async fn rotate_keys(pool: &Pool, alg: SigningAlg, at_once: bool) -> anyhow::Result<String> {
     let now = now();
     let sign_from = match at_once {
         true => now,
         false => now + keys::PUBLISH_BEFORE_SIGNING.as_secs() as i64,
     };
-    let row = keys::generate_key_off_runtime(sign_from).await?;
+    let row = keys::generate_key_off_runtime(alg, sign_from).await?;
     let mut tx = super::db::begin_exclusive(pool, "signing_keys").await?;
     insert_signing_key(&mut *tx, &row, now).await?;
     audit(
         &mut tx,
         "keys.rotated",
         &row.kid,
-        serde_json::json!({ "sign_from": sign_from }),
+        serde_json::json!({ "alg": alg.as_str(), "sign_from": sign_from }),
         now,
     )
     .await?;
     super::changes::announce(&mut tx).await?;
     tx.commit().await?;
     Ok(row.kid)
+}
+
+/// Adds a key of `alg` that signs at once, unless one is active already
+/// (the demo seed, before it registers a client of that algorithm).
+pub async fn ensure_signing_key(pool: &Pool, alg: SigningAlg) -> anyhow::Result<()> {
+    let active = list_signing_algs(pool).await?;
+    if active.iter().any(|a| a == alg.as_str()) {
+        return Ok(());
+    }
+    let row = keys::generate_key_off_runtime(alg, now()).await?;
+    let mut tx = super::db::begin_exclusive(pool, "signing_keys").await?;
+    if !list_signing_algs(&mut *tx)
+        .await?
+        .iter()
+        .any(|a| a == alg.as_str())
+    {
+        insert_signing_key(&mut *tx, &row, now()).await?;
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 /// How long a retired key stays published unless `--now`: tokens it signed
@@ -151,7 +177,8 @@ pub async fn retire_key(pool: &Pool, kid: &str, at_once: bool) -> anyhow::Result
         Retired::Done => {}
         Retired::NoSuchKey => bail!("no signing key {kid:?} that is not already unpublished"),
         Retired::LastSigningKey => bail!(
-            "{kid} is the only key that signs; run `signoff keys rotate` first, then retire it"
+            "{kid} is the only key of its algorithm that signs, and RS256 must always sign or \
+             clients use it; run `signoff keys rotate --alg <its algorithm>` first, then retire it"
         ),
     }
     audit(
@@ -192,6 +219,8 @@ pub mod demo {
     pub const BACKCHANNEL_REDIRECT_URI: &str = "http://127.0.0.1:8081/callback";
     pub const BACKCHANNEL_POST_LOGOUT_REDIRECT_URI: &str = "http://127.0.0.1:8081/signed-out";
     pub const BACKCHANNEL_LOGOUT_URI: &str = "http://127.0.0.1:8081/backchannel-logout";
+    /// The back-channel client signs with ES256 (the others with RS256).
+    pub const BACKCHANNEL_ID_TOKEN_ALG: &str = "ES256";
 
     /// A demo URI above (written for the default ports, 8080 and 8081) on
     /// the ports the demo relying parties really use.
@@ -229,6 +258,8 @@ pub async fn seed_demo(pool: &Pool, ports: DemoRpPorts) -> anyhow::Result<bool> 
     };
     // Seeding is the system's doing, and is audited as such.
     add_user(pool, user(demo::USER, demo::PASSWORD, false), SYSTEM).await?;
+    // A demo client signs with ES256, so there must be a key for it.
+    ensure_signing_key(pool, SigningAlg::Es256).await?;
     add_user(pool, user(demo::ADMIN, demo::ADMIN_PASSWORD, true), SYSTEM).await?;
     add_client(
         pool,
@@ -243,6 +274,7 @@ pub async fn seed_demo(pool: &Pool, ports: DemoRpPorts) -> anyhow::Result<bool> 
             backchannel_logout_uri: None,
             confirmation: "always".into(),
             grant_types: refresh(),
+            id_token_alg: "RS256".into(),
         },
         SYSTEM,
     )
@@ -259,6 +291,7 @@ pub async fn seed_demo(pool: &Pool, ports: DemoRpPorts) -> anyhow::Result<bool> 
             backchannel_logout_uri: None,
             confirmation: "always".into(),
             grant_types: refresh(),
+            id_token_alg: "RS256".into(),
         };
     add_client(
         pool,
@@ -278,6 +311,8 @@ pub async fn seed_demo(pool: &Pool, ports: DemoRpPorts) -> anyhow::Result<bool> 
         pool,
         ClientSpec {
             backchannel_logout_uri: Some(at(demo::BACKCHANNEL_LOGOUT_URI)),
+            // Its ID tokens and logout tokens are ES256.
+            id_token_alg: demo::BACKCHANNEL_ID_TOKEN_ALG.into(),
             ..confidential(
                 demo::BACKCHANNEL_CLIENT_ID,
                 "Back-channel demo RP",
@@ -301,6 +336,7 @@ pub async fn seed_demo(pool: &Pool, ports: DemoRpPorts) -> anyhow::Result<bool> 
             backchannel_logout_uri: None,
             confirmation: "always".into(),
             grant_types: refresh(),
+            id_token_alg: "RS256".into(),
         },
         SYSTEM,
     )

@@ -17,7 +17,8 @@ use anyhow::Context;
 use aws_lc_rs::encoding::AsDer;
 use aws_lc_rs::rsa::{KeyPair as RsaKeyPair, KeySize};
 use aws_lc_rs::signature::{
-    KeyPair, ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256, RsaPublicKeyComponents,
+    ECDSA_P256_SHA256_FIXED, ECDSA_P256_SHA256_FIXED_SIGNING, ED25519, EcdsaKeyPair,
+    Ed25519KeyPair, KeyPair, ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256, RsaPublicKeyComponents,
 };
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
@@ -26,8 +27,11 @@ use serde::Serialize;
 
 use super::db::signing_keys::{SigningKeyRow, insert_signing_key, list_published_signing_keys};
 use super::read_cache::ReadCache;
+use crate::oidc::discovery::ProviderMetadata;
 use crate::oidc::end_session::{HintClaims, HintError};
-use crate::oidc::jwk::{JwkSet, RsaPublicJwk};
+pub use crate::oidc::issuer::Issuer;
+pub use crate::oidc::jwk::SigningAlg;
+use crate::oidc::jwk::{JwkSet, PublicJwk};
 
 /// RSA-2048, the size OIDC Core's RS256 baseline expects.
 const RSA_SIZE: KeySize = KeySize::Rsa2048;
@@ -47,57 +51,75 @@ struct Signer {
     from: i64,
 }
 
-struct KeySet {
+/// The keys of one algorithm that may sign.
+struct AlgSigners {
+    alg: SigningAlg,
     /// The newest key that could sign when the set was loaded.
     signing: Signer,
     /// Newer keys, published already, that sign from their `from`, newest first.
     waiting: Vec<Signer>,
-    /// Every published key, for verifying tokens we issued (id_token_hint),
-    /// parsed once: parsing an RSA key costs more than the check itself.
-    verifying: Vec<(String, ParsedPublicKey)>,
+}
+
+struct KeySet {
+    /// Per algorithm that has a key that may sign; RS256 always does.
+    signers: Vec<AlgSigners>,
+    /// Every published key with its algorithm, for verifying tokens we
+    /// issued (id_token_hint), parsed once: parsing an RSA key costs more
+    /// than the check itself.
+    verifying: Vec<(String, SigningAlg, ParsedPublicKey)>,
     /// Hints whose signature checked out, by their exact text: the dialog and
     /// its confirmation both present the same hint, and an RSA verification
     /// costs ~20 µs. Only verified hints enter; a new key set starts empty.
     verified: ReadCache<Box<str>, HintClaims>,
     /// The serialized JWK Set, built once per load: `/jwks.json` shares it.
     jwks_json: axum::body::Bytes,
+    /// The discovery document, which lists the algorithms that sign.
+    discovery_json: axum::body::Bytes,
     /// What the set was built from: each key's kid, whether it may sign, and from when.
     built_from: Vec<(String, bool, i64)>,
 }
 
 impl KeySet {
-    /// The key that signs at `now`: the newest whose time has come.
-    fn signer(&self, now: i64) -> &Signer {
-        self.waiting
-            .iter()
-            .find(|s| s.from <= now)
-            .unwrap_or(&self.signing)
+    /// The key of `alg` that signs at `now`: the newest whose time has come.
+    fn signer(&self, alg: SigningAlg, now: i64) -> Option<&Signer> {
+        let of_alg = self.signers.iter().find(|s| s.alg == alg)?;
+        Some(
+            of_alg
+                .waiting
+                .iter()
+                .find(|s| s.from <= now)
+                .unwrap_or(&of_alg.signing),
+        )
+    }
+
+    fn algs(&self) -> Vec<SigningAlg> {
+        self.signers.iter().map(|s| s.alg).collect()
     }
 }
 
 /// The current keys. Cloning shares them.
 #[derive(Clone)]
-pub struct SigningKeys(Arc<RwLock<Arc<KeySet>>>);
+pub struct SigningKeys(Arc<RwLock<Arc<KeySet>>>, Arc<Issuer>);
 
 impl SigningKeys {
     /// Loads the published keys, generating and storing the first one if
     /// there is none. Instances starting together on an empty database store
     /// one key between them: the insert is made under an exclusive lock, and
     /// only if nobody stored one meanwhile.
-    pub async fn load_or_create(pool: &Pool) -> anyhow::Result<Self> {
+    pub async fn load_or_create(pool: &Pool, issuer: &Issuer) -> anyhow::Result<Self> {
         let mut rows = list_published_signing_keys(pool, unix_now())
             .await
             .context("reading signing keys")?;
-        if !rows.first().is_some_and(|r| r.signing) {
+        if !has_rs256_signer(&rows) {
             // Generated outside the lock: it takes about 0.1 s.
-            let row = generate_key_off_runtime(unix_now()).await?;
+            let row = generate_key_off_runtime(SigningAlg::Rs256, unix_now()).await?;
             let mut tx = super::db::begin_exclusive(pool, "signing_keys")
                 .await
                 .context("locking the signing keys")?;
             let stored = list_published_signing_keys(&mut *tx, unix_now())
                 .await
                 .context("reading signing keys")?;
-            if !stored.first().is_some_and(|r| r.signing) {
+            if !has_rs256_signer(&stored) {
                 tracing::info!("no signing key yet: generated an RSA-2048 key");
                 insert_signing_key(&mut *tx, &row, unix_now())
                     .await
@@ -108,7 +130,11 @@ impl SigningKeys {
                 .await
                 .context("reading signing keys")?;
         }
-        Ok(Self(Arc::new(RwLock::new(Arc::new(key_set(&rows)?)))))
+        let issuer = Arc::new(issuer.clone());
+        Ok(Self(
+            Arc::new(RwLock::new(Arc::new(key_set(&rows, &issuer)?))),
+            issuer,
+        ))
     }
 
     /// Re-reads the keys; called periodically and after rotation.
@@ -116,15 +142,15 @@ impl SigningKeys {
         let rows = list_published_signing_keys(pool, unix_now())
             .await
             .context("reading signing keys")?;
-        if !rows.first().is_some_and(|r| r.signing) {
-            anyhow::bail!("every signing key is retired; refusing to drop the current one");
+        if !has_rs256_signer(&rows) {
+            anyhow::bail!("every RS256 signing key is retired; refusing to drop the current one");
         }
         if built_from(&rows) == self.current().built_from {
             return Ok(());
         }
-        let set = key_set(&rows)?;
+        let set = key_set(&rows, &self.1)?;
         tracing::info!(
-            signing_kid = %set.signer(unix_now()).kid,
+            algs = ?set.algs(),
             published = set.built_from.len(),
             "signing keys reloaded"
         );
@@ -151,27 +177,43 @@ impl SigningKeys {
         self.0.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
-    /// Signs claims as a JWT (RS256, with `kid`, `typ` JWT).
-    pub async fn sign<T: Serialize>(&self, claims: &T) -> anyhow::Result<String> {
-        self.sign_typed(claims, "JWT").await
+    /// Signs claims as a JWT with `alg` (with `kid`, `typ` JWT).
+    pub async fn sign<T: Serialize>(&self, claims: &T, alg: SigningAlg) -> anyhow::Result<String> {
+        self.sign_typed(claims, "JWT", alg).await
     }
 
-    /// Signs claims with an explicit `typ` header, e.g. `logout+jwt`. An
-    /// RS256 signature costs about 1.4 ms of CPU, so it runs on the blocking
-    /// pool, never on the event loop that serves every other request.
-    pub async fn sign_typed<T: Serialize>(&self, claims: &T, typ: &str) -> anyhow::Result<String> {
+    /// Signs claims with `alg` and an explicit `typ` header, e.g.
+    /// `logout+jwt`. An RS256 signature costs about 1.4 ms of CPU (ES256
+    /// about 30 µs), so RS256 runs on the blocking pool, never on the event
+    /// loop that serves every other request; the others sign in place.
+    pub async fn sign_typed<T: Serialize>(
+        &self,
+        claims: &T,
+        typ: &str,
+        alg: SigningAlg,
+    ) -> anyhow::Result<String> {
+        if alg != SigningAlg::Rs256 {
+            return self.sign_typed_blocking(claims, typ, alg);
+        }
         let claims = serde_json::to_value(claims).context("serializing JWT claims")?;
         let (keys, typ) = (self.clone(), typ.to_owned());
-        tokio::task::spawn_blocking(move || keys.sign_typed_blocking(&claims, &typ))
+        tokio::task::spawn_blocking(move || keys.sign_typed_blocking(&claims, &typ, alg))
             .await
             .context("the signing task")?
     }
 
     /// [`Self::sign_typed`] on the calling thread: for the blocking pool and tests.
-    fn sign_typed_blocking<T: Serialize>(&self, claims: &T, typ: &str) -> anyhow::Result<String> {
+    fn sign_typed_blocking<T: Serialize>(
+        &self,
+        claims: &T,
+        typ: &str,
+        alg: SigningAlg,
+    ) -> anyhow::Result<String> {
         let set = self.current();
-        let signer = set.signer(unix_now());
-        let mut header = Header::new(Algorithm::RS256);
+        let signer = set.signer(alg, unix_now()).with_context(|| {
+            format!("no {alg} key signs; run `signoff keys rotate --alg {alg}`")
+        })?;
+        let mut header = Header::new(jwt_algorithm(alg));
         header.kid = Some(signer.kid.clone());
         header.typ = Some(typ.to_owned());
         jsonwebtoken::encode(&header, claims, &signer.key).context("signing a JWT")
@@ -181,27 +223,56 @@ impl SigningKeys {
         self.current().jwks_json.clone()
     }
 
-    /// The kid of the key that signs now.
-    pub fn active_kid(&self) -> String {
-        self.current().signer(unix_now()).kid.clone()
+    /// The discovery document, listing the algorithms that sign now.
+    pub fn discovery_json(&self) -> axum::body::Bytes {
+        self.current().discovery_json.clone()
     }
+
+    /// The kid of the `alg` key that signs now.
+    pub fn active_kid(&self, alg: SigningAlg) -> Option<String> {
+        self.current()
+            .signer(alg, unix_now())
+            .map(|s| s.kid.clone())
+    }
+
+    /// The algorithms that have a key that signs.
+    pub fn algs(&self) -> Vec<SigningAlg> {
+        self.current().algs()
+    }
+}
+
+/// jsonwebtoken's name for `alg`.
+fn jwt_algorithm(alg: SigningAlg) -> Algorithm {
+    match alg {
+        SigningAlg::Rs256 => Algorithm::RS256,
+        SigningAlg::Es256 => Algorithm::ES256,
+        SigningAlg::EdDsa => Algorithm::EdDSA,
+    }
+}
+
+fn has_rs256_signer(rows: &[SigningKeyRow]) -> bool {
+    rows.iter().any(|r| r.signing && r.alg == "RS256")
 }
 
 impl SigningKeys {
     /// Checks an `id_token_hint`'s signature against our published keys
-    /// (any published `kid`), for `oidc::end_session::check_hint`. Only
-    /// RS256, the one algorithm we issue, is accepted: `none` and HMAC (which
-    /// would let a public key serve as a shared secret) are refused before
-    /// any key is tried.
+    /// (any published `kid`), for `oidc::end_session::check_hint`. Only our
+    /// three algorithms are accepted, each only with a key of its own type
+    /// and `alg`: `none` and HMAC (which would let a public key serve as a
+    /// shared secret) are refused before any key is tried, and a header whose
+    /// `alg` is not its key's is a bad signature (no algorithm confusion).
     pub fn verify_signature(&self, jwt: &str) -> Result<HintClaims, HintError> {
         let set = self.current();
         if let Some(claims) = set.verified.get(jwt) {
             return Ok(claims);
         }
         let header = jsonwebtoken::decode_header(jwt).map_err(|_| HintError::Malformed)?;
-        if header.alg != Algorithm::RS256 {
-            return Err(HintError::BadSignature);
-        }
+        let alg = match header.alg {
+            Algorithm::RS256 => SigningAlg::Rs256,
+            Algorithm::ES256 => SigningAlg::Es256,
+            Algorithm::EdDSA => SigningAlg::EdDsa,
+            _ => return Err(HintError::BadSignature),
+        };
         // An ID token has no `typ`, or `JWT` (Core §2; RFC 7519 §5.1). A
         // logout token (`logout+jwt`) or any other typed JWT is not a hint.
         if header
@@ -215,8 +286,8 @@ impl SigningKeys {
             Some(kid) => set
                 .verifying
                 .iter()
-                .find(|(k, _)| k == kid)
-                .map(|(_, key)| key),
+                .find(|(k, key_alg, _)| k == kid && *key_alg == alg)
+                .map(|(_, _, key)| key),
             None => None,
         }
         .ok_or(HintError::BadSignature)?;
@@ -287,97 +358,174 @@ fn built_from(rows: &[SigningKeyRow]) -> Vec<(String, bool, i64)> {
 }
 
 /// The set for `rows` (newest signing key first, as listed).
-fn key_set(rows: &[SigningKeyRow]) -> anyhow::Result<KeySet> {
+fn key_set(rows: &[SigningKeyRow], issuer: &Issuer) -> anyhow::Result<KeySet> {
     let now = unix_now();
-    let mut signers = rows
-        .iter()
-        .filter(|r| r.signing)
-        .map(|r| {
-            Ok(Signer {
-                kid: r.kid.clone(),
-                key: EncodingKey::from_rsa_pem(r.private_key_pem.as_bytes())
-                    .with_context(|| format!("signing key {} is not a valid RSA PEM", r.kid))?,
-                from: r.sign_from,
-            })
-        })
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    // The newest key whose time has come signs now; newer ones wait. When
-    // none may sign yet (only rotated-in keys are left), the one due first
-    // signs, rather than nothing.
-    let current = signers
-        .iter()
-        .position(|s| s.from <= now)
-        .or_else(|| {
-            signers
+    let alg_of = |r: &SigningKeyRow| {
+        SigningAlg::parse(&r.alg)
+            .with_context(|| format!("key {} has algorithm {:?}", r.kid, r.alg))
+    };
+    let mut signers = Vec::new();
+    for alg in SigningAlg::ALL {
+        let mut of_alg = Vec::new();
+        for r in rows.iter().filter(|r| r.signing) {
+            if alg_of(r)? == alg {
+                of_alg.push(Signer {
+                    kid: r.kid.clone(),
+                    key: encoding_key(alg, &r.private_key_pem).with_context(|| {
+                        format!("signing key {} is not a valid {alg} PEM", r.kid)
+                    })?,
+                    from: r.sign_from,
+                });
+            }
+        }
+        // The newest key whose time has come signs now; newer ones wait. When
+        // none may sign yet (only rotated-in keys are left), the one due first
+        // signs, rather than nothing.
+        let Some(current) = of_alg.iter().position(|s| s.from <= now).or_else(|| {
+            of_alg
                 .iter()
                 .enumerate()
                 .min_by_key(|(_, s)| s.from)
                 .map(|(i, _)| i)
-        })
-        .context("no signing key")?;
-    signers.truncate(current + 1);
-    let signing = signers.pop().context("no signing key")?;
+        }) else {
+            continue;
+        };
+        of_alg.truncate(current + 1);
+        let signing = of_alg.pop().context("no signing key")?;
+        signers.push(AlgSigners {
+            alg,
+            signing,
+            waiting: of_alg,
+        });
+    }
     let keys = rows
         .iter()
-        .map(|r| serde_json::from_str::<RsaPublicJwk>(&r.public_jwk))
+        .map(|r| serde_json::from_str::<PublicJwk>(&r.public_jwk))
         .collect::<Result<Vec<_>, _>>()
         .context("a stored public JWK is invalid")?;
     let verifying = keys
         .iter()
         .map(|jwk| {
             parse_public_key(jwk)
-                .map(|key| (jwk.kid.clone(), key))
+                .map(|(alg, key)| (jwk.kid.clone(), alg, key))
                 .with_context(|| format!("public key {} is invalid", jwk.kid))
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
+    let algs: Vec<SigningAlg> = signers.iter().map(|s| s.alg).collect();
     Ok(KeySet {
-        signing,
-        waiting: signers,
+        signers,
         verifying,
         verified: ReadCache::new(VERIFIED_HINTS, VERIFIED_HINT_TTL),
         jwks_json: serde_json::to_vec(&JwkSet { keys })?.into(),
+        discovery_json: serde_json::to_vec(&ProviderMetadata::for_issuer(issuer, &algs))?.into(),
         built_from: built_from(rows),
     })
 }
 
-/// An RS256 verification key from its JWK (RFC 7518 §6.3.1: n and e are
-/// base64url big-endian integers).
-fn parse_public_key(jwk: &RsaPublicJwk) -> anyhow::Result<ParsedPublicKey> {
-    let n = URL_SAFE_NO_PAD
-        .decode(&jwk.n)
-        .context("n is not base64url")?;
-    let e = URL_SAFE_NO_PAD
-        .decode(&jwk.e)
-        .context("e is not base64url")?;
-    RsaPublicKeyComponents { n, e }
-        .to_parsed_public_key(&RSA_PKCS1_2048_8192_SHA256)
-        .map_err(|e| anyhow::anyhow!("not an RSA public key: {e}"))
+/// jsonwebtoken's signing key for a stored PKCS #8 PEM of `alg`.
+fn encoding_key(alg: SigningAlg, pem: &str) -> jsonwebtoken::errors::Result<EncodingKey> {
+    match alg {
+        SigningAlg::Rs256 => EncodingKey::from_rsa_pem(pem.as_bytes()),
+        SigningAlg::Es256 => EncodingKey::from_ec_pem(pem.as_bytes()),
+        SigningAlg::EdDsa => EncodingKey::from_ed_pem(pem.as_bytes()),
+    }
 }
 
-/// Generates an RSA key that may sign from `sign_from` (about 0.1 s, off
-/// the async runtime).
-pub async fn generate_key_off_runtime(sign_from: i64) -> anyhow::Result<SigningKeyRow> {
-    tokio::task::spawn_blocking(move || generate_rsa_key(sign_from))
+/// A verification key from its JWK, for the one algorithm it names:
+/// RSA (RFC 7518 §6.3.1: n and e are base64url big-endian integers), a
+/// P-256 point (§6.2.1: x and y, 32 bytes each) or an Ed25519 key (RFC 8037).
+fn parse_public_key(jwk: &PublicJwk) -> anyhow::Result<(SigningAlg, ParsedPublicKey)> {
+    let alg = jwk
+        .signing_alg()
+        .with_context(|| format!("not a key signoff signs with: {} {}", jwk.kty, jwk.alg))?;
+    let member = |value: &Option<String>, name: &str| {
+        URL_SAFE_NO_PAD
+            .decode(value.as_deref().unwrap_or_default())
+            .with_context(|| format!("{name} is not base64url"))
+    };
+    let key = match alg {
+        SigningAlg::Rs256 => RsaPublicKeyComponents {
+            n: member(&jwk.n, "n")?,
+            e: member(&jwk.e, "e")?,
+        }
+        .to_parsed_public_key(&RSA_PKCS1_2048_8192_SHA256)
+        .map_err(|e| anyhow::anyhow!("not an RSA public key: {e}"))?,
+        SigningAlg::Es256 => {
+            let (x, y) = (member(&jwk.x, "x")?, member(&jwk.y, "y")?);
+            anyhow::ensure!(
+                x.len() == 32 && y.len() == 32,
+                "a P-256 coordinate is 32 bytes"
+            );
+            let point = [&[4_u8][..], &x, &y].concat();
+            ParsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, point)
+                .map_err(|e| anyhow::anyhow!("not a P-256 point: {e}"))?
+        }
+        SigningAlg::EdDsa => ParsedPublicKey::new(&ED25519, member(&jwk.x, "x")?)
+            .map_err(|e| anyhow::anyhow!("not an Ed25519 key: {e}"))?,
+    };
+    Ok((alg, key))
+}
+
+/// Generates a key of `alg` that may sign from `sign_from` (RSA takes
+/// about 0.1 s, so off the async runtime).
+pub async fn generate_key_off_runtime(
+    alg: SigningAlg,
+    sign_from: i64,
+) -> anyhow::Result<SigningKeyRow> {
+    tokio::task::spawn_blocking(move || generate_key(alg, sign_from))
         .await
         .context("the key generation task failed")?
 }
 
-/// A new RSA signing key (aws-lc-rs, the crypto jsonwebtoken signs with),
-/// its private half as PKCS #8 PEM and its public half as a JWK.
-pub fn generate_rsa_key(sign_from: i64) -> anyhow::Result<SigningKeyRow> {
-    let private = RsaKeyPair::generate(RSA_SIZE)
-        .ok()
-        .context("generating an RSA key")?;
-    let public = private.public_key();
-    let jwk = RsaPublicJwk::rs256(
-        public.modulus().big_endian_without_leading_zero(),
-        public.exponent().big_endian_without_leading_zero(),
-    );
-    let der = private.as_der().ok().context("encoding the RSA key")?;
-    let pem = pem("PRIVATE KEY", der.as_ref());
+/// A new signing key of `alg` (aws-lc-rs, the crypto jsonwebtoken signs
+/// with), its private half as PKCS #8 PEM and its public half as a JWK.
+pub fn generate_key(alg: SigningAlg, sign_from: i64) -> anyhow::Result<SigningKeyRow> {
+    let (jwk, der): (PublicJwk, Vec<u8>) = match alg {
+        SigningAlg::Rs256 => {
+            let private = RsaKeyPair::generate(RSA_SIZE)
+                .ok()
+                .context("generating an RSA key")?;
+            let public = private.public_key();
+            let jwk = PublicJwk::rs256(
+                public.modulus().big_endian_without_leading_zero(),
+                public.exponent().big_endian_without_leading_zero(),
+            );
+            let der = private.as_der().ok().context("encoding the RSA key")?;
+            (jwk, der.as_ref().to_vec())
+        }
+        SigningAlg::Es256 => {
+            let private = EcdsaKeyPair::generate(&ECDSA_P256_SHA256_FIXED_SIGNING)
+                .ok()
+                .context("generating a P-256 key")?;
+            // Uncompressed: 0x04, then x and y, 32 bytes each.
+            let point = private.public_key().as_ref();
+            anyhow::ensure!(
+                point.len() == 65 && point[0] == 4,
+                "an uncompressed P-256 point"
+            );
+            let jwk = PublicJwk::es256(&point[1..33], &point[33..]);
+            let der = private
+                .to_pkcs8v1()
+                .ok()
+                .context("encoding the P-256 key")?;
+            (jwk, der.as_ref().to_vec())
+        }
+        SigningAlg::EdDsa => {
+            let private = Ed25519KeyPair::generate()
+                .ok()
+                .context("generating an Ed25519 key")?;
+            let jwk = PublicJwk::ed_dsa(private.public_key().as_ref());
+            let der = private
+                .to_pkcs8()
+                .ok()
+                .context("encoding the Ed25519 key")?;
+            (jwk, der.as_ref().to_vec())
+        }
+    };
     Ok(SigningKeyRow {
         kid: jwk.kid.clone(),
-        private_key_pem: pem,
+        alg: alg.as_str().to_owned(),
+        private_key_pem: pem("PRIVATE KEY", &der),
         public_jwk: serde_json::to_string(&jwk)?,
         signing: true,
         sign_from,
@@ -402,7 +550,7 @@ mod tests {
 
     #[test]
     fn a_new_key_is_pkcs8_pem_that_signs_and_its_jwk_verifies() {
-        let row = generate_rsa_key(0).unwrap();
+        let row = generate_key(SigningAlg::Rs256, 0).unwrap();
         assert!(
             row.private_key_pem
                 .starts_with("-----BEGIN PRIVATE KEY-----\n")
@@ -418,24 +566,131 @@ mod tests {
                 .len(),
             256
         );
-        let keys = SigningKeys(Arc::new(RwLock::new(Arc::new(key_set(&[row]).unwrap()))));
+        let keys = key_set_of(vec![row]);
         let claims = serde_json::json!({ "iss": "i", "sub": "s", "aud": "a", "exp": 1 });
-        let jwt = keys.sign_typed_blocking(&claims, "JWT").unwrap();
+        let jwt = keys
+            .sign_typed_blocking(&claims, "JWT", SigningAlg::Rs256)
+            .unwrap();
         assert_eq!(keys.verify_signature(&jwt).unwrap().sub, "s");
     }
 
-    fn keys() -> SigningKeys {
-        let row = generate_rsa_key(0).expect("a key");
-        SigningKeys(Arc::new(RwLock::new(Arc::new(
-            key_set(&[row]).expect("a key set"),
-        ))))
+    fn issuer() -> Issuer {
+        Issuer::parse("https://op.example").unwrap()
     }
 
-    fn hint(keys: &SigningKeys) -> String {
+    fn key_set_of(rows: Vec<SigningKeyRow>) -> SigningKeys {
+        let issuer = Arc::new(issuer());
+        SigningKeys(
+            Arc::new(RwLock::new(Arc::new(
+                key_set(&rows, &issuer).expect("a key set"),
+            ))),
+            issuer,
+        )
+    }
+
+    /// One key of each algorithm.
+    fn keys() -> SigningKeys {
+        key_set_of(
+            SigningAlg::ALL
+                .into_iter()
+                .map(|alg| generate_key(alg, 0).expect("a key"))
+                .collect(),
+        )
+    }
+
+    fn hint_with(keys: &SigningKeys, alg: SigningAlg) -> String {
         let claims = serde_json::json!({
             "iss": "https://op.example", "sub": "u1", "aud": "rp", "sid": "s1", "exp": 1,
         });
-        keys.sign_typed_blocking(&claims, "JWT").expect("signed")
+        keys.sign_typed_blocking(&claims, "JWT", alg)
+            .expect("signed")
+    }
+
+    fn hint(keys: &SigningKeys) -> String {
+        hint_with(keys, SigningAlg::Rs256)
+    }
+
+    #[test]
+    fn a_hint_of_each_algorithm_verifies_and_a_tampered_one_does_not() {
+        let keys = keys();
+        for alg in SigningAlg::ALL {
+            let jwt = hint_with(&keys, alg);
+            let header = jsonwebtoken::decode_header(&jwt).unwrap();
+            assert_eq!(header.alg, jwt_algorithm(alg));
+            assert_eq!(header.kid, keys.active_kid(alg), "{alg}");
+            assert_eq!(keys.verify_signature(&jwt).unwrap().sub, "u1", "{alg}");
+            let parts: Vec<&str> = jwt.split('.').collect();
+            let mut sig = URL_SAFE_NO_PAD.decode(parts[2]).unwrap();
+            sig[5] ^= 1;
+            let flipped = format!("{}.{}.{}", parts[0], parts[1], URL_SAFE_NO_PAD.encode(sig));
+            assert_eq!(
+                keys.verify_signature(&flipped),
+                Err(HintError::BadSignature),
+                "{alg}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_header_naming_another_algorithm_than_its_keys_is_refused() {
+        let keys = keys();
+        for (signed_with, claimed) in [
+            (SigningAlg::Es256, Algorithm::RS256),
+            (SigningAlg::EdDsa, Algorithm::ES256),
+            (SigningAlg::Rs256, Algorithm::EdDSA),
+            (SigningAlg::Es256, Algorithm::HS256),
+        ] {
+            let jwt = hint_with(&keys, signed_with);
+            let parts: Vec<&str> = jwt.split('.').collect();
+            let mut header = jsonwebtoken::decode_header(&jwt).unwrap();
+            header.alg = claimed;
+            let header = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&header).unwrap());
+            let confused = format!("{header}.{}.{}", parts[1], parts[2]);
+            assert_eq!(
+                keys.verify_signature(&confused),
+                Err(HintError::BadSignature),
+                "{signed_with} claimed as {claimed:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_foreign_key_of_the_same_algorithm_is_a_bad_signature() {
+        let ours = keys();
+        let theirs = keys();
+        for alg in SigningAlg::ALL {
+            assert_eq!(
+                ours.verify_signature(&hint_with(&theirs, alg)),
+                Err(HintError::BadSignature),
+                "{alg}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_jwks_publishes_each_key_with_its_type_and_discovery_lists_the_algorithms() {
+        let keys = keys();
+        let jwks: serde_json::Value = serde_json::from_slice(&keys.jwks_json()).unwrap();
+        let types: Vec<(&str, &str)> = jwks["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| (k["kty"].as_str().unwrap(), k["alg"].as_str().unwrap()))
+            .collect();
+        assert_eq!(types, [("RSA", "RS256"), ("EC", "ES256"), ("OKP", "EdDSA")]);
+        let discovery: serde_json::Value = serde_json::from_slice(&keys.discovery_json()).unwrap();
+        assert_eq!(
+            discovery["id_token_signing_alg_values_supported"],
+            serde_json::json!(["RS256", "ES256", "EdDSA"])
+        );
+        let only_rsa = key_set_of(vec![generate_key(SigningAlg::Rs256, 0).unwrap()]);
+        assert_eq!(only_rsa.algs(), [SigningAlg::Rs256]);
+        assert!(
+            only_rsa
+                .sign_typed_blocking(&serde_json::json!({}), "JWT", SigningAlg::Es256)
+                .is_err(),
+            "no ES256 key, no ES256 signature"
+        );
     }
 
     #[test]
@@ -487,7 +742,9 @@ mod tests {
             "iss": "https://op.example", "sub": "u1", "aud": "rp", "sid": "s1", "exp": 1,
         });
         for typ in ["logout+jwt", "at+jwt"] {
-            let typed = keys.sign_typed_blocking(&claims, typ).unwrap();
+            let typed = keys
+                .sign_typed_blocking(&claims, typ, SigningAlg::Rs256)
+                .unwrap();
             assert_eq!(
                 keys.verify_signature(&typed),
                 Err(HintError::NotAnIdToken),
@@ -497,14 +754,20 @@ mod tests {
         let mut with_events = claims.clone();
         with_events["events"] =
             serde_json::json!({ "http://schemas.openid.net/event/backchannel-logout": {} });
-        let untyped_logout_token = keys.sign_typed_blocking(&with_events, "JWT").unwrap();
+        let untyped_logout_token = keys
+            .sign_typed_blocking(&with_events, "JWT", SigningAlg::Rs256)
+            .unwrap();
         assert_eq!(
             keys.verify_signature(&untyped_logout_token),
             Err(HintError::NotAnIdToken)
         );
         assert!(
-            keys.verify_signature(&keys.sign_typed_blocking(&claims, "jwt").unwrap())
-                .is_ok()
+            keys.verify_signature(
+                &keys
+                    .sign_typed_blocking(&claims, "jwt", SigningAlg::Rs256)
+                    .unwrap()
+            )
+            .is_ok()
         );
     }
 

@@ -39,7 +39,6 @@ use super::{
     browser_session, commands, db, error, headers, health, maintenance, metrics, protocol,
 };
 use crate::app::{App, shell};
-use crate::oidc::discovery::ProviderMetadata;
 
 /// No legitimate request body here comes close; anything larger is a 413.
 const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -76,8 +75,11 @@ impl Application {
         let database = db::connect_and_migrate(&settings.database_url).await?;
         let pool = database.pool.clone();
         let ttls = Ttls::for_backend(db::Backend::of(&pool));
+        // The keys first: a client registers only for an algorithm that signs.
+        let keys = SigningKeys::load_or_create(&pool, &settings.issuer).await?;
         if settings.demo && commands::seed_demo(&pool, settings.demo_rp_ports).await? {
             tracing::info!("seeded the demo users and clients (see README)");
+            keys.reload(&pool).await?;
         }
         let leptos_options = leptos_options(local_addr)?;
         let (session_layer, session_cleanup) = browser_session::layer(
@@ -86,10 +88,7 @@ impl Application {
             settings.cookie_same_site,
         )
         .await?;
-        let keys = SigningKeys::load_or_create(&pool).await?;
         let key_reloader = keys.spawn_reloader(pool.clone());
-        let discovery_json =
-            serde_json::to_vec(&ProviderMetadata::for_issuer(&settings.issuer))?.into();
         let instance = instance_name(local_addr);
         tracing::info!(%instance, "this instance's name in the back-channel leases it takes");
         let notifier = BackchannelNotifier::new(
@@ -110,7 +109,6 @@ impl Application {
             keys,
             throttle: Arc::new(LoginThrottle::new(pool.clone())),
             signer: Signer::load_or_create(&pool).await?,
-            discovery_json,
             notifier,
             op_sessions: Arc::new(ReadCache::new(CACHED_ROWS, ttls.sessions)),
             logout_clients: Arc::new(ReadCache::new(CACHED_CLIENTS, ttls.clients)),

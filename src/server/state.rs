@@ -55,9 +55,6 @@ pub struct Shared {
     /// Signs values the browser carries for us (the login form's CSRF token,
     /// a waiting authorization request).
     pub signer: Signer,
-    /// The discovery document, serialized once.
-    /// Serialized once; each answer shares it (a reference count, no copy).
-    pub discovery_json: axum::body::Bytes,
     /// Delivers back-channel logouts.
     pub notifier: BackchannelNotifier,
     /// Live OP sessions by sid, for the end-session endpoint. Whatever ends

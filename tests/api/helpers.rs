@@ -628,10 +628,16 @@ pub async fn verify_with_jwks_of(
         .iter()
         .find(|k| k["kid"] == kid)
         .expect("the kid is published");
-    let key =
-        DecodingKey::from_rsa_components(jwk["n"].as_str().unwrap(), jwk["e"].as_str().unwrap())
-            .unwrap();
-    let mut validation = Validation::new(Algorithm::RS256);
+    // Any of the three key types, each only with its own algorithm.
+    let alg = decode_header(jwt).unwrap().alg;
+    assert!(
+        matches!(alg, Algorithm::RS256 | Algorithm::ES256 | Algorithm::EdDSA),
+        "{alg:?}"
+    );
+    assert_eq!(jwk["alg"].as_str(), Some(format!("{alg:?}").as_str()));
+    let jwk: jsonwebtoken::jwk::Jwk = serde_json::from_value(jwk.clone()).unwrap();
+    let key = DecodingKey::from_jwk(&jwk).unwrap();
+    let mut validation = Validation::new(alg);
     validation.set_audience(&[audience]);
     validation.set_issuer(&[issuer]);
     decode::<serde_json::Value>(jwt, &key, &validation)

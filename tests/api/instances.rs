@@ -1,6 +1,7 @@
 //! Two instances on one PostgreSQL database act as one signoff. These run
 //! only when the API tests run on PostgreSQL (`SIGNOFF_TEST_POSTGRES`).
 
+use signoff::server::keys::SigningAlg;
 use std::time::Duration;
 
 use reqwest::StatusCode;
@@ -142,10 +143,16 @@ async fn tokens_from_either_instance_verify_against_the_others_keys_through_rota
         }
     };
     both("at start").await;
-    let old = a.state().keys.active_kid();
-    assert_eq!(b.state().keys.active_kid(), old, "one key between them");
+    let old = a.state().keys.active_kid(SigningAlg::Rs256).unwrap();
+    assert_eq!(
+        b.state().keys.active_kid(SigningAlg::Rs256).unwrap(),
+        old,
+        "one key between them"
+    );
 
-    let new = rotate_keys(&a.pool, false).await.unwrap();
+    let new = rotate_keys(&a.pool, SigningAlg::Rs256, false)
+        .await
+        .unwrap();
     a.state().keys.reload(&a.pool).await.unwrap();
     both("rotated; A reloaded, B not yet").await;
     b.state().keys.reload(&b.pool).await.unwrap();
@@ -153,14 +160,14 @@ async fn tokens_from_either_instance_verify_against_the_others_keys_through_rota
 
     // The new key's time comes; A notices first.
     crate::helpers::let_key_sign_now(&a, &new).await;
-    assert_eq!(a.state().keys.active_kid(), new);
+    assert_eq!(a.state().keys.active_kid(SigningAlg::Rs256).unwrap(), new);
     both("the new key signs on A").await;
 
     retire_key(&a.pool, &old, false).await.unwrap();
     a.state().keys.reload(&a.pool).await.unwrap();
     both("the old key retired; B not reloaded").await;
     b.state().keys.reload(&b.pool).await.unwrap();
-    assert_eq!(b.state().keys.active_kid(), new);
+    assert_eq!(b.state().keys.active_kid(SigningAlg::Rs256).unwrap(), new);
     both("the old key retired; both reloaded").await;
 }
 
@@ -177,11 +184,15 @@ async fn instances_starting_together_create_one_signing_key() {
         .await
         .unwrap()
         .pool;
+    let issuer = signoff::server::keys::Issuer::parse("https://op.example.com").unwrap();
     let (a, b) = tokio::join!(
-        signoff::server::keys::SigningKeys::load_or_create(&pool),
-        signoff::server::keys::SigningKeys::load_or_create(&pool),
+        signoff::server::keys::SigningKeys::load_or_create(&pool, &issuer),
+        signoff::server::keys::SigningKeys::load_or_create(&pool, &issuer),
     );
-    assert_eq!(a.unwrap().active_kid(), b.unwrap().active_kid());
+    assert_eq!(
+        a.unwrap().active_kid(SigningAlg::Rs256).unwrap(),
+        b.unwrap().active_kid(SigningAlg::Rs256).unwrap()
+    );
     let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM signing_keys")
         .fetch_one(&pool)
         .await

@@ -1,17 +1,20 @@
 use jsonwebtoken::decode_header;
 use serde_json::Value;
 use signoff::server::commands::rotate_keys;
+use signoff::server::keys::SigningAlg;
 
-use crate::helpers::spawn_app;
+use crate::helpers::{spawn_app, spawn_app_configured};
 
 /// `keys rotate` publishes the new key at the next reload, and signs with it
 /// only once every instance has had time to publish it too.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rotated_in_key_is_published_first_and_signs_only_later() {
     let app = spawn_app().await;
-    let old_kid = app.state().keys.active_kid();
+    let old_kid = app.state().keys.active_kid(SigningAlg::Rs256).unwrap();
 
-    let new_kid = rotate_keys(&app.pool, false).await.unwrap();
+    let new_kid = rotate_keys(&app.pool, SigningAlg::Rs256, false)
+        .await
+        .unwrap();
     app.state().keys.reload(&app.pool).await.unwrap();
     assert_eq!(
         published_kids(&app).await,
@@ -41,19 +44,17 @@ async fn a_rotated_in_key_is_published_first_and_signs_only_later() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn after_rotation_now_new_tokens_use_the_new_key_and_the_old_key_stays_published() {
     let app = spawn_app().await;
-    let old_kid = app.state().keys.active_kid();
+    let old_kid = app.state().keys.active_kid(SigningAlg::Rs256).unwrap();
 
-    let new_kid = rotate_keys(&app.pool, true).await.unwrap();
+    let new_kid = rotate_keys(&app.pool, SigningAlg::Rs256, true)
+        .await
+        .unwrap();
     app.state().keys.reload(&app.pool).await.unwrap();
 
-    let jwks: Value = app.get("/jwks.json").await.json().await.unwrap();
-    let kids: Vec<&str> = jwks["keys"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|k| k["kid"].as_str().unwrap())
-        .collect();
-    assert_eq!(kids, vec![new_kid.as_str(), old_kid.as_str()]);
+    assert_eq!(
+        published_kids(&app).await,
+        [new_kid.clone(), old_kid.clone()]
+    );
 
     let header = decode_header(&app.signed_in_id_token().await).unwrap();
     assert_eq!(header.kid.as_deref(), Some(new_kid.as_str()));
@@ -61,24 +62,30 @@ async fn after_rotation_now_new_tokens_use_the_new_key_and_the_old_key_stays_pub
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_first_start_creates_exactly_one_rsa_key() {
-    let app = spawn_app().await;
+    let app = spawn_app_configured(signoff::server::config::SettingsLayer {
+        demo: Some(false),
+        ..Default::default()
+    })
+    .await;
 
     let jwks: Value = app.get("/jwks.json").await.json().await.unwrap();
 
     let keys = jwks["keys"].as_array().unwrap();
-    assert_eq!(keys.len(), 1);
+    assert_eq!(keys.len(), 1, "without the demo's ES256 key");
     assert_eq!(keys[0]["kty"], "RSA");
     assert_eq!(keys[0]["alg"], "RS256");
     assert_eq!(keys[0]["use"], "sig");
     assert!(keys[0].get("d").is_none(), "no private part is published");
 }
 
+/// The published RSA keys' kids, in order (the demo's ES256 key aside).
 async fn published_kids(app: &crate::helpers::TestApp) -> Vec<String> {
     let jwks: Value = app.get("/jwks.json").await.json().await.unwrap();
     jwks["keys"]
         .as_array()
         .unwrap()
         .iter()
+        .filter(|k| k["kty"] == "RSA")
         .map(|k| k["kid"].as_str().unwrap().to_owned())
         .collect()
 }
@@ -87,7 +94,7 @@ async fn published_kids(app: &crate::helpers::TestApp) -> Vec<String> {
 async fn a_retired_key_stops_signing_at_once_and_leaves_the_jwks_after_its_grace_or_now() {
     use signoff::server::commands::retire_key;
     let app = spawn_app().await;
-    let old_kid = app.state().keys.active_kid();
+    let old_kid = app.state().keys.active_kid(SigningAlg::Rs256).unwrap();
 
     let err = retire_key(&app.pool, &old_kid, false).await.unwrap_err();
     assert!(
@@ -95,11 +102,16 @@ async fn a_retired_key_stops_signing_at_once_and_leaves_the_jwks_after_its_grace
         "the only signing key stays: {err}"
     );
 
-    let new_kid = rotate_keys(&app.pool, true).await.unwrap();
+    let new_kid = rotate_keys(&app.pool, SigningAlg::Rs256, true)
+        .await
+        .unwrap();
     // Retire the new key: the older one signs again, both stay published.
     retire_key(&app.pool, &new_kid, false).await.unwrap();
     app.state().keys.reload(&app.pool).await.unwrap();
-    assert_eq!(app.state().keys.active_kid(), old_kid);
+    assert_eq!(
+        app.state().keys.active_kid(SigningAlg::Rs256).unwrap(),
+        old_kid
+    );
     assert_eq!(
         published_kids(&app).await,
         vec![old_kid.clone(), new_kid.clone()]

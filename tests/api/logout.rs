@@ -241,7 +241,7 @@ async fn a_hint_signed_by_a_foreign_key_is_refused() {
     let app = spawn_app().await;
     let hint = app.signed_in_id_token().await;
     // Same claims and kid, but signed by another RSA key (the suite's bad-hint case).
-    let pem = signoff::server::keys::generate_rsa_key(0)
+    let pem = signoff::server::keys::generate_key(signoff::server::keys::SigningAlg::Rs256, 0)
         .unwrap()
         .private_key_pem;
     let claims = claims_of(&hint);
@@ -320,7 +320,12 @@ async fn an_expired_hint_for_a_recent_session_still_counts() {
     let hint = app.signed_in_id_token().await;
     let mut claims = claims_of(&hint);
     claims["exp"] = serde_json::json!(claims["iat"].as_i64().unwrap() - 3600);
-    let expired = app.state().keys.sign(&claims).await.unwrap();
+    let expired = app
+        .state()
+        .keys
+        .sign(&claims, signoff::server::keys::SigningAlg::Rs256)
+        .await
+        .unwrap();
 
     let (status, html) = dialog(
         &app,
@@ -533,6 +538,7 @@ async fn a_client_registered_with_the_cli_policy_is_honoured() {
             backchannel_logout_uri: None,
             confirmation: "when_required".into(),
             grant_types: vec![],
+            id_token_alg: "RS256".into(),
         },
         "cli",
     )

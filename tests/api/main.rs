@@ -4,6 +4,7 @@ mod helpers;
 
 mod account;
 mod admin;
+mod algorithms;
 mod authorize;
 mod backchannel;
 mod bad_input;

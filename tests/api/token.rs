@@ -174,7 +174,8 @@ async fn discovery_describes_the_endpoints_and_capabilities() {
     );
     assert_eq!(
         m["id_token_signing_alg_values_supported"],
-        serde_json::json!(["RS256"])
+        serde_json::json!(["RS256", "ES256"]),
+        "RS256 always, and ES256 for the demo back-channel client"
     );
 }
 

@@ -304,6 +304,7 @@ fn ClientEditorView(editor: ClientEditor) -> impl IntoView {
     let has_errors = !errors.is_empty();
     let public = input.client_type == "public";
     let confirmation = input.logout_confirmation.clone();
+    let id_token_alg = input.id_token_signed_response_alg.clone();
     let refresh = input.grant_types.iter().any(|g| g == "refresh_token");
     let editing = original.clone();
 
@@ -466,9 +467,16 @@ fn ClientEditorView(editor: ClientEditor) -> impl IntoView {
                         aria-invalid=invalid(Field::IdTokenSignedResponseAlg)
                         aria-describedby="id_token_signed_response_alg-error"
                     >
-                        <option value="RS256" selected=true>
-                            "RS256"
-                        </option>
+                        {["RS256", "ES256", "EdDSA"]
+                            .into_iter()
+                            .map(|alg| {
+                                view! {
+                                    <option value=alg selected=id_token_alg == alg>
+                                        {alg}
+                                    </option>
+                                }
+                            })
+                            .collect_view()}
                     </select>
                     <FieldMessage
                         id="id_token_signed_response_alg"

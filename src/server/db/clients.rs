@@ -4,11 +4,12 @@ use super::{Executor, Flag, JsonText};
 
 use crate::oidc::client_metadata::{ClientMetadata, ClientType, GrantType, grant_type_names};
 use crate::oidc::frontchannel::FrontchannelTarget;
+use crate::oidc::jwk::SigningAlg;
 
 const COLUMNS: &str = "client_id, name, secret_hash, token_endpoint_auth_method, redirect_uris, \
      post_logout_redirect_uris, frontchannel_logout_uri, frontchannel_logout_session_required, \
      backchannel_logout_uri, backchannel_logout_session_required, logout_confirmation, \
-     id_token_signed_response_alg, grant_types, created_at";
+     signing_alg AS id_token_signed_response_alg, grant_types, created_at";
 
 /// A registered client. Holds the secret hash, so it is not `Debug`.
 #[derive(Clone, FromRow)]
@@ -40,6 +41,11 @@ impl ClientRow {
         }
     }
 
+    /// What signs its ID tokens and logout tokens (validated when stored).
+    pub fn signing_alg(&self) -> SigningAlg {
+        SigningAlg::parse(&self.id_token_signed_response_alg).unwrap_or(SigningAlg::Rs256)
+    }
+
     /// Whether the registration lets the client use `grant` (RFC 7591 §2).
     pub fn allows(&self, grant: GrantType) -> bool {
         self.grant_types.0.iter().any(|g| g == grant.as_str())
@@ -65,7 +71,7 @@ pub async fn insert_client(
          redirect_uris, post_logout_redirect_uris, frontchannel_logout_uri, \
          frontchannel_logout_session_required, backchannel_logout_uri, \
          backchannel_logout_session_required, logout_confirmation, \
-         id_token_signed_response_alg, grant_types, created_at) \
+         signing_alg, grant_types, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
     )
     .bind(&client.client_id)
@@ -79,7 +85,7 @@ pub async fn insert_client(
     .bind(&client.backchannel_logout_uri)
     .bind(client.backchannel_logout_session_required)
     .bind(client.logout_confirmation.as_str())
-    .bind(client.id_token_signed_response_alg)
+    .bind(client.id_token_signed_response_alg.as_str())
     .bind(JsonText(grant_type_names(&client.grant_types)))
     .bind(now)
     .execute(db)
@@ -105,7 +111,7 @@ pub async fn update_client(
          redirect_uris = $5, post_logout_redirect_uris = $6, frontchannel_logout_uri = $7, \
          frontchannel_logout_session_required = $8, backchannel_logout_uri = $9, \
          backchannel_logout_session_required = $10, logout_confirmation = $11, \
-         id_token_signed_response_alg = $12, grant_types = $13 \
+         signing_alg = $12, grant_types = $13 \
          WHERE client_id = $1",
     )
     .bind(&client.client_id)
@@ -119,7 +125,7 @@ pub async fn update_client(
     .bind(&client.backchannel_logout_uri)
     .bind(client.backchannel_logout_session_required)
     .bind(client.logout_confirmation.as_str())
-    .bind(client.id_token_signed_response_alg)
+    .bind(client.id_token_signed_response_alg.as_str())
     .bind(JsonText(grant_type_names(&client.grant_types)))
     .execute(db)
     .await
@@ -240,4 +246,18 @@ pub async fn list_frontchannel_targets(
             uri,
         })
         .collect())
+}
+
+/// The algorithm of a client's ID tokens and logout tokens; `None` for no
+/// such client (deleted since).
+pub async fn find_client_signing_alg(
+    db: impl Executor<'_>,
+    client_id: &str,
+) -> sqlx::Result<Option<SigningAlg>> {
+    let alg: Option<String> =
+        sqlx::query_scalar("SELECT signing_alg FROM clients WHERE client_id = $1")
+            .bind(client_id)
+            .fetch_optional(db)
+            .await?;
+    Ok(alg.map(|a| SigningAlg::parse(&a).unwrap_or(SigningAlg::Rs256)))
 }

@@ -6,6 +6,8 @@ use super::{Executor, Flag};
 #[derive(Clone, FromRow)]
 pub struct SigningKeyRow {
     pub kid: String,
+    /// `RS256`, `ES256` or `EdDSA`: the key signs and verifies only with it.
+    pub alg: String,
     pub private_key_pem: String,
     pub public_jwk: String,
     /// Not retired: it may sign (the newest such key does, from `sign_from`).
@@ -24,13 +26,14 @@ pub async fn insert_signing_key(
 ) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO signing_keys (kid, alg, private_key_pem, public_jwk, created_at, sign_from) \
-         VALUES ($1, 'RS256', $2, $3, $4, $5)",
+         VALUES ($1, $6, $2, $3, $4, $5)",
     )
     .bind(&key.kid)
     .bind(&key.private_key_pem)
     .bind(&key.public_jwk)
     .bind(now)
     .bind(key.sign_from)
+    .bind(&key.alg)
     .execute(db)
     .await
     .map(|_| ())
@@ -44,7 +47,7 @@ pub async fn list_published_signing_keys(
     now: i64,
 ) -> sqlx::Result<Vec<SigningKeyRow>> {
     sqlx::query_as(
-        "SELECT kid, private_key_pem, public_jwk, retired_at IS NULL AS signing, sign_from \
+        "SELECT kid, alg, private_key_pem, public_jwk, retired_at IS NULL AS signing, sign_from \
          FROM signing_keys \
          WHERE retired_at IS NULL OR unpublish_at > $1 \
          ORDER BY retired_at IS NULL DESC, created_at DESC, rowid DESC",
@@ -60,8 +63,16 @@ pub enum Retired {
     Done,
     /// No key has this kid, or it is already retired.
     NoSuchKey,
-    /// It is the only key that may sign: rotate first.
+    /// It is the only key of its algorithm that may sign, and RS256 (which
+    /// must always sign) or clients use it: rotate first.
     LastSigningKey,
+}
+
+/// The algorithms that have a key that may sign.
+pub async fn list_signing_algs(db: impl Executor<'_>) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar("SELECT DISTINCT alg FROM signing_keys WHERE retired_at IS NULL")
+        .fetch_all(db)
+        .await
 }
 
 /// Stops `kid` from signing now, and from being published at `unpublish_at`.
@@ -71,11 +82,11 @@ pub async fn retire_signing_key(
     now: i64,
     unpublish_at: i64,
 ) -> sqlx::Result<Retired> {
-    let signing: Vec<(String,)> =
-        sqlx::query_as("SELECT kid FROM signing_keys WHERE retired_at IS NULL")
+    let signing: Vec<(String, String)> =
+        sqlx::query_as("SELECT kid, alg FROM signing_keys WHERE retired_at IS NULL")
             .fetch_all(&mut *db)
             .await?;
-    if !signing.iter().any(|(k,)| k == kid) {
+    let Some((_, alg)) = signing.iter().find(|(k, _)| k == kid) else {
         // An already retired key may still have its grace cut short (--now).
         let shortened = sqlx::query(
             "UPDATE signing_keys SET unpublish_at = $1 WHERE kid = $2 AND retired_at IS NOT NULL \
@@ -91,9 +102,15 @@ pub async fn retire_signing_key(
         } else {
             Retired::NoSuchKey
         });
-    }
-    if signing.len() == 1 {
-        return Ok(Retired::LastSigningKey);
+    };
+    if signing.iter().filter(|(_, a)| a == alg).count() == 1 {
+        let (used,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM clients WHERE signing_alg = $1")
+            .bind(alg)
+            .fetch_one(&mut *db)
+            .await?;
+        if alg == "RS256" || used > 0 {
+            return Ok(Retired::LastSigningKey);
+        }
     }
     sqlx::query("UPDATE signing_keys SET retired_at = $1, unpublish_at = $2 WHERE kid = $3")
         .bind(now)

@@ -11,7 +11,7 @@ pub async fn openid_configuration(State(state): State<AppState>) -> impl IntoRes
             (header::CONTENT_TYPE, "application/json"),
             (header::CACHE_CONTROL, "public, max-age=300"),
         ],
-        state.discovery_json.clone(),
+        state.keys.discovery_json(),
     )
 }
 

@@ -484,5 +484,5 @@ async fn sign_id_token(
         },
         now,
     );
-    Ok(state.keys.sign(&claims).await?)
+    Ok(state.keys.sign(&claims, client.signing_alg()).await?)
 }

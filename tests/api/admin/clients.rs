@@ -179,7 +179,11 @@ async fn every_validation_rule_refuses_bad_input_next_to_its_field() {
             "never",
             "choose always or when_required",
         ),
-        ("client[id_token_signed_response_alg]", "none", "RS256 only"),
+        (
+            "client[id_token_signed_response_alg]",
+            "none",
+            "choose RS256, ES256 or EdDSA",
+        ),
     ];
     for (field, value, message) in cases {
         let html = refused_form(&admin, &client_form(&[(field, value)])).await;

@@ -10,7 +10,7 @@ use crate::app::error::FnError;
 use crate::oidc::client_metadata::{
     ClientInput, ClientMetadata, ClientType, Field, FieldError, validate_client,
 };
-use crate::server::clients::{client_audit_detail, register_client};
+use crate::server::clients::{client_audit_detail, missing_signing_key, register_client};
 use crate::server::clock::now;
 use crate::server::crypto::{random_token, sha256_b64};
 use crate::server::db::backchannel_deliveries::count_failed_deliveries_by_client;
@@ -192,9 +192,17 @@ pub async fn save(
                 .await;
         }
     };
-    let result = match &original {
-        None => create(&ctx, &metadata).await?,
-        Some(_) => update(&ctx, &metadata).await?,
+    let missing_key = missing_signing_key(&ctx.state.pool, metadata.id_token_signed_response_alg)
+        .await
+        .context("checking the signing keys failed")?;
+    let result = match (&original, missing_key) {
+        (_, Some(message)) => Err(FieldError {
+            field: Field::IdTokenSignedResponseAlg,
+            index: None,
+            message,
+        }),
+        (None, None) => create(&ctx, &metadata).await?,
+        (Some(_), None) => update(&ctx, &metadata).await?,
     };
     match result {
         Ok(flash) => {
