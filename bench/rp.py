@@ -5,6 +5,7 @@
 """
 import base64
 import http.client
+import os
 import json
 import re
 import sys
@@ -12,7 +13,12 @@ import urllib.parse
 
 VERIFIER = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
 CHALLENGE = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
-CLIENT = ("demo-rp", "demo-rp-secret-0123456789abcdef0123456789abcdef")
+# The demo client, unless BENCH_CLIENT_ID (and _SECRET) name another with
+# the same redirect URI (bench/signing.sh registers one per algorithm).
+CLIENT = (
+    os.environ.get("BENCH_CLIENT_ID", "demo-rp"),
+    os.environ.get("BENCH_CLIENT_SECRET", "demo-rp-secret-0123456789abcdef0123456789abcdef"),
+)
 CALLBACK = "http://127.0.0.1:8080/callback"
 
 

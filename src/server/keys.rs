@@ -18,11 +18,13 @@ use aws_lc_rs::encoding::AsDer;
 use aws_lc_rs::rsa::{KeyPair as RsaKeyPair, KeySize};
 use aws_lc_rs::signature::{
     ECDSA_P256_SHA256_FIXED, ECDSA_P256_SHA256_FIXED_SIGNING, ED25519, EcdsaKeyPair,
-    Ed25519KeyPair, KeyPair, ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256, RsaPublicKeyComponents,
+    Ed25519KeyPair, KeyPair, ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256, RSA_PKCS1_SHA256,
+    RsaPublicKeyComponents,
 };
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use aws_lc_rs::rand::SystemRandom;
+use jsonwebtoken::Algorithm;
 use serde::Serialize;
 
 use super::db::signing_keys::{SigningKeyRow, insert_signing_key, list_published_signing_keys};
@@ -46,9 +48,58 @@ const VERIFIED_HINT_TTL: Duration = Duration::from_secs(600);
 
 struct Signer {
     kid: String,
-    key: EncodingKey,
+    key: PrivateKey,
     /// Unix seconds from which it may sign.
     from: i64,
+}
+
+/// A private key, parsed once when the set loads: parsing costs more than
+/// an ES256 or EdDSA signature (jsonwebtoken parses its key on every call).
+enum PrivateKey {
+    Rsa(RsaKeyPair),
+    Es256(EcdsaKeyPair),
+    EdDsa(Ed25519KeyPair),
+}
+
+impl PrivateKey {
+    /// From the stored PKCS #8 PEM of a key of `alg`.
+    fn from_pem(alg: SigningAlg, pem: &str) -> anyhow::Result<Self> {
+        let body: String = pem
+            .lines()
+            .filter(|line| !line.starts_with("-----"))
+            .collect();
+        let der = STANDARD.decode(body).context("the PEM is not base64")?;
+        let rejected = |e: aws_lc_rs::error::KeyRejected| anyhow::anyhow!("{e}");
+        Ok(match alg {
+            SigningAlg::Rs256 => Self::Rsa(RsaKeyPair::from_pkcs8(&der).map_err(rejected)?),
+            SigningAlg::Es256 => Self::Es256(
+                EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &der)
+                    .map_err(rejected)?,
+            ),
+            SigningAlg::EdDsa => Self::EdDsa(Ed25519KeyPair::from_pkcs8(&der).map_err(rejected)?),
+        })
+    }
+
+    /// The JWS signature of `message` (RFC 7518 §3.3, §3.4: r ‖ s; RFC 8037 §3.1).
+    fn sign(&self, message: &[u8]) -> anyhow::Result<Vec<u8>> {
+        let rng = SystemRandom::new();
+        Ok(match self {
+            Self::Rsa(key) => {
+                let mut signature = vec![0; key.public_modulus_len()];
+                key.sign(&RSA_PKCS1_SHA256, &rng, message, &mut signature)
+                    .ok()
+                    .context("RSA signing failed")?;
+                signature
+            }
+            Self::Es256(key) => key
+                .sign(&rng, message)
+                .ok()
+                .context("ECDSA signing failed")?
+                .as_ref()
+                .to_vec(),
+            Self::EdDsa(key) => key.sign(message).as_ref().to_vec(),
+        })
+    }
 }
 
 /// The keys of one algorithm that may sign.
@@ -213,10 +264,15 @@ impl SigningKeys {
         let signer = set.signer(alg, unix_now()).with_context(|| {
             format!("no {alg} key signs; run `signoff keys rotate --alg {alg}`")
         })?;
-        let mut header = Header::new(jwt_algorithm(alg));
-        header.kid = Some(signer.kid.clone());
-        header.typ = Some(typ.to_owned());
-        jsonwebtoken::encode(&header, claims, &signer.key).context("signing a JWT")
+        // JWS compact serialization (RFC 7515 §7.1).
+        let header = serde_json::json!({ "alg": alg.as_str(), "kid": signer.kid, "typ": typ });
+        let mut jwt = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&header)?);
+        jwt.push('.');
+        jwt.push_str(&URL_SAFE_NO_PAD.encode(serde_json::to_vec(claims)?));
+        let signature = signer.key.sign(jwt.as_bytes())?;
+        jwt.push('.');
+        jwt.push_str(&URL_SAFE_NO_PAD.encode(signature));
+        Ok(jwt)
     }
 
     pub fn jwks_json(&self) -> axum::body::Bytes {
@@ -238,15 +294,6 @@ impl SigningKeys {
     /// The algorithms that have a key that signs.
     pub fn algs(&self) -> Vec<SigningAlg> {
         self.current().algs()
-    }
-}
-
-/// jsonwebtoken's name for `alg`.
-fn jwt_algorithm(alg: SigningAlg) -> Algorithm {
-    match alg {
-        SigningAlg::Rs256 => Algorithm::RS256,
-        SigningAlg::Es256 => Algorithm::ES256,
-        SigningAlg::EdDsa => Algorithm::EdDSA,
     }
 }
 
@@ -371,7 +418,7 @@ fn key_set(rows: &[SigningKeyRow], issuer: &Issuer) -> anyhow::Result<KeySet> {
             if alg_of(r)? == alg {
                 of_alg.push(Signer {
                     kid: r.kid.clone(),
-                    key: encoding_key(alg, &r.private_key_pem).with_context(|| {
+                    key: PrivateKey::from_pem(alg, &r.private_key_pem).with_context(|| {
                         format!("signing key {} is not a valid {alg} PEM", r.kid)
                     })?,
                     from: r.sign_from,
@@ -420,15 +467,6 @@ fn key_set(rows: &[SigningKeyRow], issuer: &Issuer) -> anyhow::Result<KeySet> {
         discovery_json: serde_json::to_vec(&ProviderMetadata::for_issuer(issuer, &algs))?.into(),
         built_from: built_from(rows),
     })
-}
-
-/// jsonwebtoken's signing key for a stored PKCS #8 PEM of `alg`.
-fn encoding_key(alg: SigningAlg, pem: &str) -> jsonwebtoken::errors::Result<EncodingKey> {
-    match alg {
-        SigningAlg::Rs256 => EncodingKey::from_rsa_pem(pem.as_bytes()),
-        SigningAlg::Es256 => EncodingKey::from_ec_pem(pem.as_bytes()),
-        SigningAlg::EdDsa => EncodingKey::from_ed_pem(pem.as_bytes()),
-    }
 }
 
 /// A verification key from its JWK, for the one algorithm it names:
@@ -547,6 +585,16 @@ fn pem(label: &str, der: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+/// jsonwebtoken's name for `alg`, to read our headers with.
+fn jwt_algorithm(alg: SigningAlg) -> Algorithm {
+    match alg {
+        SigningAlg::Rs256 => Algorithm::RS256,
+        SigningAlg::Es256 => Algorithm::ES256,
+        SigningAlg::EdDsa => Algorithm::EdDSA,
+    }
+}
+
 
     #[test]
     fn a_new_key_is_pkcs8_pem_that_signs_and_its_jwk_verifies() {
