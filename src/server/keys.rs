@@ -15,6 +15,7 @@ use std::time::Duration;
 use crate::server::db::Pool;
 use anyhow::Context;
 use aws_lc_rs::encoding::AsDer;
+use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::rsa::{KeyPair as RsaKeyPair, KeySize};
 use aws_lc_rs::signature::{
     ECDSA_P256_SHA256_FIXED, ECDSA_P256_SHA256_FIXED_SIGNING, ED25519, EcdsaKeyPair,
@@ -23,7 +24,6 @@ use aws_lc_rs::signature::{
 };
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use aws_lc_rs::rand::SystemRandom;
 use jsonwebtoken::Algorithm;
 use serde::Serialize;
 
@@ -586,15 +586,14 @@ fn pem(label: &str, der: &[u8]) -> String {
 mod tests {
     use super::*;
 
-/// jsonwebtoken's name for `alg`, to read our headers with.
-fn jwt_algorithm(alg: SigningAlg) -> Algorithm {
-    match alg {
-        SigningAlg::Rs256 => Algorithm::RS256,
-        SigningAlg::Es256 => Algorithm::ES256,
-        SigningAlg::EdDsa => Algorithm::EdDSA,
+    /// jsonwebtoken's name for `alg`, to read our headers with.
+    fn jwt_algorithm(alg: SigningAlg) -> Algorithm {
+        match alg {
+            SigningAlg::Rs256 => Algorithm::RS256,
+            SigningAlg::Es256 => Algorithm::ES256,
+            SigningAlg::EdDsa => Algorithm::EdDSA,
+        }
     }
-}
-
 
     #[test]
     fn a_new_key_is_pkcs8_pem_that_signs_and_its_jwk_verifies() {
