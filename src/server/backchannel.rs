@@ -3,7 +3,6 @@
 //! per attempt, retried with backoff and jitter on recoverable failures, and
 //! picked up again after a restart.
 
-use super::db::clients::find_client_signing_alg;
 use crate::oidc::jwk::SigningAlg;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -260,10 +259,10 @@ impl BackchannelNotifier {
             now_ms() / 1000,
         );
         // Signed like the client's ID tokens (its id_token_signed_response_alg).
-        let alg = find_client_signing_alg(&self.0.pool, &row.client_id)
-            .await
-            .ok()
-            .flatten()
+        let alg = row
+            .signing_alg
+            .as_deref()
+            .and_then(SigningAlg::parse)
             .unwrap_or(SigningAlg::Rs256);
         let sent = match self.0.keys.sign_typed(&claims, LOGOUT_TOKEN_TYP, alg).await {
             Ok(token) => self.post(&row.uri, &token).await,

@@ -49,6 +49,10 @@ pub struct DeliveryRow {
     pub updated_at: i64,
     /// The instance whose attempt is in flight (or was, when it died).
     pub lease_owner: Option<String>,
+    /// What signs the client's logout tokens: read by [`claim_deliveries`]
+    /// with the row, so an attempt needs no query of its own; `None` elsewhere.
+    #[sqlx(default)]
+    pub signing_alg: Option<String>,
 }
 
 const COLUMNS: &str = "id, client_id, sid, subject, uri, reason, status, attempts, \
@@ -146,7 +150,8 @@ pub async fn claim_deliveries(
          WHERE id IN (SELECT id FROM backchannel_deliveries \
          WHERE status = 'pending' AND next_attempt_at <= $1 {only_clause} \
          ORDER BY next_attempt_at, id LIMIT $4 {skip_locked}) \
-         RETURNING {COLUMNS}"
+         RETURNING {COLUMNS}, (SELECT c.signing_alg FROM clients c \
+         WHERE c.client_id = backchannel_deliveries.client_id) AS signing_alg"
     );
     let mut query = sqlx::query_as(&sql)
         .bind(lease.now_ms)

@@ -247,17 +247,3 @@ pub async fn list_frontchannel_targets(
         })
         .collect())
 }
-
-/// The algorithm of a client's ID tokens and logout tokens; `None` for no
-/// such client (deleted since).
-pub async fn find_client_signing_alg(
-    db: impl Executor<'_>,
-    client_id: &str,
-) -> sqlx::Result<Option<SigningAlg>> {
-    let alg: Option<String> =
-        sqlx::query_scalar("SELECT signing_alg FROM clients WHERE client_id = $1")
-            .bind(client_id)
-            .fetch_optional(db)
-            .await?;
-    Ok(alg.map(|a| SigningAlg::parse(&a).unwrap_or(SigningAlg::Rs256)))
-}
