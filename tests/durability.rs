@@ -234,6 +234,23 @@ async fn with_three_instances_and_one_killed_halfway_each_logout_is_delivered_on
     while done.load(Ordering::SeqCst) < SESSIONS / 2 {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
+    // Kill it while it holds a delivery in flight (its lease names its
+    // port), so the takeover below is certain, not left to timing.
+    let victim_lease = format!("%:{}/%", ports[2]);
+    for _ in 0..500 {
+        let held: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM backchannel_deliveries \
+             WHERE status = 'pending' AND lease_owner LIKE $1",
+        )
+        .bind(&victim_lease)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        if held > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
     killed.store(true, Ordering::SeqCst);
     let mut victim = children.pop().unwrap();
     victim.kill().expect("SIGKILL");
