@@ -128,7 +128,8 @@ impl BackchannelNotifier {
             Err(err) => {
                 // The worker delivers them instead.
                 tracing::error!(error = %err, "claiming back-channel deliveries failed");
-                Vec::new()
+                self.0.wake.notify_one();
+                return;
             }
         };
         let all = async {
@@ -141,8 +142,9 @@ impl BackchannelNotifier {
                 "back-channel logout: some first attempts are still running; not waiting longer"
             );
         }
-        // Whatever failed is due again later; make sure the worker knows.
-        self.0.wake.notify_one();
+        // No wake-up here: an attempt that must be retried wakes the worker
+        // itself, and so does the one that frees a slot rows wait for. A
+        // logout whose clients all answered costs the worker nothing.
     }
 
     /// At shutdown, after the worker and the attempts have stopped: the rows

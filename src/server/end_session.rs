@@ -12,7 +12,7 @@ use super::browser_session::BrowserSession;
 use super::client_addr::throttle_key;
 use super::clock::now;
 use super::crypto::random_token;
-use super::db::clients::{find_logout_client, list_frontchannel_targets};
+use super::db::clients::find_logout_client;
 use super::db::frontchannel_pages::insert_frontchannel_page;
 use super::db::logout_requests::{find_logout_request, insert_logout_request, take_logout_request};
 use super::db::op_sessions::find_op_session_end;
@@ -302,12 +302,9 @@ pub async fn frontchannel_or(
     locale: Locale,
 ) -> anyhow::Result<Url> {
     let mut plan: Option<FrontchannelPlan> = None;
-    for session in ended.iter().filter(|e| !e.clients.is_empty()) {
-        let targets = list_frontchannel_targets(&state.pool, &session.clients)
-            .await
-            .context("loading front-channel logout URIs")?;
+    for session in ended {
         let Some(more) = FrontchannelPlan::for_ended_session(
-            targets,
+            session.frontchannel.clone(),
             &state.settings.issuer,
             &session.sid,
             locale,

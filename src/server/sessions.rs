@@ -13,7 +13,6 @@ use super::crypto::random_token;
 use super::db::access_tokens::{revoke_access_tokens_for_session, revoke_access_tokens_for_user};
 use super::db::audit_events::record_audit_event;
 use super::db::backchannel_deliveries::{insert_backchannel_deliveries, list_delivery_outcomes};
-use super::db::clients::list_frontchannel_targets;
 use super::db::op_sessions::{
     ActiveOpSession, OP_SESSION_LIFETIME_SECS, end_op_session, find_live_op_session,
     insert_op_session, list_active_sids_for_user, renew_op_session,
@@ -21,10 +20,11 @@ use super::db::op_sessions::{
 use super::db::refresh_tokens::{
     revoke_refresh_tokens_for_session, revoke_refresh_tokens_for_user,
 };
-use super::db::rp_sessions::end_rp_sessions;
+use super::db::rp_sessions::{EndedRpSession, end_rp_sessions};
 use super::db::users::UserRow;
 use super::state::{AppState, LiveOpSession};
 use crate::oidc::end_session::CurrentSession;
+use crate::oidc::frontchannel::FrontchannelTarget;
 use crate::oidc::logout_token::DeliveryStatus;
 
 /// The browser's live OP session, if it has one: from the cache when it is
@@ -88,12 +88,41 @@ fn frontchannel_origins(uris: Option<&str>) -> Vec<String> {
 }
 
 /// What ending a session (or one client of it) did: the clients that left,
-/// and the back-channel deliveries queued for them.
+/// those of them to tell by front-channel, and the back-channel deliveries
+/// queued for them.
 #[derive(Debug, Default)]
 pub struct Ended {
     pub sid: String,
     pub clients: Vec<String>,
+    /// The clients with a front-channel logout URI, by name.
+    pub frontchannel: Vec<FrontchannelTarget>,
     pub deliveries: Vec<i64>,
+}
+
+impl Ended {
+    fn new(sid: &str, closed: Vec<EndedRpSession>, deliveries: Vec<i64>) -> Self {
+        let clients = closed.iter().map(|c| c.client_id.clone()).collect();
+        let mut frontchannel: Vec<FrontchannelTarget> = closed
+            .into_iter()
+            .filter_map(|c| {
+                Some(FrontchannelTarget {
+                    uri: c.frontchannel_logout_uri?,
+                    client_id: c.client_id,
+                    client_name: c.name,
+                })
+            })
+            .collect();
+        frontchannel.sort_by(|a, b| {
+            (a.client_name.to_lowercase(), &a.client_id)
+                .cmp(&(b.client_name.to_lowercase(), &b.client_id))
+        });
+        Self {
+            sid: sid.to_owned(),
+            clients,
+            frontchannel,
+            deliveries,
+        }
+    }
 }
 
 /// What a termination ends.
@@ -184,9 +213,10 @@ impl Terminations {
             ),
             Scope::Client(client_id) => (false, Some(client_id)),
         };
-        let clients = end_rp_sessions(&mut *tx, sid, only_client, now)
+        let closed = end_rp_sessions(&mut *tx, sid, only_client, now)
             .await
             .context("closing client sessions")?;
+        let clients: Vec<String> = closed.iter().map(|c| c.client_id.clone()).collect();
         let access_tokens = revoke_access_tokens_for_session(&mut *tx, sid, only_client, now)
             .await
             .context("revoking access tokens")?;
@@ -234,11 +264,7 @@ impl Terminations {
         }
         self.sids.push(sid.to_owned());
         self.deliveries.extend(&deliveries);
-        Ok(Ended {
-            sid: sid.to_owned(),
-            clients,
-            deliveries,
-        })
+        Ok(Ended::new(sid, closed, deliveries))
     }
 
     /// Ends every live OP session of a user. Returns the ends.
@@ -424,12 +450,9 @@ pub async fn sign_out_user(
     let outcomes = list_delivery_outcomes(&state.pool, &ids)
         .await
         .context("loading the deliveries' outcomes")?;
-    let clients: Vec<String> = ended.iter().flat_map(|e| e.clients.clone()).collect();
-    let mut told: Vec<String> = list_frontchannel_targets(&state.pool, &clients)
-        .await
-        .context("loading front-channel clients")?
-        .into_iter()
-        .map(|target| target.client_name)
+    let mut told: Vec<String> = ended
+        .iter()
+        .flat_map(|e| e.frontchannel.iter().map(|t| t.client_name.clone()))
         .collect();
     let mut retrying = Vec::new();
     for outcome in outcomes {

@@ -13,7 +13,6 @@ use crate::server::accept_language::AcceptLanguage;
 use crate::server::browser_session::browser_session;
 use crate::server::clock::now;
 use crate::server::db::backchannel_deliveries::{DeliveryStatus, list_delivery_outcomes};
-use crate::server::db::clients::list_frontchannel_targets;
 use crate::server::db::frontchannel_pages::find_frontchannel_page;
 use crate::server::end_session::{Asked, Use, frontchannel_or, load_plan, load_request, settle};
 use crate::server::headers::set_page_csp;
@@ -45,11 +44,8 @@ pub async fn confirm_live(csrf: String, request_text: String) -> Result<LiveLogo
     let answer = answer(csrf, request_text, Choice::Yes).await?;
     let state = &answer.state;
     let (ended, target) = answer.settle().await?;
-    let targets = list_frontchannel_targets(&state.pool, &ended.clients)
-        .await
-        .context("loading front-channel logout URIs failed")?;
     let plan = FrontchannelPlan::for_ended_session(
-        targets,
+        ended.frontchannel.clone(),
         &state.settings.issuer,
         &ended.sid,
         answer.locale,

@@ -3,7 +3,6 @@ use sqlx::FromRow;
 use super::{Executor, Flag, JsonText};
 
 use crate::oidc::client_metadata::{ClientMetadata, ClientType, GrantType, grant_type_names};
-use crate::oidc::frontchannel::FrontchannelTarget;
 use crate::oidc::jwk::SigningAlg;
 
 const COLUMNS: &str = "client_id, name, secret_hash, token_endpoint_auth_method, redirect_uris, \
@@ -216,34 +215,4 @@ pub async fn list_all_redirect_uris(db: impl Executor<'_>) -> sqlx::Result<Vec<S
         .fetch_all(db)
         .await?;
     Ok(rows.into_iter().flat_map(|(uris,)| uris.0).collect())
-}
-
-/// Those of `client_ids` that have a front-channel logout URI, by name.
-pub async fn list_frontchannel_targets(
-    db: impl Executor<'_>,
-    client_ids: &[String],
-) -> sqlx::Result<Vec<FrontchannelTarget>> {
-    if client_ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let sql = format!(
-        "SELECT client_id, name, frontchannel_logout_uri FROM clients \
-         WHERE frontchannel_logout_uri IS NOT NULL \
-         AND client_id IN ({}) ORDER BY lower(name), client_id",
-        super::placeholders(1, client_ids.len())
-    );
-    let mut query = sqlx::query_as::<_, (String, String, String)>(&sql);
-    for id in client_ids {
-        query = query.bind(id);
-    }
-    Ok(query
-        .fetch_all(db)
-        .await?
-        .into_iter()
-        .map(|(client_id, client_name, uri)| FrontchannelTarget {
-            client_id,
-            client_name,
-            uri,
-        })
-        .collect())
 }

@@ -86,6 +86,17 @@ pub enum NativePool {
     Postgres(PgPool),
 }
 
+impl NativePool {
+    /// Whether the pool pings a connection before handing it out (sqlx's
+    /// default). A SQLite connection is a file in this process: it cannot
+    /// have hung up, and the ping is a round trip through its worker thread
+    /// on every acquire, a tenth of a logout's CPU. A PostgreSQL connection
+    /// can die with its server or the network, so it is still checked.
+    fn tests_before_acquire(&self) -> bool {
+        matches!(self, Self::Postgres(_))
+    }
+}
+
 /// The open database: the pool the queries run on, and a small native one.
 #[derive(Clone, Debug)]
 pub struct Database {
@@ -242,6 +253,7 @@ pub async fn connect_and_migrate(database_url: &str) -> anyhow::Result<Database>
             NativePool::Sqlite(_) => 8,
             NativePool::Postgres(_) => 16,
         })
+        .test_before_acquire(native.tests_before_acquire())
         .acquire_timeout(Duration::from_secs(5))
         .after_connect(|conn, _| {
             Box::pin(async move {
@@ -293,6 +305,7 @@ async fn open_sqlite(database_url: &str) -> anyhow::Result<(SqlitePool, String)>
     let name = format!("SQLite database {}", file.display());
     let pool = SqlitePoolOptions::new()
         .max_connections(2)
+        .test_before_acquire(false)
         .acquire_timeout(Duration::from_secs(5))
         .connect_with(options)
         .await

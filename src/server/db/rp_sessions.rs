@@ -20,24 +20,37 @@ pub async fn upsert_rp_session(
     .map(|_| ())
 }
 
+/// A client session [`end_rp_sessions`] closed, with what front-channel
+/// logout needs of its client (read with the row: no second query).
+#[derive(Debug, sqlx::FromRow)]
+pub struct EndedRpSession {
+    pub client_id: String,
+    /// The client's name.
+    pub name: String,
+    /// Its registered `frontchannel_logout_uri`, if any.
+    pub frontchannel_logout_uri: Option<String>,
+}
+
 /// Closes the client sessions of an OP session: all of them, or one client's.
-/// Returns the client_ids closed (whom #6 notifies).
+/// Returns the client sessions closed, in no particular order.
 pub async fn end_rp_sessions(
     db: impl Executor<'_>,
     sid: &str,
     only_client: Option<&str>,
     now: i64,
-) -> sqlx::Result<Vec<String>> {
-    let rows: Vec<(String,)> = sqlx::query_as(
+) -> sqlx::Result<Vec<EndedRpSession>> {
+    sqlx::query_as(
         "UPDATE rp_sessions SET ended_at = $1 WHERE sid = $2 AND ended_at IS NULL \
-         AND ($3 IS NULL OR client_id = $3) RETURNING client_id",
+         AND ($3 IS NULL OR client_id = $3) RETURNING client_id, \
+         (SELECT c.name FROM clients c WHERE c.client_id = rp_sessions.client_id) AS name, \
+         (SELECT c.frontchannel_logout_uri FROM clients c \
+          WHERE c.client_id = rp_sessions.client_id) AS frontchannel_logout_uri",
     )
     .bind(now)
     .bind(sid)
     .bind(only_client)
     .fetch_all(db)
-    .await?;
-    Ok(rows.into_iter().map(|(c,)| c).collect())
+    .await
 }
 
 /// How many live client sessions each client has (clients with none are absent).
