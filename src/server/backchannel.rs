@@ -10,15 +10,15 @@ use std::time::Duration;
 
 use crate::server::db::{Backend, Pool};
 use rand::Rng;
-use tokio::sync::{Notify, Semaphore};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinHandle;
 use url::{Host, Url};
 
 use super::clock::now_ms;
 use super::crypto::random_token;
 use super::db::backchannel_deliveries::{
-    AttemptResult, DeliveryRow, Lease, claim_deliveries, next_due_at, record_attempt,
-    release_leases,
+    AttemptResult, DeliveryRow, Lease, claim_deliveries, hand_back_deliveries, next_due_at,
+    record_attempt, release_leases,
 };
 use super::keys::SigningKeys;
 use super::ssrf::{ForbiddenTarget, find_forbidden, forbidden_reason, guarded_resolver};
@@ -46,6 +46,14 @@ const MAX_IDLE: Duration = Duration::from_secs(30);
 /// Delivers back-channel logouts. Cloning shares it.
 #[derive(Clone)]
 pub struct BackchannelNotifier(Arc<Inner>);
+
+impl std::fmt::Debug for BackchannelNotifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BackchannelNotifier")
+            .field("instance", &self.0.instance)
+            .finish_non_exhaustive()
+    }
+}
 
 struct Inner {
     pool: Pool,
@@ -123,28 +131,50 @@ impl BackchannelNotifier {
         if ids.is_empty() {
             return;
         }
-        let running = match self.start_attempts(Some(ids)).await {
-            Ok(running) => running,
+        match self.start_attempts(Some(ids)).await {
+            Ok(running) => wait_for_first_attempts(running).await,
             Err(err) => {
                 // The worker delivers them instead.
                 tracing::error!(error = %err, "claiming back-channel deliveries failed");
                 self.0.wake.notify_one();
-                return;
             }
-        };
-        let all = async {
-            for task in running {
-                let _ = task.await;
-            }
-        };
-        if tokio::time::timeout(FIRST_ATTEMPT_WAIT, all).await.is_err() {
-            tracing::info!(
-                "back-channel logout: some first attempts are still running; not waiting longer"
-            );
         }
-        // No wake-up here: an attempt that must be retried wakes the worker
-        // itself, and so does the one that frees a slot rows wait for. A
-        // logout whose clients all answered costs the worker nothing.
+    }
+
+    /// The lease of rows this instance claims as it writes them, to attempt
+    /// them right after their transaction commits
+    /// ([`start_leased`](Self::start_leased)).
+    pub fn lease(&self, now_ms: i64) -> Lease<'_> {
+        Lease {
+            owner: &self.0.instance,
+            now_ms,
+            until_ms: now_ms + LEASE_MS,
+        }
+    }
+
+    /// As [`deliver_now`](Self::deliver_now), for rows written already
+    /// leased to this instance: no claim needed.
+    pub async fn deliver_leased(&self, rows: Vec<DeliveryRow>) {
+        wait_for_first_attempts(self.start_leased(rows).await).await;
+    }
+
+    /// Starts the first attempt of each row written leased to this instance,
+    /// each with an in-flight slot. Rows there is no slot for are handed
+    /// back at once, due for whichever worker has one, so none waits out a
+    /// lease nobody is using.
+    pub async fn start_leased(&self, mut rows: Vec<DeliveryRow>) -> Vec<JoinHandle<()>> {
+        let slots = self.free_slots(rows.len());
+        let left = rows.split_off(slots.len());
+        if !left.is_empty() {
+            self.0.starved.store(true, Ordering::Release);
+            let ids: Vec<i64> = left.iter().map(|row| row.id).collect();
+            if let Err(err) =
+                hand_back_deliveries(&self.0.pool, &ids, &self.0.instance, now_ms()).await
+            {
+                tracing::error!(error = %err, "handing back-channel deliveries back failed; their leases run out in 30 s");
+            }
+        }
+        self.spawn_attempts(rows, slots)
     }
 
     /// At shutdown, after the worker and the attempts have stopped: the rows
@@ -208,6 +238,28 @@ impl BackchannelNotifier {
     /// wakes the worker for them.
     async fn start_attempts(&self, only: Option<&[i64]>) -> sqlx::Result<Vec<JoinHandle<()>>> {
         let wanted = only.map_or(MAX_CLAIM, |ids| ids.len().min(MAX_CLAIM));
+        let slots = self.free_slots(wanted);
+        if slots.is_empty() {
+            self.0.starved.store(true, Ordering::Release);
+            return Ok(Vec::new());
+        }
+        let claimed = claim_deliveries(
+            &self.0.pool,
+            self.0.backend,
+            only,
+            slots.len(),
+            self.lease(now_ms()),
+        )
+        .await?;
+        if claimed.len() == slots.len() && slots.len() < wanted {
+            // Every slot found a row: more may be due than there were slots.
+            self.0.starved.store(true, Ordering::Release);
+        }
+        Ok(self.spawn_attempts(claimed, slots))
+    }
+
+    /// Up to `wanted` free in-flight slots.
+    fn free_slots(&self, wanted: usize) -> Vec<OwnedSemaphorePermit> {
         let mut slots = Vec::with_capacity(wanted);
         while slots.len() < wanted {
             match self.0.in_flight.clone().try_acquire_owned() {
@@ -215,24 +267,16 @@ impl BackchannelNotifier {
                 Err(_) => break,
             }
         }
-        if slots.is_empty() {
-            self.0.starved.store(true, Ordering::Release);
-            return Ok(Vec::new());
-        }
-        let now = now_ms();
-        let lease = Lease {
-            owner: &self.0.instance,
-            now_ms: now,
-            until_ms: now + LEASE_MS,
-        };
-        let claimed =
-            claim_deliveries(&self.0.pool, self.0.backend, only, slots.len(), lease).await?;
-        if claimed.len() == slots.len() && slots.len() < wanted {
-            // Every slot found a row: more may be due than there were slots.
-            self.0.starved.store(true, Ordering::Release);
-        }
-        Ok(claimed
-            .into_iter()
+        slots
+    }
+
+    /// One task per claimed row, each holding its slot until its attempt ends.
+    fn spawn_attempts(
+        &self,
+        rows: Vec<DeliveryRow>,
+        slots: Vec<OwnedSemaphorePermit>,
+    ) -> Vec<JoinHandle<()>> {
+        rows.into_iter()
             .zip(slots)
             .map(|(row, slot)| {
                 let this = self.clone();
@@ -244,7 +288,7 @@ impl BackchannelNotifier {
                     }
                 })
             })
-            .collect())
+            .collect()
     }
 
     /// One attempt for a claimed row: a fresh token, one POST, the outcome saved.
@@ -360,6 +404,23 @@ impl BackchannelNotifier {
                 None => SendError::Network(describe(&err)),
             })?;
         Ok(response.status().as_u16())
+    }
+}
+
+/// Waits for first attempts at most [`FIRST_ATTEMPT_WAIT`]; those still
+/// running go on. No wake-up for the worker here: an attempt that must be
+/// retried wakes it itself, and so does the one that frees a slot rows wait
+/// for, so a logout whose clients all answered costs the worker nothing.
+async fn wait_for_first_attempts(running: Vec<JoinHandle<()>>) {
+    let all = async {
+        for task in running {
+            let _ = task.await;
+        }
+    };
+    if tokio::time::timeout(FIRST_ATTEMPT_WAIT, all).await.is_err() {
+        tracing::info!(
+            "back-channel logout: some first attempts are still running; not waiting longer"
+        );
     }
 }
 

@@ -67,7 +67,8 @@ pub async fn expire_op_sessions(state: &AppState) -> anyhow::Result<usize> {
         reason: "expired",
     };
     for chunk in expired.chunks(EXPIRY_CHUNK) {
-        let mut ends = Terminations::begin(state).await?;
+        // Queued for the worker, which paces them by its free slots.
+        let mut ends = Terminations::begin_on(&state.pool).await?;
         for sid in chunk {
             ends.end(sid, Scope::OpSession, cause, serde_json::json!({}))
                 .await?;

@@ -7,12 +7,15 @@
 
 use anyhow::Context;
 
+use super::backchannel::BackchannelNotifier;
 use super::browser_session::BrowserSession;
 use super::clock::{now, now_ms};
 use super::crypto::random_token;
 use super::db::access_tokens::{revoke_access_tokens_for_session, revoke_access_tokens_for_user};
 use super::db::audit_events::record_audit_event;
-use super::db::backchannel_deliveries::{insert_backchannel_deliveries, list_delivery_outcomes};
+use super::db::backchannel_deliveries::{
+    DeliveryRow, insert_backchannel_deliveries, list_delivery_outcomes,
+};
 use super::db::op_sessions::{
     ActiveOpSession, OP_SESSION_LIFETIME_SECS, end_op_session, find_live_op_session,
     insert_op_session, list_active_sids_for_user, renew_op_session,
@@ -153,7 +156,10 @@ pub struct Terminations {
     tx: crate::server::db::Tx,
     now_ms: i64,
     sids: Vec<String>,
-    deliveries: Vec<i64>,
+    /// The server that attempts the deliveries right after the commit; the
+    /// rows are written leased to it. `None`: they are queued for the workers.
+    notifier: Option<BackchannelNotifier>,
+    deliveries: Vec<DeliveryRow>,
     /// (trigger, outcome) of each end, counted in the metrics once committed.
     counted: Vec<(&'static str, &'static str)>,
 }
@@ -161,12 +167,17 @@ pub struct Terminations {
 impl Terminations {
     /// Starts a write transaction for terminations and whatever the caller
     /// commits with them (a login, a user change).
+    /// This server makes the first delivery attempts itself when it commits.
     pub async fn begin(state: &AppState) -> anyhow::Result<Self> {
-        Self::begin_on(&state.pool).await
+        let mut ends = Self::begin_on(&state.pool).await?;
+        ends.notifier = Some(state.notifier.clone());
+        Ok(ends)
     }
 
-    /// As [`begin`](Self::begin), outside any server (the operator CLI):
-    /// commit with [`commit_announced`](Self::commit_announced).
+    /// As [`begin`](Self::begin), with the deliveries queued for the
+    /// workers instead: outside any server (the operator CLI, which commits
+    /// with [`commit_announced`](Self::commit_announced)), or for a batch
+    /// nobody waits on (the expiry sweep).
     pub async fn begin_on(pool: &crate::server::db::Pool) -> anyhow::Result<Self> {
         Ok(Self {
             tx: super::db::begin_write(pool)
@@ -174,6 +185,7 @@ impl Terminations {
                 .context("starting the transaction")?,
             now_ms: now_ms(),
             sids: Vec::new(),
+            notifier: None,
             deliveries: Vec::new(),
             counted: Vec::new(),
         })
@@ -223,10 +235,12 @@ impl Terminations {
         let refresh_tokens = revoke_refresh_tokens_for_session(&mut *tx, sid, only_client, now)
             .await
             .context("revoking refresh tokens")?;
-        let deliveries =
-            insert_backchannel_deliveries(&mut *tx, sid, &clients, cause.reason, now_ms)
+        let lease = self.notifier.as_ref().map(|n| n.lease(now_ms));
+        let rows =
+            insert_backchannel_deliveries(&mut *tx, sid, &clients, cause.reason, now_ms, lease)
                 .await
                 .context("queueing back-channel logouts")?;
+        let deliveries: Vec<i64> = rows.iter().map(|row| row.id).collect();
         let event = match scope {
             Scope::OpSession if ended => Some((
                 "logout.op_session_ended",
@@ -263,7 +277,7 @@ impl Terminations {
                 .context("writing the audit event")?;
         }
         self.sids.push(sid.to_owned());
-        self.deliveries.extend(&deliveries);
+        self.deliveries.extend(rows);
         Ok(Ended::new(sid, closed, deliveries))
     }
 
@@ -314,16 +328,21 @@ impl Terminations {
     /// Logout §3: notify before redirecting, but never hold the user hostage
     /// to a slow client).
     pub async fn commit(self, state: &AppState) -> anyhow::Result<()> {
-        let deliveries = self.commit_and_forget(state).await?;
-        state.notifier.deliver_now(&deliveries).await;
+        match self.commit_and_forget(state).await? {
+            (Some(notifier), rows) => notifier.deliver_leased(rows).await,
+            (None, _) => state.notifier.wake(),
+        }
         Ok(())
     }
 
     /// Commits and forgets as [`commit`](Self::commit) does, with nobody
-    /// waiting: the worker makes the attempts.
+    /// waiting: the attempts run on their own (begun with
+    /// [`begin`](Self::begin)) or the worker makes them.
     pub async fn commit_in_background(self, state: &AppState) -> anyhow::Result<()> {
-        self.commit_and_forget(state).await?;
-        state.notifier.wake();
+        match self.commit_and_forget(state).await? {
+            (Some(notifier), rows) => drop(notifier.start_leased(rows).await),
+            (None, _) => state.notifier.wake(),
+        }
         Ok(())
     }
 
@@ -339,7 +358,10 @@ impl Terminations {
         Ok(())
     }
 
-    async fn commit_and_forget(self, state: &AppState) -> anyhow::Result<Vec<i64>> {
+    async fn commit_and_forget(
+        self,
+        state: &AppState,
+    ) -> anyhow::Result<(Option<BackchannelNotifier>, Vec<DeliveryRow>)> {
         self.tx.commit().await.context("committing the change")?;
         for sid in &self.sids {
             state.op_sessions.forget(sid);
@@ -347,7 +369,7 @@ impl Terminations {
         for (trigger, outcome) in self.counted {
             super::metrics::metrics().logout(trigger, outcome);
         }
-        Ok(self.deliveries)
+        Ok((self.notifier, self.deliveries))
     }
 }
 

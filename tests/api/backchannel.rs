@@ -517,9 +517,13 @@ async fn a_lease_is_fenced_and_handed_back_at_shutdown() {
         &[demo::CLIENT_ID.to_owned()],
         "test",
         now + 3_600_000,
+        None,
     )
     .await
-    .unwrap();
+    .unwrap()
+    .into_iter()
+    .map(|row| row.id)
+    .collect::<Vec<_>>();
     sqlx::query("UPDATE backchannel_deliveries SET next_attempt_at = $1 WHERE id = $2")
         .bind(now)
         .bind(ids[0])
@@ -580,4 +584,87 @@ async fn a_lease_is_fenced_and_handed_back_at_shutdown() {
             .await
             .unwrap();
     assert_eq!((status.as_str(), owner), ("delivered", None));
+}
+
+#[tokio::test]
+async fn rows_written_leased_are_not_claimed_by_others_until_handed_back() {
+    use signoff::server::db::Backend;
+    use signoff::server::db::backchannel_deliveries::{
+        Lease, claim_deliveries, hand_back_deliveries, insert_backchannel_deliveries,
+    };
+    let app = spawn_app().await;
+    sqlx::query("UPDATE clients SET backchannel_logout_uri = $1 WHERE client_id = $2")
+        .bind("http://127.0.0.1:9/bc")
+        .bind(demo::CLIENT_ID)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let sid = crate::helpers::insert_sessions(&app.pool, 1, demo::CLIENT_ID, crate::helpers::now())
+        .await
+        .remove(0);
+    let now = crate::helpers::now_ms();
+    let lease = |owner| Lease {
+        owner,
+        now_ms: now,
+        until_ms: now + 30_000,
+    };
+    let rows = insert_backchannel_deliveries(
+        &app.pool,
+        &sid,
+        &[demo::CLIENT_ID.to_owned()],
+        "test",
+        now,
+        Some(lease("a")),
+    )
+    .await
+    .unwrap();
+    assert_eq!(rows.len(), 1);
+    let row = &rows[0];
+    assert_eq!(row.lease_owner.as_deref(), Some("a"));
+    assert_eq!(
+        row.attempts, 1,
+        "claimed for its first attempt as it is written"
+    );
+    assert_eq!(
+        row.next_attempt_at,
+        now + 30_000,
+        "due again only when the lease runs out"
+    );
+    assert_eq!(row.uri, "http://127.0.0.1:9/bc");
+    assert_eq!(
+        row.signing_alg.as_deref(),
+        Some("RS256"),
+        "read with the row"
+    );
+    let ids = [row.id];
+
+    let backend = Backend::of(&app.pool);
+    assert!(
+        claim_deliveries(&app.pool, backend, Some(&ids), 10, lease("b"))
+            .await
+            .unwrap()
+            .is_empty(),
+        "another instance cannot claim a leased row"
+    );
+    assert_eq!(
+        hand_back_deliveries(&app.pool, &ids, "b", now)
+            .await
+            .unwrap(),
+        0,
+        "only the lease's owner hands it back"
+    );
+    assert_eq!(
+        hand_back_deliveries(&app.pool, &ids, "a", now)
+            .await
+            .unwrap(),
+        1
+    );
+    let claimed = claim_deliveries(&app.pool, backend, Some(&ids), 10, lease("b"))
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 1, "due again at once");
+    assert_eq!(
+        claimed[0].attempts, 1,
+        "the attempt never made is not counted"
+    );
 }

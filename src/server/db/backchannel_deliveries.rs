@@ -59,33 +59,49 @@ const COLUMNS: &str = "id, client_id, sid, subject, uri, reason, status, attempt
      next_attempt_at, last_status, last_error, last_jti, created_at, updated_at, lease_owner";
 
 /// Queues a delivery to every client in `client_ids` that has a back-channel
-/// logout URI, for OP session `sid`. Returns the new rows' ids.
+/// logout URI, for OP session `sid`; returns the new rows. With a `lease`
+/// they are claimed for their first attempt as they are written, as
+/// [`claim_deliveries`] would claim them (the instance that ends the session
+/// attempts them right after the commit, and needs no claim of its own);
+/// without one they are due now, for any instance's worker.
 pub async fn insert_backchannel_deliveries(
     db: impl Executor<'_>,
     sid: &str,
     client_ids: &[String],
     reason: &str,
     now_ms: i64,
-) -> sqlx::Result<Vec<i64>> {
+    lease: Option<Lease<'_>>,
+) -> sqlx::Result<Vec<DeliveryRow>> {
     if client_ids.is_empty() {
         return Ok(Vec::new());
     }
     let sql = format!(
         "INSERT INTO backchannel_deliveries \
-         (client_id, sid, subject, uri, reason, next_attempt_at, created_at, updated_at) \
-         SELECT c.client_id, s.sid, u.subject, c.backchannel_logout_uri, $1, $2, $2, $2 \
+         (client_id, sid, subject, uri, reason, next_attempt_at, created_at, updated_at, \
+         attempts, lease_owner) \
+         SELECT c.client_id, s.sid, u.subject, c.backchannel_logout_uri, $1, $2, $3, $3, $4, $5 \
          FROM clients c, op_sessions s JOIN users u ON u.id = s.user_id \
-         WHERE s.sid = $3 AND c.backchannel_logout_uri IS NOT NULL \
+         WHERE s.sid = $6 AND c.backchannel_logout_uri IS NOT NULL \
          AND c.client_id IN ({}) \
-         RETURNING id",
-        super::placeholders(4, client_ids.len())
+         RETURNING {COLUMNS}, (SELECT c.signing_alg FROM clients c \
+         WHERE c.client_id = backchannel_deliveries.client_id) AS signing_alg",
+        super::placeholders(7, client_ids.len())
     );
-    let mut query = sqlx::query_as(&sql).bind(reason).bind(now_ms).bind(sid);
+    let (due, attempts, owner) = match lease {
+        Some(lease) => (lease.until_ms, 1_i64, Some(lease.owner)),
+        None => (now_ms, 0, None),
+    };
+    let mut query = sqlx::query_as(&sql)
+        .bind(reason)
+        .bind(due)
+        .bind(now_ms)
+        .bind(attempts)
+        .bind(owner)
+        .bind(sid);
     for id in client_ids {
         query = query.bind(id);
     }
-    let rows: Vec<(i64,)> = query.fetch_all(db).await?;
-    Ok(rows.into_iter().map(|(id,)| id).collect())
+    query.fetch_all(db).await
 }
 
 /// A new delivery like an earlier one (the admin's Resend), due now.
@@ -177,6 +193,31 @@ pub async fn release_leases(db: impl Executor<'_>, owner: &str, now_ms: i64) -> 
     .execute(db)
     .await
     .map(|r| r.rows_affected())
+}
+
+/// Gives up `owner`'s leases on rows it claimed but will not attempt (it had
+/// no free slot): they are due again at once, for any instance, with the
+/// attempt they were claimed for not counted.
+pub async fn hand_back_deliveries(
+    db: impl Executor<'_>,
+    ids: &[i64],
+    owner: &str,
+    now_ms: i64,
+) -> sqlx::Result<u64> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let sql = format!(
+        "UPDATE backchannel_deliveries SET next_attempt_at = $1, lease_owner = NULL, \
+         attempts = attempts - 1, updated_at = $1 \
+         WHERE lease_owner = $2 AND status = 'pending' AND id IN ({})",
+        super::placeholders(3, ids.len())
+    );
+    let mut query = sqlx::query(&sql).bind(now_ms).bind(owner);
+    for id in ids {
+        query = query.bind(id);
+    }
+    query.execute(db).await.map(|r| r.rows_affected())
 }
 
 /// When the next pending delivery is due, if any is pending.
