@@ -6,6 +6,7 @@ so that every pooled database connection has prepared its statements; only
 the N logouts after them are measured.
 
     full_logout.py BASE N 'PIDS COMMAND'
+    CONCURRENCY=4 full_logout.py …    (4 browsers at once; 1 by default)
 
 prints "<server CPU µs per logout> <p50 ms> <p99 ms>", where the server CPU
 is that of the processes PIDS COMMAND lists (signoff, PostgreSQL, the proxy),
@@ -16,6 +17,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 import urllib.parse
 
@@ -69,12 +71,25 @@ def main():
     for i, (browser, token) in enumerate(sessions[:warm_up]):
         logout(browser, token, f"warm-up-{i}")
     sessions = sessions[warm_up:]
-    before = cpu_ticks(pids)
     took = []
-    for i, (browser, token) in enumerate(sessions):
-        start = time.perf_counter()
-        logout(browser, token, f"bench-{i}")
-        took.append(time.perf_counter() - start)
+
+    def run(part):
+        for i, (browser, token) in part:
+            start = time.perf_counter()
+            logout(browser, token, f"bench-{i}")
+            took.append(time.perf_counter() - start)
+
+    # CONCURRENCY browsers log out at once, each its share in turn: the cost
+    # per logout under load, where the server's threads seldom sleep
+    # between requests (a lone browser makes it wake for every step).
+    concurrency = int(os.environ.get("CONCURRENCY", "1"))
+    parts = [list(enumerate(sessions))[k::concurrency] for k in range(concurrency)]
+    threads = [threading.Thread(target=run, args=(part,)) for part in parts]
+    before = cpu_ticks(pids)
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
     after = cpu_ticks(pids)
     took.sort()
     per_logout_us = (after - before) / os.sysconf("SC_CLK_TCK") / n * 1e6

@@ -11,20 +11,18 @@ use super::backchannel::BackchannelNotifier;
 use super::browser_session::BrowserSession;
 use super::clock::{now, now_ms};
 use super::crypto::random_token;
-use super::db::access_tokens::{revoke_access_tokens_for_session, revoke_access_tokens_for_user};
+use super::db::access_tokens::revoke_access_tokens_for_user;
 use super::db::audit_events::record_audit_event;
-use super::db::backchannel_deliveries::{
-    DeliveryRow, insert_backchannel_deliveries, list_delivery_outcomes,
-};
+use super::db::backchannel_deliveries::{DeliveryRow, list_delivery_outcomes};
 use super::db::op_sessions::{
-    ActiveOpSession, OP_SESSION_LIFETIME_SECS, end_op_session, find_live_op_session,
-    insert_op_session, list_active_sids_for_user, renew_op_session,
+    ActiveOpSession, OP_SESSION_LIFETIME_SECS, find_live_op_session, insert_op_session,
+    list_active_sids_for_user, renew_op_session,
 };
-use super::db::refresh_tokens::{
-    revoke_refresh_tokens_for_session, revoke_refresh_tokens_for_user,
-};
-use super::db::rp_sessions::{EndedRpSession, end_rp_sessions};
+use super::db::refresh_tokens::revoke_refresh_tokens_for_user;
+use super::db::rp_sessions::EndedRpSession;
+use super::db::terminations::{SessionEnd, end_session_rows};
 use super::db::users::UserRow;
+use super::db::{Backend, Pool, Tx};
 use super::state::{AppState, LiveOpSession};
 use crate::oidc::end_session::CurrentSession;
 use crate::oidc::frontchannel::FrontchannelTarget;
@@ -153,7 +151,8 @@ pub struct Cause<'a> {
 #[derive(Debug)]
 #[must_use = "commit it: that is what forgets the cache entries and starts the deliveries"]
 pub struct Terminations {
-    tx: crate::server::db::Tx,
+    tx: Tx,
+    backend: Backend,
     now_ms: i64,
     sids: Vec<String>,
     /// The server that attempts the deliveries right after the commit; the
@@ -178,8 +177,9 @@ impl Terminations {
     /// workers instead: outside any server (the operator CLI, which commits
     /// with [`commit_announced`](Self::commit_announced)), or for a batch
     /// nobody waits on (the expiry sweep).
-    pub async fn begin_on(pool: &crate::server::db::Pool) -> anyhow::Result<Self> {
+    pub async fn begin_on(pool: &Pool) -> anyhow::Result<Self> {
         Ok(Self {
+            backend: Backend::of(pool),
             tx: super::db::begin_write(pool)
                 .await
                 .context("starting the transaction")?,
@@ -215,32 +215,30 @@ impl Terminations {
     ) -> anyhow::Result<Ended> {
         let now_ms = self.now_ms;
         let now = now_ms / 1000;
-        let tx = &mut *self.tx;
-        let (ended, only_client) = match scope {
-            Scope::OpSession => (
-                end_op_session(&mut *tx, sid, cause.reason, now)
-                    .await
-                    .context("ending the OP session")?,
-                None,
-            ),
-            Scope::Client(client_id) => (false, Some(client_id)),
+        let end = SessionEnd {
+            sid,
+            only_client: match scope {
+                Scope::OpSession => None,
+                Scope::Client(client_id) => Some(client_id),
+            },
+            reason: cause.reason,
+            now,
+            now_ms,
+            lease: self.notifier.as_ref().map(|n| n.lease(now_ms)),
         };
-        let closed = end_rp_sessions(&mut *tx, sid, only_client, now)
+        let rows = end_session_rows(&mut self.tx, self.backend, &end)
             .await
-            .context("closing client sessions")?;
-        let clients: Vec<String> = closed.iter().map(|c| c.client_id.clone()).collect();
-        let access_tokens = revoke_access_tokens_for_session(&mut *tx, sid, only_client, now)
-            .await
-            .context("revoking access tokens")?;
-        let refresh_tokens = revoke_refresh_tokens_for_session(&mut *tx, sid, only_client, now)
-            .await
-            .context("revoking refresh tokens")?;
-        let lease = self.notifier.as_ref().map(|n| n.lease(now_ms));
-        let rows =
-            insert_backchannel_deliveries(&mut *tx, sid, &clients, cause.reason, now_ms, lease)
-                .await
-                .context("queueing back-channel logouts")?;
-        let deliveries: Vec<i64> = rows.iter().map(|row| row.id).collect();
+            .context("ending the session's rows")?;
+        let ended = rows.op_session_ended;
+        let clients: Vec<String> = rows
+            .rp_sessions
+            .iter()
+            .map(|c| c.client_id.clone())
+            .collect();
+        let access_tokens = rows.access_tokens_revoked;
+        let refresh_tokens = rows.refresh_tokens_revoked;
+        let deliveries: Vec<i64> = rows.deliveries.iter().map(|row| row.id).collect();
+        let tx = &mut *self.tx;
         let event = match scope {
             Scope::OpSession if ended => Some((
                 "logout.op_session_ended",
@@ -277,8 +275,8 @@ impl Terminations {
                 .context("writing the audit event")?;
         }
         self.sids.push(sid.to_owned());
-        self.deliveries.extend(rows);
-        Ok(Ended::new(sid, closed, deliveries))
+        self.deliveries.extend(rows.deliveries);
+        Ok(Ended::new(sid, rows.rp_sessions, deliveries))
     }
 
     /// Ends every live OP session of a user. Returns the ends.

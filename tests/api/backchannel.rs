@@ -514,7 +514,7 @@ async fn a_lease_is_fenced_and_handed_back_at_shutdown() {
     let ids = insert_backchannel_deliveries(
         &app.pool,
         &sid,
-        &[demo::CLIENT_ID.to_owned()],
+        Some(demo::CLIENT_ID),
         "test",
         now + 3_600_000,
         None,
@@ -611,7 +611,7 @@ async fn rows_written_leased_are_not_claimed_by_others_until_handed_back() {
     let rows = insert_backchannel_deliveries(
         &app.pool,
         &sid,
-        &[demo::CLIENT_ID.to_owned()],
+        Some(demo::CLIENT_ID),
         "test",
         now,
         Some(lease("a")),

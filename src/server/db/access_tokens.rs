@@ -131,6 +131,11 @@ pub async fn revoke_access_tokens_for_user(
     .map(|r| r.rows_affected())
 }
 
+/// [`revoke_access_tokens_for_session`]'s statement: `$1` now, `$2` sid,
+/// `$3` the one client or NULL.
+pub(super) const REVOKE_ACCESS_TOKENS_FOR_SESSION: &str = "UPDATE access_tokens \
+     SET revoked_at = $1 WHERE sid = $2 AND revoked_at IS NULL AND ($3 IS NULL OR client_id = $3)";
+
 /// Revokes the access tokens of an OP session (all clients, or one client's).
 pub async fn revoke_access_tokens_for_session(
     db: impl Executor<'_>,
@@ -138,14 +143,11 @@ pub async fn revoke_access_tokens_for_session(
     only_client: Option<&str>,
     now: i64,
 ) -> sqlx::Result<u64> {
-    sqlx::query(
-        "UPDATE access_tokens SET revoked_at = $1 WHERE sid = $2 AND revoked_at IS NULL \
-         AND ($3 IS NULL OR client_id = $3)",
-    )
-    .bind(now)
-    .bind(sid)
-    .bind(only_client)
-    .execute(db)
-    .await
-    .map(|r| r.rows_affected())
+    sqlx::query(REVOKE_ACCESS_TOKENS_FOR_SESSION)
+        .bind(now)
+        .bind(sid)
+        .bind(only_client)
+        .execute(db)
+        .await
+        .map(|r| r.rows_affected())
 }

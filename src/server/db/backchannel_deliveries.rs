@@ -58,50 +58,76 @@ pub struct DeliveryRow {
 const COLUMNS: &str = "id, client_id, sid, subject, uri, reason, status, attempts, \
      next_attempt_at, last_status, last_error, last_jti, created_at, updated_at, lease_owner";
 
-/// Queues a delivery to every client in `client_ids` that has a back-channel
-/// logout URI, for OP session `sid`; returns the new rows. With a `lease`
-/// they are claimed for their first attempt as they are written, as
+/// [`insert_backchannel_deliveries`]'s statement: `$1` sid, `$2` the one
+/// client or NULL, `$3` reason, `$4` when due, `$5` now (ms), `$6` attempts
+/// so far, `$7` the lease's owner or NULL.
+pub(super) static INSERT_FOR_SESSION: std::sync::LazyLock<String> = std::sync::LazyLock::new(
+    || {
+        format!(
+            "INSERT INTO backchannel_deliveries \
+             (client_id, sid, subject, uri, reason, next_attempt_at, created_at, updated_at, \
+             attempts, lease_owner) \
+             SELECT c.client_id, s.sid, u.subject, c.backchannel_logout_uri, $3, $4, $5, $5, $6, $7 \
+             FROM rp_sessions r JOIN clients c ON c.client_id = r.client_id \
+             JOIN op_sessions s ON s.sid = r.sid JOIN users u ON u.id = s.user_id \
+             WHERE r.sid = $1 AND r.ended_at IS NULL AND ($2 IS NULL OR r.client_id = $2) \
+             AND c.backchannel_logout_uri IS NOT NULL \
+             RETURNING {COLUMNS}, (SELECT c.signing_alg FROM clients c \
+             WHERE c.client_id = backchannel_deliveries.client_id) AS signing_alg"
+        )
+    },
+);
+
+/// Queues a delivery for each live client session of OP session `sid` (or
+/// only `only_client`'s) whose client has a back-channel logout URI: run it
+/// before the client sessions end. Returns the new rows. With a `lease` they
+/// are claimed for their first attempt as they are written, as
 /// [`claim_deliveries`] would claim them (the instance that ends the session
 /// attempts them right after the commit, and needs no claim of its own);
 /// without one they are due now, for any instance's worker.
 pub async fn insert_backchannel_deliveries(
     db: impl Executor<'_>,
     sid: &str,
-    client_ids: &[String],
+    only_client: Option<&str>,
     reason: &str,
     now_ms: i64,
     lease: Option<Lease<'_>>,
 ) -> sqlx::Result<Vec<DeliveryRow>> {
-    if client_ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let sql = format!(
-        "INSERT INTO backchannel_deliveries \
-         (client_id, sid, subject, uri, reason, next_attempt_at, created_at, updated_at, \
-         attempts, lease_owner) \
-         SELECT c.client_id, s.sid, u.subject, c.backchannel_logout_uri, $1, $2, $3, $3, $4, $5 \
-         FROM clients c, op_sessions s JOIN users u ON u.id = s.user_id \
-         WHERE s.sid = $6 AND c.backchannel_logout_uri IS NOT NULL \
-         AND c.client_id IN ({}) \
-         RETURNING {COLUMNS}, (SELECT c.signing_alg FROM clients c \
-         WHERE c.client_id = backchannel_deliveries.client_id) AS signing_alg",
-        super::placeholders(7, client_ids.len())
-    );
-    let (due, attempts, owner) = match lease {
-        Some(lease) => (lease.until_ms, 1_i64, Some(lease.owner)),
-        None => (now_ms, 0, None),
-    };
-    let mut query = sqlx::query_as(&sql)
+    let first = FirstAttempt::of(now_ms, lease);
+    sqlx::query_as(&INSERT_FOR_SESSION)
+        .bind(sid)
+        .bind(only_client)
         .bind(reason)
-        .bind(due)
+        .bind(first.due)
         .bind(now_ms)
-        .bind(attempts)
-        .bind(owner)
-        .bind(sid);
-    for id in client_ids {
-        query = query.bind(id);
+        .bind(first.attempts)
+        .bind(first.owner)
+        .fetch_all(db)
+        .await
+}
+
+/// How a new row starts: leased for its first attempt, or due now.
+pub(super) struct FirstAttempt<'a> {
+    pub due: i64,
+    pub attempts: i64,
+    pub owner: Option<&'a str>,
+}
+
+impl<'a> FirstAttempt<'a> {
+    pub(super) fn of(now_ms: i64, lease: Option<Lease<'a>>) -> Self {
+        match lease {
+            Some(lease) => Self {
+                due: lease.until_ms,
+                attempts: 1,
+                owner: Some(lease.owner),
+            },
+            None => Self {
+                due: now_ms,
+                attempts: 0,
+                owner: None,
+            },
+        }
     }
-    query.fetch_all(db).await
 }
 
 /// A new delivery like an earlier one (the admin's Resend), due now.

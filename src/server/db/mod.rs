@@ -18,6 +18,7 @@ pub mod schema;
 pub mod server_secrets;
 pub mod signing_keys;
 pub mod spent_authorization_requests;
+pub mod terminations;
 pub mod users;
 
 use std::os::fd::AsRawFd;
@@ -207,6 +208,31 @@ pub fn placeholders(first: usize, n: usize) -> String {
         .map(|i| format!("${i}"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// `sql` with each `$n` made `$(n + offset)`, and how many parameters it
+/// has (its highest `n`): so that statements can be sent together, each
+/// with its own parameters after those of the ones before it. The
+/// statements this is for have no `$` but their parameters.
+pub fn renumbered(sql: &str, offset: usize) -> (String, usize) {
+    let mut out = String::with_capacity(sql.len() + 8);
+    let mut highest = 0;
+    let mut rest = sql;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..=at]);
+        rest = &rest[at + 1..];
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        match rest[..digits].parse::<usize>() {
+            Ok(n) => {
+                highest = highest.max(n);
+                out.push_str(&(n + offset).to_string());
+            }
+            Err(_) => out.push_str(&rest[..digits]),
+        }
+        rest = &rest[digits..];
+    }
+    out.push_str(rest);
+    (out, highest)
 }
 
 fn sqlite_options(database_url: &str) -> anyhow::Result<SqliteConnectOptions> {
@@ -431,4 +457,35 @@ pub async fn begin_exclusive(pool: &Pool, name: &str) -> sqlx::Result<Tx> {
 /// The cheapest query that proves the database answers.
 pub async fn ping(pool: &Pool) -> sqlx::Result<()> {
     sqlx::query("SELECT 1").execute(pool).await.map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renumbering_moves_every_parameter_by_the_offset_and_counts_them() {
+        assert_eq!(
+            renumbered(
+                "UPDATE t SET a = $1 WHERE b = $2 AND ($3 IS NULL OR c = $3)",
+                7
+            ),
+            (
+                "UPDATE t SET a = $8 WHERE b = $9 AND ($10 IS NULL OR c = $10)".to_owned(),
+                3
+            )
+        );
+        assert_eq!(renumbered("SELECT 1", 4), ("SELECT 1".to_owned(), 0));
+        assert_eq!(renumbered("$12, $9", 0), ("$12, $9".to_owned(), 12));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn renumbering_by_zero_changes_nothing(
+            sql in "[a-z =(),]{0,20}(\\$[1-9][0-9]?[a-z =(),]{0,10}){0,4}"
+        ) {
+            let (same, _) = renumbered(&sql, 0);
+            proptest::prop_assert_eq!(same, sql);
+        }
+    }
 }

@@ -148,6 +148,10 @@ pub async fn find_op_session_end(
     Ok(row.map(|(ended_at,)| ended_at))
 }
 
+/// [`end_op_session`]'s statement: `$1` now, `$2` reason, `$3` sid.
+pub(super) const END_OP_SESSION: &str =
+    "UPDATE op_sessions SET ended_at = $1, end_reason = $2 WHERE sid = $3 AND ended_at IS NULL";
+
 /// Marks the session ended; returns false if it had already ended.
 pub async fn end_op_session(
     db: impl Executor<'_>,
@@ -155,15 +159,13 @@ pub async fn end_op_session(
     reason: &str,
     now: i64,
 ) -> sqlx::Result<bool> {
-    sqlx::query(
-        "UPDATE op_sessions SET ended_at = $1, end_reason = $2 WHERE sid = $3 AND ended_at IS NULL",
-    )
-    .bind(now)
-    .bind(reason)
-    .bind(sid)
-    .execute(db)
-    .await
-    .map(|r| r.rows_affected() == 1)
+    sqlx::query(END_OP_SESSION)
+        .bind(now)
+        .bind(reason)
+        .bind(sid)
+        .execute(db)
+        .await
+        .map(|r| r.rows_affected() == 1)
 }
 
 /// A live OP session as the admin console lists it.

@@ -162,6 +162,12 @@ pub async fn revoke_refresh_tokens_for_grant(
     .map(|r| r.rows_affected())
 }
 
+/// [`revoke_refresh_tokens_for_session`]'s statement: `$1` now, `$2` sid,
+/// `$3` the one client or NULL.
+pub(super) const REVOKE_REFRESH_TOKENS_FOR_SESSION: &str = "UPDATE refresh_tokens \
+     SET revoked_at = $1 WHERE sid = $2 AND NOT offline AND revoked_at IS NULL \
+     AND ($3 IS NULL OR client_id = $3)";
+
 /// Revokes the refresh tokens bound to an OP session (all clients', or one
 /// client's); `offline_access` ones are not bound, and stay.
 pub async fn revoke_refresh_tokens_for_session(
@@ -170,16 +176,13 @@ pub async fn revoke_refresh_tokens_for_session(
     only_client: Option<&str>,
     now: i64,
 ) -> sqlx::Result<u64> {
-    sqlx::query(
-        "UPDATE refresh_tokens SET revoked_at = $1 WHERE sid = $2 AND NOT offline \
-         AND revoked_at IS NULL AND ($3 IS NULL OR client_id = $3)",
-    )
-    .bind(now)
-    .bind(sid)
-    .bind(only_client)
-    .execute(db)
-    .await
-    .map(|r| r.rows_affected())
+    sqlx::query(REVOKE_REFRESH_TOKENS_FOR_SESSION)
+        .bind(now)
+        .bind(sid)
+        .bind(only_client)
+        .execute(db)
+        .await
+        .map(|r| r.rows_affected())
 }
 
 /// Revokes every refresh token of a user, offline ones too (the user was

@@ -31,6 +31,13 @@ pub struct EndedRpSession {
     pub frontchannel_logout_uri: Option<String>,
 }
 
+/// [`end_rp_sessions`]'s statement: `$1` now, `$2` sid, `$3` the one client or NULL.
+pub(super) const END_RP_SESSIONS: &str = "UPDATE rp_sessions SET ended_at = $1 \
+     WHERE sid = $2 AND ended_at IS NULL AND ($3 IS NULL OR client_id = $3) RETURNING client_id, \
+     (SELECT c.name FROM clients c WHERE c.client_id = rp_sessions.client_id) AS name, \
+     (SELECT c.frontchannel_logout_uri FROM clients c \
+     WHERE c.client_id = rp_sessions.client_id) AS frontchannel_logout_uri";
+
 /// Closes the client sessions of an OP session: all of them, or one client's.
 /// Returns the client sessions closed, in no particular order.
 pub async fn end_rp_sessions(
@@ -39,18 +46,12 @@ pub async fn end_rp_sessions(
     only_client: Option<&str>,
     now: i64,
 ) -> sqlx::Result<Vec<EndedRpSession>> {
-    sqlx::query_as(
-        "UPDATE rp_sessions SET ended_at = $1 WHERE sid = $2 AND ended_at IS NULL \
-         AND ($3 IS NULL OR client_id = $3) RETURNING client_id, \
-         (SELECT c.name FROM clients c WHERE c.client_id = rp_sessions.client_id) AS name, \
-         (SELECT c.frontchannel_logout_uri FROM clients c \
-          WHERE c.client_id = rp_sessions.client_id) AS frontchannel_logout_uri",
-    )
-    .bind(now)
-    .bind(sid)
-    .bind(only_client)
-    .fetch_all(db)
-    .await
+    sqlx::query_as(END_RP_SESSIONS)
+        .bind(now)
+        .bind(sid)
+        .bind(only_client)
+        .fetch_all(db)
+        .await
 }
 
 /// How many live client sessions each client has (clients with none are absent).
