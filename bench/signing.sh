@@ -13,11 +13,13 @@ LOGOUTS="${LOGOUTS:-100}"
 ROUNDS="${ROUNDS:-3}"
 SIGNOFF_ALLOW_PRIVATE_LOGOUT_TARGETS=true start_server 3904
 
-# The clients' back-channel logout URI: answers 204 to every POST.
+# The clients' back-channel logout URI: answers 204 to every POST, keeping
+# the connection open as an RP's web server would (HTTP/1.1).
 receiver_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 python3 - "$receiver_port" <<'PY' &
 import http.server, sys
 class Receiver(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
     def do_POST(self):
         self.rfile.read(int(self.headers.get("Content-Length", 0)))
         self.send_response(204)

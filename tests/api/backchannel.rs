@@ -513,6 +513,7 @@ async fn a_lease_is_fenced_and_handed_back_at_shutdown() {
     let now = crate::helpers::now_ms();
     let ids = insert_backchannel_deliveries(
         &app.pool,
+        Backend::of(&app.pool),
         &sid,
         Some(demo::CLIENT_ID),
         "test",
@@ -610,6 +611,7 @@ async fn rows_written_leased_are_not_claimed_by_others_until_handed_back() {
     };
     let rows = insert_backchannel_deliveries(
         &app.pool,
+        Backend::of(&app.pool),
         &sid,
         Some(demo::CLIENT_ID),
         "test",

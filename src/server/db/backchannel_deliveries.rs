@@ -1,6 +1,8 @@
 use sqlx::any::{AnyTypeInfo, AnyValueRef};
 use sqlx::encode::IsNull;
 use sqlx::error::BoxDynError;
+use std::sync::LazyLock;
+
 use sqlx::{Decode, Encode, FromRow, Type};
 
 use super::{Backend, Db, Executor};
@@ -60,23 +62,33 @@ const COLUMNS: &str = "id, client_id, sid, subject, uri, reason, status, attempt
 
 /// [`insert_backchannel_deliveries`]'s statement: `$1` sid, `$2` the one
 /// client or NULL, `$3` reason, `$4` when due, `$5` now (ms), `$6` attempts
-/// so far, `$7` the lease's owner or NULL.
-pub(super) static INSERT_FOR_SESSION: std::sync::LazyLock<String> = std::sync::LazyLock::new(
-    || {
-        format!(
-            "INSERT INTO backchannel_deliveries \
-             (client_id, sid, subject, uri, reason, next_attempt_at, created_at, updated_at, \
-             attempts, lease_owner) \
-             SELECT c.client_id, s.sid, u.subject, c.backchannel_logout_uri, $3, $4, $5, $5, $6, $7 \
-             FROM rp_sessions r JOIN clients c ON c.client_id = r.client_id \
-             JOIN op_sessions s ON s.sid = r.sid JOIN users u ON u.id = s.user_id \
-             WHERE r.sid = $1 AND r.ended_at IS NULL AND ($2 IS NULL OR r.client_id = $2) \
-             AND c.backchannel_logout_uri IS NOT NULL \
-             RETURNING {COLUMNS}, (SELECT c.signing_alg FROM clients c \
-             WHERE c.client_id = backchannel_deliveries.client_id) AS signing_alg"
-        )
-    },
-);
+/// so far, `$7` the lease's owner or NULL. On PostgreSQL it locks the client
+/// sessions it reads, so that of two transactions ending the same session
+/// at once the second waits, then finds them ended and queues nothing; a
+/// SQLite write transaction excludes the others already.
+pub(super) fn insert_for_session(backend: Backend) -> &'static str {
+    static SQLITE: LazyLock<String> = LazyLock::new(|| insert_for_session_sql(""));
+    static POSTGRES: LazyLock<String> = LazyLock::new(|| insert_for_session_sql("FOR UPDATE OF r"));
+    match backend {
+        Backend::Sqlite => &SQLITE,
+        Backend::Postgres => &POSTGRES,
+    }
+}
+
+fn insert_for_session_sql(lock: &str) -> String {
+    format!(
+        "INSERT INTO backchannel_deliveries \
+         (client_id, sid, subject, uri, reason, next_attempt_at, created_at, updated_at, \
+         attempts, lease_owner) \
+         SELECT c.client_id, s.sid, u.subject, c.backchannel_logout_uri, $3, $4, $5, $5, $6, $7 \
+         FROM rp_sessions r JOIN clients c ON c.client_id = r.client_id \
+         JOIN op_sessions s ON s.sid = r.sid JOIN users u ON u.id = s.user_id \
+         WHERE r.sid = $1 AND r.ended_at IS NULL AND ($2 IS NULL OR r.client_id = $2) \
+         AND c.backchannel_logout_uri IS NOT NULL {lock} \
+         RETURNING {COLUMNS}, (SELECT c.signing_alg FROM clients c \
+         WHERE c.client_id = backchannel_deliveries.client_id) AS signing_alg"
+    )
+}
 
 /// Queues a delivery for each live client session of OP session `sid` (or
 /// only `only_client`'s) whose client has a back-channel logout URI: run it
@@ -87,6 +99,7 @@ pub(super) static INSERT_FOR_SESSION: std::sync::LazyLock<String> = std::sync::L
 /// without one they are due now, for any instance's worker.
 pub async fn insert_backchannel_deliveries(
     db: impl Executor<'_>,
+    backend: Backend,
     sid: &str,
     only_client: Option<&str>,
     reason: &str,
@@ -94,7 +107,7 @@ pub async fn insert_backchannel_deliveries(
     lease: Option<Lease<'_>>,
 ) -> sqlx::Result<Vec<DeliveryRow>> {
     let first = FirstAttempt::of(now_ms, lease);
-    sqlx::query_as(&INSERT_FOR_SESSION)
+    sqlx::query_as(insert_for_session(backend))
         .bind(sid)
         .bind(only_client)
         .bind(reason)

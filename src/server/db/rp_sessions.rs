@@ -1,23 +1,26 @@
 use super::Executor;
 
-/// Records that `client_id` logged in within OP session `sid` (again, if it had).
+/// Records that `client_id` logged in within OP session `sid` (again, if it
+/// had). Returns the client's front-channel logout URI, if it has one.
 pub async fn upsert_rp_session(
     db: impl Executor<'_>,
     sid: &str,
     client_id: &str,
     now: i64,
-) -> sqlx::Result<()> {
-    sqlx::query(
+) -> sqlx::Result<Option<String>> {
+    let (uri,): (Option<String>,) = sqlx::query_as(
         "INSERT INTO rp_sessions (sid, client_id, first_login_at, last_login_at) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (sid, client_id) DO UPDATE SET last_login_at = excluded.last_login_at, ended_at = NULL",
+         ON CONFLICT (sid, client_id) DO UPDATE SET last_login_at = excluded.last_login_at, ended_at = NULL \
+         RETURNING (SELECT c.frontchannel_logout_uri FROM clients c \
+         WHERE c.client_id = rp_sessions.client_id)",
     )
     .bind(sid)
     .bind(client_id)
     .bind(now)
     .bind(now)
-    .execute(db)
-    .await
-    .map(|_| ())
+    .fetch_one(db)
+    .await?;
+    Ok(uri)
 }
 
 /// A client session [`end_rp_sessions`] closed, with what front-channel

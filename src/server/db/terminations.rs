@@ -9,7 +9,7 @@
 use futures_util::TryStreamExt as _;
 use sqlx::{Either, FromRow as _};
 
-use super::backchannel_deliveries::{DeliveryRow, FirstAttempt, INSERT_FOR_SESSION, Lease};
+use super::backchannel_deliveries::{DeliveryRow, FirstAttempt, Lease, insert_for_session};
 use super::rp_sessions::{END_RP_SESSIONS, EndedRpSession};
 use super::{Backend, Connection, renumbered};
 
@@ -41,11 +41,11 @@ pub struct EndedRows {
     pub deliveries: Vec<DeliveryRow>,
 }
 
-/// The statements, in order: the outbox rows are written from the client
-/// sessions still live, so they come first.
+/// The statements of the SQLite batch, in order: the outbox rows are written
+/// from the client sessions still live, so they come first.
 fn statements(only_client: bool) -> Vec<&'static str> {
     let mut all = vec![
-        INSERT_FOR_SESSION.as_str(),
+        insert_for_session(Backend::Sqlite),
         END_RP_SESSIONS,
         super::access_tokens::REVOKE_ACCESS_TOKENS_FOR_SESSION,
         super::refresh_tokens::REVOKE_REFRESH_TOKENS_FOR_SESSION,
@@ -139,6 +139,7 @@ async fn end_in_one_batch(conn: &mut Connection, end: &SessionEnd<'_>) -> sqlx::
 async fn end_one_by_one(conn: &mut Connection, end: &SessionEnd<'_>) -> sqlx::Result<EndedRows> {
     let deliveries = super::backchannel_deliveries::insert_backchannel_deliveries(
         &mut *conn,
+        Backend::Postgres,
         end.sid,
         end.only_client,
         end.reason,

@@ -3,6 +3,7 @@ use axum::Form;
 use axum::extract::{Query, RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
+use url::Url;
 
 use crate::app::consent::{CONSENT_PATH, render_consent};
 use crate::oidc::Params;
@@ -11,6 +12,7 @@ use crate::oidc::authorize::{
     code_redirect, decide_login, error_redirect, needs_consent, validate_authorization_request,
 };
 use crate::oidc::client_metadata::GrantType;
+use crate::oidc::frontchannel::frame_origin;
 use crate::oidc::token::CODE_LIFETIME_SECS;
 use crate::oidc::token::OFFLINE_ACCESS;
 use crate::oidc::{OAuthError, OAuthErrorCode};
@@ -340,13 +342,26 @@ async fn issue_code(
         .await
         .context("storing the code")?;
     // The client is now part of this OP session: logout will notify it.
-    upsert_rp_session(&mut *tx, &op_session.sid, &request.client_id, now)
+    let frontchannel_uri = upsert_rp_session(&mut *tx, &op_session.sid, &request.client_id, now)
         .await
         .context("recording the client in the session")?;
     tx.commit().await.context("committing the code")?;
     // Its cached copy names the session's front-channel origins (the
-    // dialog's CSP): this client may have added one.
-    state.op_sessions.forget(&op_session.sid);
+    // dialog's CSP): forgotten only when this client adds one, so that the
+    // logout after a sign-in finds the session in the cache.
+    let origin = frontchannel_uri
+        .as_deref()
+        .and_then(|uri| Url::parse(uri).ok())
+        .map(|uri| frame_origin(&uri));
+    if let Some(origin) = origin {
+        let known = state
+            .op_sessions
+            .get(&op_session.sid)
+            .is_some_and(|live| live.frontchannel_origins.contains(&origin));
+        if !known {
+            state.op_sessions.forget(&op_session.sid);
+        }
+    }
     let url = code_redirect(request, &code, &state.settings.issuer)
         .context("building the code redirect")?;
     Ok(Redirect::see_other(&url).into_response())
