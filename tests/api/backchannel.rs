@@ -488,6 +488,17 @@ async fn rows_waiting_for_a_slot_longer_than_a_lease_are_still_sent_once() {
     assert_each_sid_once(&app, &got, 640).await;
 }
 
+/// An app whose demo client has a back-channel URI nobody answers, and a
+/// live session of that client (nothing queued yet).
+async fn app_with_a_back_channel_session() -> (TestApp, String) {
+    let app = spawn_app().await;
+    set_backchannel_uri(&app, demo::CLIENT_ID, "http://127.0.0.1:9/bc").await;
+    let sid = crate::helpers::insert_sessions(&app.pool, 1, demo::CLIENT_ID, crate::helpers::now())
+        .await
+        .remove(0);
+    (app, sid)
+}
+
 /// A lease is the claiming instance's: another instance neither claims the
 /// row while it runs nor records over it; a stale holder's outcome is refused
 /// (fencing); and an instance shutting down hands its leases back at once.
@@ -498,16 +509,7 @@ async fn a_lease_is_fenced_and_handed_back_at_shutdown() {
         AttemptResult, DeliveryStatus, Lease, claim_deliveries, insert_backchannel_deliveries,
         record_attempt, release_leases,
     };
-    let app = spawn_app().await;
-    sqlx::query("UPDATE clients SET backchannel_logout_uri = $1 WHERE client_id = $2")
-        .bind("http://127.0.0.1:9/bc")
-        .bind(demo::CLIENT_ID)
-        .execute(&app.pool)
-        .await
-        .unwrap();
-    let sid = crate::helpers::insert_sessions(&app.pool, 1, demo::CLIENT_ID, crate::helpers::now())
-        .await
-        .remove(0);
+    let (app, sid) = app_with_a_back_channel_session().await;
     // Due in the past, so the app's own worker (which only claims due rows
     // it finds) and this test race for nothing: the test claims it first.
     let now = crate::helpers::now_ms();
@@ -593,16 +595,7 @@ async fn rows_written_leased_are_not_claimed_by_others_until_handed_back() {
     use signoff::server::db::backchannel_deliveries::{
         Lease, claim_deliveries, hand_back_deliveries, insert_backchannel_deliveries,
     };
-    let app = spawn_app().await;
-    sqlx::query("UPDATE clients SET backchannel_logout_uri = $1 WHERE client_id = $2")
-        .bind("http://127.0.0.1:9/bc")
-        .bind(demo::CLIENT_ID)
-        .execute(&app.pool)
-        .await
-        .unwrap();
-    let sid = crate::helpers::insert_sessions(&app.pool, 1, demo::CLIENT_ID, crate::helpers::now())
-        .await
-        .remove(0);
+    let (app, sid) = app_with_a_back_channel_session().await;
     let now = crate::helpers::now_ms();
     let lease = |owner| Lease {
         owner,

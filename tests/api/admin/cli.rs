@@ -148,14 +148,7 @@ async fn a_user_the_cli_disables_is_signed_out_at_once_and_cannot_sign_in_until_
     assert_eq!(demo_user["disabled"], true);
     assert_eq!(demo_user["live_sessions"], 0);
 
-    let csrf = app.login_csrf(None).await;
-    let refused = app
-        .post_login(demo::USER, demo::PASSWORD, &csrf, None)
-        .await;
-    assert_eq!(
-        query_param(&location(&refused), "error").as_deref(),
-        Some("invalid")
-    );
+    super::assert_demo_login_refused(&app).await;
 
     let enabled = signoff(&app, &["user", "enable", "demo"]).await;
     assert!(enabled.ok, "{}", enabled.stderr);

@@ -18,6 +18,19 @@ async fn count(app: &TestApp, sql: &str) -> i64 {
     n
 }
 
+/// The demo user's right password is refused like a wrong one (a disabled
+/// account says no more than that).
+async fn assert_demo_login_refused(app: &TestApp) {
+    let csrf = app.login_csrf(None).await;
+    let refused = app
+        .post_login(demo::USER, demo::PASSWORD, &csrf, None)
+        .await;
+    assert_eq!(
+        query_param(&location(&refused), "error").as_deref(),
+        Some("invalid")
+    );
+}
+
 async fn audit_count(app: &TestApp, actor: &str, action: &str, subject: &str) -> i64 {
     let (n,): (i64,) = sqlx::query_as(
         "SELECT COUNT(*) FROM audit_events WHERE actor = $1 AND action = $2 AND subject = $3",

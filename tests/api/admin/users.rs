@@ -68,14 +68,7 @@ async fn disabling_a_user_ends_their_sessions_and_stops_their_login() {
         count(&app, "SELECT COUNT(*) FROM audit_events WHERE action = 'logout.op_session_ended' AND actor = 'admin'").await,
         1
     );
-    let csrf = app.login_csrf(None).await;
-    let refused = app
-        .post_login(demo::USER, demo::PASSWORD, &csrf, None)
-        .await;
-    assert_eq!(
-        query_param(&location(&refused), "error").as_deref(),
-        Some("invalid")
-    );
+    super::assert_demo_login_refused(&app).await;
 
     admin
         .submit(
