@@ -97,6 +97,47 @@ impl ExpiredDeletion for DatabaseStore {
 pub struct CachedSessionStore {
     store: DatabaseStore,
     cache: Option<Arc<ReadCache<Id, Record>>>,
+    gone: Arc<RowsGone>,
+}
+
+/// Browser sessions whose row a termination deleted in its own transaction
+/// (`Terminations::end_in_browser`): the store's `delete` that ending the
+/// browser session makes next, for tower-sessions to drop the cookie, finds
+/// the row gone already and skips the round trip. A mark is taken by that
+/// `delete` right after the commit; only the newest few are kept, so marks
+/// a failed request never took cannot pile up.
+#[derive(Debug, Default)]
+pub struct RowsGone(std::sync::Mutex<std::collections::VecDeque<Id>>);
+
+impl RowsGone {
+    const KEPT: usize = 64;
+
+    /// The browser session `id`'s row was deleted in a committed transaction.
+    pub fn mark(&self, id: Id) {
+        let mut marks = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if marks.len() == Self::KEPT {
+            marks.pop_front();
+        }
+        marks.push_back(id);
+    }
+
+    /// Whether `id`'s row is known gone; forgets the mark.
+    fn take(&self, id: &Id) -> bool {
+        let mut marks = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match marks.iter().position(|marked| marked == id) {
+            Some(at) => {
+                marks.remove(at);
+                true
+            }
+            None => false,
+        }
+    }
 }
 
 #[async_trait]
@@ -134,7 +175,9 @@ impl SessionStore for CachedSessionStore {
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        self.store.delete(id).await?;
+        if !self.gone.take(id) {
+            self.store.delete(id).await?;
+        }
         if let Some(cache) = &self.cache {
             cache.forget(id);
         }
@@ -147,6 +190,7 @@ pub async fn layer(
     pool: &NativePool,
     issuer: &Issuer,
     same_site: CookieSameSite,
+    gone: Arc<RowsGone>,
 ) -> anyhow::Result<(BrowserSessionLayer, JoinHandle<()>)> {
     let store = match pool {
         NativePool::Sqlite(pool) => {
@@ -184,7 +228,7 @@ pub async fn layer(
     // On PostgreSQL another instance may change a session at any moment.
     let cache = matches!(store, DatabaseStore::Sqlite(_))
         .then(|| Arc::new(ReadCache::new(CACHED_ROWS, CACHE_TTL)));
-    let store = CachedSessionStore { store, cache };
+    let store = CachedSessionStore { store, cache, gone };
     let layer = SessionManagerLayer::new(store)
         .with_name(if secure {
             COOKIE_NAME_HTTPS
@@ -246,6 +290,11 @@ impl BrowserSession {
         self.0.insert(Self::OP_SID, sid).await?;
         self.0.insert(Self::CSRF, random_token()).await?;
         Ok(())
+    }
+
+    /// The id its row is stored under, if it has been stored.
+    pub fn row_id(&self) -> Option<Id> {
+        self.0.id()
     }
 
     /// Forgets this browser entirely: the stored session and its cookie.

@@ -159,6 +159,8 @@ pub struct Terminations {
     /// rows are written leased to it. `None`: they are queued for the workers.
     notifier: Option<BackchannelNotifier>,
     deliveries: Vec<DeliveryRow>,
+    /// Browser sessions whose rows this transaction deletes.
+    browser_rows: Vec<tower_sessions::session::Id>,
     /// (trigger, outcome) of each end, counted in the metrics once committed.
     counted: Vec<(&'static str, &'static str)>,
 }
@@ -187,6 +189,7 @@ impl Terminations {
             sids: Vec::new(),
             notifier: None,
             deliveries: Vec::new(),
+            browser_rows: Vec::new(),
             counted: Vec::new(),
         })
     }
@@ -213,7 +216,37 @@ impl Terminations {
         cause: Cause<'_>,
         detail: serde_json::Value,
     ) -> anyhow::Result<Ended> {
+        self.end_with(sid, scope, None, cause, detail).await
+    }
+
+    /// As [`end`](Self::end) for the whole OP session, deleting the row of
+    /// the browser session that carried it in the same transaction: the
+    /// browser's own logout, where it is deleted anyway (see
+    /// [`sign_out_browser`]), with no round trip of its own.
+    pub async fn end_in_browser(
+        &mut self,
+        sid: &str,
+        browser: tower_sessions::session::Id,
+        cause: Cause<'_>,
+        detail: serde_json::Value,
+    ) -> anyhow::Result<Ended> {
+        let ended = self
+            .end_with(sid, Scope::OpSession, Some(browser), cause, detail)
+            .await?;
+        self.browser_rows.push(browser);
+        Ok(ended)
+    }
+
+    async fn end_with(
+        &mut self,
+        sid: &str,
+        scope: Scope<'_>,
+        browser: Option<tower_sessions::session::Id>,
+        cause: Cause<'_>,
+        detail: serde_json::Value,
+    ) -> anyhow::Result<Ended> {
         let now_ms = self.now_ms;
+        let browser_row = browser.map(|id| id.to_string());
         let now = now_ms / 1000;
         let end = SessionEnd {
             sid,
@@ -225,6 +258,7 @@ impl Terminations {
             now,
             now_ms,
             lease: self.notifier.as_ref().map(|n| n.lease(now_ms)),
+            browser_session: browser_row.as_deref(),
         };
         let rows = end_session_rows(&mut self.tx, self.backend, &end)
             .await
@@ -366,6 +400,9 @@ impl Terminations {
         }
         for (trigger, outcome) in self.counted {
             super::metrics::metrics().logout(trigger, outcome);
+        }
+        for id in self.browser_rows {
+            state.browser_rows_gone.mark(id);
         }
         Ok((self.notifier, self.deliveries))
     }
@@ -520,7 +557,20 @@ pub async fn sign_out_browser(
         actor: Some(&current.username),
         reason,
     };
-    let ended = terminate(state, &current.sid, Scope::OpSession, cause, detail).await?;
+    let mut ends = Terminations::begin(state).await?;
+    let ended = match session.row_id() {
+        Some(row) => {
+            ends.end_in_browser(&current.sid, row, cause, detail)
+                .await?
+        }
+        None => {
+            ends.end(&current.sid, Scope::OpSession, cause, detail)
+                .await?
+        }
+    };
+    ends.commit(state).await?;
+    // Its row went with the OP session; this drops the cookie and the
+    // cached copy.
     session.end().await.context("ending the browser session")?;
     Ok(ended)
 }

@@ -82,10 +82,12 @@ impl Application {
             keys.reload(&pool).await?;
         }
         let leptos_options = leptos_options(local_addr)?;
+        let browser_rows_gone = Arc::new(browser_session::RowsGone::default());
         let (session_layer, session_cleanup) = browser_session::layer(
             &database.native,
             &settings.issuer,
             settings.cookie_same_site,
+            browser_rows_gone.clone(),
         )
         .await?;
         let key_reloader = keys.spawn_reloader(pool.clone());
@@ -112,6 +114,7 @@ impl Application {
             notifier,
             op_sessions: Arc::new(ReadCache::new(CACHED_ROWS, ttls.sessions)),
             logout_clients: Arc::new(ReadCache::new(CACHED_CLIENTS, ttls.clients)),
+            browser_rows_gone,
         });
         let router = router(state.clone(), session_layer);
         record_start(&pool, local_addr).await?;

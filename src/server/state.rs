@@ -63,6 +63,9 @@ pub struct Shared {
     /// Clients' logout settings by client_id. The console forgets a client
     /// after it changes or deletes it.
     pub logout_clients: Arc<ReadCache<String, LogoutClient>>,
+    /// Browser sessions a termination deleted with the OP session (shared
+    /// with the browser session store).
+    pub browser_rows_gone: Arc<crate::server::browser_session::RowsGone>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

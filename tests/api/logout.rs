@@ -65,7 +65,13 @@ async fn yes_ends_the_op_session_and_redirects_with_the_exact_state() {
         texts(&html, "button[name=choice]"),
         ["Yes, sign out of signoff", "No, stay signed in"]
     );
-    let target = location(&app.confirm(&dialog_form(&html), "yes").await);
+    let (browsers,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM browser_sessions")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(browsers, 1, "the signed-in browser's session is stored");
+    let confirmed = app.confirm(&dialog_form(&html), "yes").await;
+    let target = location(&confirmed);
 
     assert!(target.as_str().starts_with(POST_LOGOUT));
     assert_eq!(
@@ -74,6 +80,18 @@ async fn yes_ends_the_op_session_and_redirects_with_the_exact_state() {
         "state byte-identical"
     );
     assert!(op_session_ended(&app).await);
+    // The browser session ends with it: its row in the same transaction,
+    // and its cookie.
+    let (browsers,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM browser_sessions")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(browsers, 0, "the browser session's row is gone");
+    assert!(
+        header(&confirmed, "set-cookie").contains("Max-Age=0"),
+        "{}",
+        header(&confirmed, "set-cookie")
+    );
     assert_eq!(
         app.silent_authorize().await,
         Err("login_required".to_owned())

@@ -5,6 +5,7 @@ pub mod access_tokens;
 pub mod audit_events;
 pub mod authorization_codes;
 pub mod backchannel_deliveries;
+pub mod browser_sessions;
 pub mod change_epoch;
 pub mod clients;
 pub mod frontchannel_outcomes;

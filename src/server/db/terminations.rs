@@ -1,10 +1,13 @@
 //! The writes that end an OP session (or one client's part of it), as one
-//! unit: the back-channel outbox rows, the client sessions, their tokens and
-//! the session row. Each statement is its table's own; on SQLite they go to
-//! the database together, in one round trip through the connection's worker
-//! thread instead of five (what a logout's CPU goes on), and on PostgreSQL,
-//! whose protocol takes one statement with parameters at a time, one after
-//! another. Run them in a write transaction.
+//! unit: the back-channel outbox rows, the client sessions, their tokens,
+//! the session row, and the row of the browser session that carried it.
+//! Each statement is its table's own. On SQLite they go to the database
+//! together, in one round trip through the connection's worker thread
+//! instead of up to six (those hand-offs, not the SQL, are what a logout's
+//! CPU goes on); on PostgreSQL, whose protocol takes one statement with
+//! parameters at a time, one after another. Run them in a write transaction.
+
+use std::sync::LazyLock;
 
 use futures_util::TryStreamExt as _;
 use sqlx::{Either, FromRow as _};
@@ -27,6 +30,8 @@ pub struct SessionEnd<'a> {
     pub now_ms: i64,
     /// The outbox rows' lease, when this instance attempts them after the commit.
     pub lease: Option<Lease<'a>>,
+    /// The row of the browser session that carried the OP session, when it ends too.
+    pub browser_session: Option<&'a str>,
 }
 
 /// What [`end_session_rows`] wrote.
@@ -41,40 +46,73 @@ pub struct EndedRows {
     pub deliveries: Vec<DeliveryRow>,
 }
 
-/// The statements of the SQLite batch, in order: the outbox rows are written
-/// from the client sessions still live, so they come first.
-fn statements(only_client: bool) -> Vec<&'static str> {
-    let mut all = vec![
-        insert_for_session(Backend::Sqlite),
-        END_RP_SESSIONS,
-        super::access_tokens::REVOKE_ACCESS_TOKENS_FOR_SESSION,
-        super::refresh_tokens::REVOKE_REFRESH_TOKENS_FOR_SESSION,
-    ];
-    if !only_client {
-        all.push(super::op_sessions::END_OP_SESSION);
-    }
-    all
+/// Which statements a batch has.
+#[derive(Clone, Copy)]
+struct Shape {
+    only_client: bool,
+    browser_session: bool,
 }
 
-/// The SQLite batch: the statements joined, each one's `$n` moved past the
-/// parameters of those before it.
-fn sqlite_batch(only_client: bool) -> &'static str {
-    static WHOLE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| batch(false));
-    static CLIENT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| batch(true));
-    fn batch(only_client: bool) -> String {
+impl Shape {
+    fn of(end: &SessionEnd<'_>) -> Self {
+        Self {
+            only_client: end.only_client.is_some(),
+            browser_session: end.browser_session.is_some(),
+        }
+    }
+
+    /// The statements of the SQLite batch, in order: the outbox rows are
+    /// written from the client sessions still live, so they come first.
+    fn statements(self) -> Vec<&'static str> {
+        let mut all = vec![
+            insert_for_session(Backend::Sqlite),
+            END_RP_SESSIONS,
+            super::access_tokens::REVOKE_ACCESS_TOKENS_FOR_SESSION,
+            super::refresh_tokens::REVOKE_REFRESH_TOKENS_FOR_SESSION,
+        ];
+        if !self.only_client {
+            all.push(super::op_sessions::END_OP_SESSION);
+        }
+        if self.browser_session {
+            all.push(super::browser_sessions::DELETE_BROWSER_SESSION);
+        }
+        all
+    }
+
+    /// Where the session row's statement is in the batch, if it is.
+    fn op_session_statement(self) -> Option<usize> {
+        (!self.only_client).then_some(4)
+    }
+
+    /// The batch: the statements joined, each one's `$n` moved past the
+    /// parameters of those before it.
+    fn sqlite_batch(self) -> &'static str {
+        static BATCHES: [LazyLock<String>; 4] = [
+            LazyLock::new(|| Shape::from_index(0).joined()),
+            LazyLock::new(|| Shape::from_index(1).joined()),
+            LazyLock::new(|| Shape::from_index(2).joined()),
+            LazyLock::new(|| Shape::from_index(3).joined()),
+        ];
+        &BATCHES[usize::from(self.only_client) * 2 + usize::from(self.browser_session)]
+    }
+
+    fn from_index(index: usize) -> Self {
+        Self {
+            only_client: index / 2 == 1,
+            browser_session: index % 2 == 1,
+        }
+    }
+
+    fn joined(self) -> String {
         let mut sql = String::new();
         let mut offset = 0;
-        for statement in statements(only_client) {
+        for statement in self.statements() {
             let (renumbered, count) = renumbered(statement, offset);
             sql.push_str(&renumbered);
             sql.push_str(";\n");
             offset += count;
         }
         sql
-    }
-    match only_client {
-        true => &CLIENT,
-        false => &WHOLE,
     }
 }
 
@@ -91,8 +129,9 @@ pub async fn end_session_rows(
 }
 
 async fn end_in_one_batch(conn: &mut Connection, end: &SessionEnd<'_>) -> sqlx::Result<EndedRows> {
+    let shape = Shape::of(end);
     let first = FirstAttempt::of(end.now_ms, end.lease);
-    let mut query = sqlx::query(sqlite_batch(end.only_client.is_some()))
+    let mut query = sqlx::query(shape.sqlite_batch())
         // the outbox rows
         .bind(end.sid)
         .bind(end.only_client)
@@ -107,6 +146,9 @@ async fn end_in_one_batch(conn: &mut Connection, end: &SessionEnd<'_>) -> sqlx::
     }
     if end.only_client.is_none() {
         query = query.bind(end.now).bind(end.reason).bind(end.sid);
+    }
+    if let Some(id) = end.browser_session {
+        query = query.bind(id);
     }
     let mut ended = EndedRows::default();
     let mut statement = 0;
@@ -126,7 +168,9 @@ async fn end_in_one_batch(conn: &mut Connection, end: &SessionEnd<'_>) -> sqlx::
                 match done {
                     2 => ended.access_tokens_revoked = result.rows_affected(),
                     3 => ended.refresh_tokens_revoked = result.rows_affected(),
-                    4 => ended.op_session_ended = result.rows_affected() == 1,
+                    _ if Some(done) == shape.op_session_statement() => {
+                        ended.op_session_ended = result.rows_affected() == 1;
+                    }
                     _ => {}
                 }
                 statement += 1;
@@ -169,6 +213,9 @@ async fn end_one_by_one(conn: &mut Connection, end: &SessionEnd<'_>) -> sqlx::Re
             super::op_sessions::end_op_session(&mut *conn, end.sid, end.reason, end.now).await?
         }
     };
+    if let Some(id) = end.browser_session {
+        super::browser_sessions::delete_browser_session(&mut *conn, id).await?;
+    }
     Ok(EndedRows {
         op_session_ended,
         rp_sessions,
@@ -184,17 +231,35 @@ mod tests {
 
     #[test]
     fn the_batch_numbers_each_statements_parameters_after_those_before_it() {
-        let sql = sqlite_batch(false);
-        assert_eq!(sql.matches(";\n").count(), 5);
+        let whole = Shape::from_index(0).sqlite_batch();
+        assert_eq!(whole.matches(";\n").count(), 5);
         // 7 for the outbox rows, 3 for each of the next three, 3 for the session.
-        assert!(sql.contains("$19"), "{sql}");
-        assert!(!sql.contains("$20"), "{sql}");
-        let client_only = sqlite_batch(true);
+        assert!(whole.contains("$19"), "{whole}");
+        assert!(!whole.contains("$20"), "{whole}");
+        let with_browser = Shape::from_index(1).sqlite_batch();
+        assert_eq!(with_browser.matches(";\n").count(), 6);
+        assert!(
+            with_browser.ends_with("DELETE FROM browser_sessions WHERE id = $20;\n"),
+            "{with_browser}"
+        );
+        let client_only = Shape::from_index(2).sqlite_batch();
         assert_eq!(client_only.matches(";\n").count(), 4);
         assert!(
             !client_only.contains("op_sessions SET"),
             "the session stays"
         );
         assert!(!client_only.contains("$17"), "{client_only}");
+    }
+
+    #[test]
+    fn each_shape_has_its_own_batch() {
+        for index in 0..4 {
+            let shape = Shape::from_index(index);
+            assert_eq!(
+                usize::from(shape.only_client) * 2 + usize::from(shape.browser_session),
+                index
+            );
+            assert_eq!(shape.sqlite_batch(), shape.joined());
+        }
     }
 }
