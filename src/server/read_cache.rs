@@ -146,6 +146,18 @@ impl<K: Hash + Eq, V: Clone> ReadCache<K, V> {
         inner.generation = inner.generation.wrapping_add(1);
     }
 
+    /// Applies a committed change to `key`'s entry in place, when there is
+    /// one (one that is not stays so), and, as [`Self::forget`] does, makes
+    /// every load under way discard its result, which may predate the change.
+    /// Two changes to one entry at once both land: each runs under the lock.
+    pub fn amend(&self, key: &K, change: impl FnOnce(&mut V)) {
+        let mut inner = self.lock();
+        if let Some((value, _)) = inner.entries.get_mut(key) {
+            change(value);
+        }
+        inner.generation = inner.generation.wrapping_add(1);
+    }
+
     /// Drops every entry, and makes every load under way discard its
     /// result: rows changed where [`Self::forget`] could not be called (by
     /// the operator CLI, in another process).
@@ -201,6 +213,24 @@ mod tests {
         c.forget(&"b");
         c.put(began, "a", 1);
         assert!(c.is_empty());
+    }
+
+    #[test]
+    fn an_amended_entry_keeps_both_changes_and_loads_under_way_are_discarded() {
+        let c = cache(4);
+        c.put(c.generation(), "a", 1);
+        let began = c.generation();
+        c.amend(&"a", |v| *v += 10);
+        c.amend(&"a", |v| *v += 100);
+        assert_eq!(c.get("a"), Some(111));
+        c.put(began, "a", 1);
+        assert_eq!(
+            c.get("a"),
+            Some(111),
+            "a load from before the change is discarded"
+        );
+        c.amend(&"b", |v| *v += 1);
+        assert_eq!(c.get("b"), None, "an entry that is not there stays so");
     }
 
     #[test]

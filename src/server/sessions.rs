@@ -458,7 +458,36 @@ pub async fn start_op_session(
         ends.changed(&sid);
     }
     ends.commit(state).await.context("committing the login")?;
+    if renewed.is_none() {
+        // Written through: the logout that ends this session (often its
+        // first use of the cache) needs no query to find it. A new session
+        // has no clients yet, so nothing to frame.
+        let began = state.op_sessions.generation();
+        let live = LiveOpSession {
+            session: CurrentSession {
+                sid: sid.clone(),
+                subject: user.subject.clone(),
+                username: user.username.clone(),
+            },
+            expires_at: now + OP_SESSION_LIFETIME_SECS,
+            frontchannel_origins: Vec::new().into(),
+        };
+        state.op_sessions.put(began, sid.clone(), live);
+    }
     Ok(sid)
+}
+
+/// A client signed into session `sid`: adds its front-channel logout
+/// origin to the cached copy (the dialog's CSP frames and probes it).
+pub fn add_frontchannel_origin(state: &AppState, sid: &str, origin: String) {
+    state.op_sessions.amend(&sid.to_owned(), |live| {
+        if !live.frontchannel_origins.contains(&origin) {
+            let mut origins = live.frontchannel_origins.to_vec();
+            origins.push(origin);
+            origins.sort();
+            live.frontchannel_origins = origins.into();
+        }
+    });
 }
 
 /// What signing a user out of some or all of their sessions did, app by app:

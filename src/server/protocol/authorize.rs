@@ -29,6 +29,7 @@ use crate::server::db::spent_authorization_requests::insert_spent_authorization_
 use crate::server::error::AppError;
 use crate::server::headers::DIALOG_CSP;
 use crate::server::respond::Redirect;
+use crate::server::sessions::add_frontchannel_origin;
 use crate::server::signed::Purpose;
 use crate::server::state::AppState;
 use crate::server::urls::local_url;
@@ -347,20 +348,14 @@ async fn issue_code(
         .context("recording the client in the session")?;
     tx.commit().await.context("committing the code")?;
     // Its cached copy names the session's front-channel origins (the
-    // dialog's CSP): forgotten only when this client adds one, so that the
-    // logout after a sign-in finds the session in the cache.
+    // dialog's CSP): this client's goes in, so that the logout after a
+    // sign-in still finds the session in the cache.
     let origin = frontchannel_uri
         .as_deref()
         .and_then(|uri| Url::parse(uri).ok())
         .map(|uri| frame_origin(&uri));
     if let Some(origin) = origin {
-        let known = state
-            .op_sessions
-            .get(&op_session.sid)
-            .is_some_and(|live| live.frontchannel_origins.contains(&origin));
-        if !known {
-            state.op_sessions.forget(&op_session.sid);
-        }
+        add_frontchannel_origin(state, &op_session.sid, origin);
     }
     let url = code_redirect(request, &code, &state.settings.issuer)
         .context("building the code redirect")?;
