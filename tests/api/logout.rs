@@ -341,7 +341,7 @@ async fn an_expired_hint_for_a_recent_session_still_counts() {
     let expired = app
         .state()
         .keys
-        .sign(&claims, signoff::server::keys::SigningAlg::Rs256)
+        .sign_id_token(&claims, signoff::server::keys::SigningAlg::Rs256)
         .await
         .unwrap();
 

@@ -484,5 +484,8 @@ async fn sign_id_token(
         },
         now,
     );
-    Ok(state.keys.sign(&claims, client.signing_alg()).await?)
+    Ok(state
+        .keys
+        .sign_id_token(&claims, client.signing_alg())
+        .await?)
 }
