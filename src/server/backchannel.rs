@@ -166,13 +166,17 @@ impl BackchannelNotifier {
         let slots = self.free_slots(rows.len());
         let left = rows.split_off(slots.len());
         if !left.is_empty() {
-            self.0.starved.store(true, Ordering::Release);
             let ids: Vec<i64> = left.iter().map(|row| row.id).collect();
             if let Err(err) =
                 hand_back_deliveries(&self.0.pool, &ids, &self.0.instance, now_ms()).await
             {
                 tracing::error!(error = %err, "handing back-channel deliveries back failed; their leases run out in 30 s");
             }
+            // Only once they are due: the attempt that frees a slot wakes the
+            // worker for them, and so does this, in case every attempt
+            // ended meanwhile.
+            self.0.starved.store(true, Ordering::Release);
+            self.0.wake.notify_one();
         }
         self.spawn_attempts(rows, slots)
     }
