@@ -264,23 +264,18 @@ impl Terminations {
             .await
             .context("ending the session's rows")?;
         let ended = rows.op_session_ended;
-        let clients: Vec<String> = rows
-            .rp_sessions
-            .iter()
-            .map(|c| c.client_id.clone())
-            .collect();
-        let access_tokens = rows.access_tokens_revoked;
-        let refresh_tokens = rows.refresh_tokens_revoked;
+        let tokens_revoked = rows.access_tokens_revoked + rows.refresh_tokens_revoked;
         let deliveries: Vec<i64> = rows.deliveries.iter().map(|row| row.id).collect();
+        let result = Ended::new(sid, rows.rp_sessions, deliveries);
         let tx = &mut *self.tx;
         let event = match scope {
             Scope::OpSession if ended => Some((
                 "logout.op_session_ended",
                 serde_json::json!({
                     "reason": cause.reason,
-                    "clients": clients,
-                    "backchannel_deliveries": deliveries.len(),
-                    "tokens_revoked": access_tokens + refresh_tokens,
+                    "clients": result.clients,
+                    "backchannel_deliveries": result.deliveries.len(),
+                    "tokens_revoked": tokens_revoked,
                     "detail": detail,
                 }),
             )),
@@ -289,8 +284,8 @@ impl Terminations {
                 "logout.client_session_ended",
                 serde_json::json!({
                     "client_id": client_id,
-                    "closed": !clients.is_empty(),
-                    "tokens_revoked": access_tokens + refresh_tokens,
+                    "closed": !result.clients.is_empty(),
+                    "tokens_revoked": tokens_revoked,
                     "detail": detail,
                 }),
             )),
@@ -310,7 +305,7 @@ impl Terminations {
         }
         self.sids.push(sid.to_owned());
         self.deliveries.extend(rows.deliveries);
-        Ok(Ended::new(sid, rows.rp_sessions, deliveries))
+        Ok(result)
     }
 
     /// Ends every live OP session of a user. Returns the ends.
